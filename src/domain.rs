@@ -1,0 +1,79 @@
+//! Our own types for what the classifier sees and says. Slack's types stay at
+//! the edge (`ingress/`, `respond/`); everything inside speaks these.
+
+use serde::Serialize;
+use std::ops::Range;
+
+/// What a message is, as far as clarity-bot cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Asks people to converge (align, agree on, get buy-in, same page…).
+    AlignmentRequest,
+    /// States a decision.
+    Decision,
+    /// Signals that the direction or its reasoning is unclear.
+    Confusion,
+    /// Pushes back on a direction.
+    Disagreement,
+    /// Anything else.
+    Other,
+}
+
+impl Kind {
+    /// The snake_case name used in JSON, the database and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::AlignmentRequest => "alignment_request",
+            Kind::Decision => "decision",
+            Kind::Confusion => "confusion",
+            Kind::Disagreement => "disagreement",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// Where the decision covering a topic was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum DecisionSource {
+    /// Stated in the assessed message itself.
+    Message,
+    /// Stated in an earlier message of the thread (index into the thread).
+    Thread { index: usize },
+    /// Recorded in the decision log (its id there).
+    Log { id: i64 },
+}
+
+/// The decision that covers an assessed message's topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecidedBy {
+    #[serde(flatten)]
+    pub source: DecisionSource,
+    pub topic: String,
+    pub decision: String,
+}
+
+/// One rule that fired, and the words of the original text it matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    pub rule: String,
+    pub kind: &'static str,
+    /// Byte range into the original (un-normalized) message text.
+    pub span: Range<usize>,
+    /// The original text of `span`.
+    pub matched: String,
+}
+
+/// The classifier's verdict on one message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub kind: Kind,
+    pub topic: Option<String>,
+    pub decided_by: Option<DecidedBy>,
+    /// `kind == AlignmentRequest` and no `decided_by`: what gets flagged.
+    pub premature: bool,
+    /// Confidence in `[0, 1]`.
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+}

@@ -1,0 +1,9 @@
+//! clarity-bot: notices when a team asks to align on something nobody has
+//! decided yet, and asks once, in the thread, which decision has been made.
+//!
+//! Modules are listed in data-flow order (see `../shared/DESIGN.md`).
+
+pub mod classify;
+pub mod cli;
+pub mod domain;
+pub mod policy;

@@ -1,0 +1,172 @@
+//! The noise policy: whether a premature alignment ask becomes a posted flag.
+//!
+//! Pure, like the classifier: the live bot gathers the facts from the store,
+//! `scan` from its in-memory replay, and both ask the same question here.
+
+use serde::{Deserialize, Serialize};
+
+/// How often the bot may speak. Defaults are DESIGN.md's.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NoisePolicy {
+    /// Assessments scoring below this are stored but never posted.
+    pub min_score: f64,
+    /// Minimum time between two flags in one channel, in seconds.
+    pub channel_cooldown_secs: i64,
+    /// Most flags on one person's messages in any 24 hours.
+    pub max_flags_per_user_per_day: u32,
+}
+
+impl Default for NoisePolicy {
+    fn default() -> Self {
+        Self {
+            min_score: 0.5,
+            channel_cooldown_secs: 30 * 60,
+            max_flags_per_user_per_day: 3,
+        }
+    }
+}
+
+/// What is known about the channel, thread and author when a flag is considered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PolicyFacts {
+    /// Message time, seconds since the epoch.
+    pub now: i64,
+    pub score: f64,
+    pub channel_muted: bool,
+    pub thread_already_flagged: bool,
+    /// When the channel's last posted flag was made, seconds since the epoch.
+    pub last_channel_flag_at: Option<i64>,
+    /// Flags posted on this author's messages in the 24 hours before `now`.
+    pub user_flags_last_day: u32,
+}
+
+/// Why a premature ask was not posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Suppressed {
+    ChannelMuted,
+    ThreadAlreadyFlagged,
+    LowScore,
+    ChannelCooldown,
+    UserDailyCap,
+}
+
+impl Suppressed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suppressed::ChannelMuted => "channel_muted",
+            Suppressed::ThreadAlreadyFlagged => "thread_already_flagged",
+            Suppressed::LowScore => "low_score",
+            Suppressed::ChannelCooldown => "channel_cooldown",
+            Suppressed::UserDailyCap => "user_daily_cap",
+        }
+    }
+}
+
+impl NoisePolicy {
+    /// `Ok(())` when the flag may be posted, else the first reason it may not.
+    pub fn verdict(&self, facts: &PolicyFacts) -> Result<(), Suppressed> {
+        if facts.channel_muted {
+            return Err(Suppressed::ChannelMuted);
+        }
+        if facts.thread_already_flagged {
+            return Err(Suppressed::ThreadAlreadyFlagged);
+        }
+        if facts.score < self.min_score {
+            return Err(Suppressed::LowScore);
+        }
+        if let Some(last) = facts.last_channel_flag_at
+            && facts.now - last < self.channel_cooldown_secs
+        {
+            return Err(Suppressed::ChannelCooldown);
+        }
+        if facts.user_flags_last_day >= self.max_flags_per_user_per_day {
+            return Err(Suppressed::UserDailyCap);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> PolicyFacts {
+        PolicyFacts {
+            now: 10_000,
+            score: 0.9,
+            channel_muted: false,
+            thread_already_flagged: false,
+            last_channel_flag_at: None,
+            user_flags_last_day: 0,
+        }
+    }
+
+    #[test]
+    fn a_confident_first_flag_is_posted() {
+        assert_eq!(NoisePolicy::default().verdict(&facts()), Ok(()));
+    }
+
+    #[test]
+    fn each_limit_suppresses_with_its_reason() {
+        let policy = NoisePolicy::default();
+        let cases = [
+            (
+                PolicyFacts {
+                    channel_muted: true,
+                    ..facts()
+                },
+                Suppressed::ChannelMuted,
+            ),
+            (
+                PolicyFacts {
+                    thread_already_flagged: true,
+                    ..facts()
+                },
+                Suppressed::ThreadAlreadyFlagged,
+            ),
+            (
+                PolicyFacts {
+                    score: 0.1,
+                    ..facts()
+                },
+                Suppressed::LowScore,
+            ),
+            (
+                PolicyFacts {
+                    last_channel_flag_at: Some(9_000),
+                    ..facts()
+                },
+                Suppressed::ChannelCooldown,
+            ),
+            (
+                PolicyFacts {
+                    user_flags_last_day: 3,
+                    ..facts()
+                },
+                Suppressed::UserDailyCap,
+            ),
+        ];
+        for (facts, reason) in cases {
+            assert_eq!(policy.verdict(&facts), Err(reason), "{facts:?}");
+        }
+    }
+
+    #[test]
+    fn the_cooldown_ends() {
+        let facts = PolicyFacts {
+            last_channel_flag_at: Some(10_000 - 30 * 60),
+            ..facts()
+        };
+        assert_eq!(NoisePolicy::default().verdict(&facts), Ok(()));
+    }
+
+    #[test]
+    fn policy_parses_from_toml_with_defaults_for_missing_keys() {
+        let policy: NoisePolicy = toml::from_str("channel_cooldown_secs = 0").expect("valid");
+        assert_eq!(policy.channel_cooldown_secs, 0);
+        assert_eq!(policy.max_flags_per_user_per_day, 3);
+        assert!(toml::from_str::<NoisePolicy>("cooldown = 1").is_err());
+    }
+}

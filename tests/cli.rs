@@ -1,0 +1,14 @@
+//! The binary's offline commands, run as a user would.
+
+use std::process::Command;
+
+#[test]
+fn check_prints_a_verdict_for_an_alignment_ask() {
+    let output = Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
+        .args(["check", "can we get aligned on the Q3 roadmap?"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("alignment_request"), "{stdout}");
+}
