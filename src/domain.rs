@@ -77,3 +77,34 @@ pub struct Assessment {
     pub score: f64,
     pub reasons: Vec<Reason>,
 }
+
+/// A person's message in a channel, as the pipeline considers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub team_id: String,
+    pub channel_id: String,
+    pub ts: String,
+    /// The thread root's ts when this is a reply.
+    pub thread_ts: Option<String>,
+    pub user_id: String,
+    pub text: String,
+}
+
+impl Message {
+    /// The ts of the thread this message belongs to (itself at top level).
+    pub fn thread_root(&self) -> &str {
+        self.thread_ts.as_deref().unwrap_or(&self.ts)
+    }
+
+    /// Whether this is a reply inside a thread rather than a top-level message.
+    pub fn is_reply(&self) -> bool {
+        self.thread_ts
+            .as_deref()
+            .is_some_and(|root| root != self.ts)
+    }
+
+    /// Seconds since the epoch, from the message ts.
+    pub fn time_secs(&self) -> Option<i64> {
+        self.ts.split('.').next()?.parse().ok()
+    }
+}

@@ -6,4 +6,12 @@
 pub mod classify;
 pub mod cli;
 pub mod domain;
+pub mod ingress;
+pub mod pipeline;
 pub mod policy;
+pub mod respond;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

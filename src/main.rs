@@ -1,7 +1,9 @@
-//! Thin entry point: parse the CLI and dispatch.
+//! Thin entry point: parse the CLI, load settings, init logs, dispatch.
+//! Exit codes: 0 clean, 1 findings, 2 error.
 
 use clap::Parser;
 use clarity_bot::cli::{Cli, Command};
+use clarity_bot::settings::Settings;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -15,9 +17,53 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Serve => run_async(serve),
+        Command::Migrate => run_async(migrate),
         other => {
             eprintln!("{other:?}: not available in this build yet");
             ExitCode::from(2)
         }
     }
+}
+
+/// Loads settings, starts logging and a Tokio runtime, and runs `job`.
+fn run_async<F, Fut>(job: F) -> ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("clarity-bot: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    clarity_bot::telemetry::init_logs(settings.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("clarity-bot: cannot start the async runtime: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(job(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("clarity-bot: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = clarity_bot::startup::Application::build(settings).await?;
+    app.run_until_stopped().await
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let backend = settings.database_backend();
+    clarity_bot::store::Store::connect(&settings.database_url, 1).await?;
+    println!("migrations applied ({backend})");
+    Ok(())
 }

@@ -1,0 +1,190 @@
+//! HTTP ingress: `POST /slack/events` (signature and 5-minute window checked
+//! before anything parses the body), `GET /healthz`, `GET /readyz`,
+//! `GET /metrics`.
+//!
+//! Status codes: bad or missing signature and stale timestamps 401, malformed
+//! JSON 400, bodies over the limit 413 (axum's body limit), an event that
+//! could not be persisted 503 (so Slack retries it), everything else 200.
+
+use crate::state::{AppState, IngestRequest};
+use crate::store::NewEvent;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+/// Event types the pipeline acts on; others are acknowledged and dropped.
+const HANDLED_EVENT_TYPES: &[&str] = &["message"];
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.file.server.max_body_bytes;
+    Router::new()
+        .route("/slack/events", post(events))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// The parts of a push body the ingress needs; the rest stays in the payload.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    kind: String,
+    challenge: Option<String>,
+    event_id: Option<String>,
+    team_id: Option<String>,
+    event: Option<InnerEvent>,
+    #[serde(default)]
+    authorizations: Vec<Authorization>,
+}
+
+#[derive(Deserialize)]
+struct InnerEvent {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Authorization {
+    team_id: Option<String>,
+}
+
+async fn events(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    let response = handle_event(&state, &headers, body).await;
+    metrics::histogram!("clarity_ack_seconds").record(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn handle_event(state: &AppState, headers: &HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &state.verifier else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "HTTP events need SLACK_SIGNING_SECRET",
+        )
+            .into_response();
+    };
+    if let Err(status) = verify(verifier, headers, &body) {
+        return status.into_response();
+    }
+    let envelope: Envelope = match serde_json::from_slice(&body) {
+        Ok(envelope) => envelope,
+        Err(err) => {
+            // Never log the body: it holds message text.
+            tracing::warn!(error.category = ?err.classify(), "malformed event body");
+            return (StatusCode::BAD_REQUEST, "malformed JSON").into_response();
+        }
+    };
+    match envelope.kind.as_str() {
+        "url_verification" => envelope.challenge.unwrap_or_default().into_response(),
+        "event_callback" => {
+            metrics::counter!("clarity_events_received_total").increment(1);
+            let Some(event_id) = envelope.event_id else {
+                return (StatusCode::BAD_REQUEST, "event_callback without event_id")
+                    .into_response();
+            };
+            let event_type = envelope.event.and_then(|e| e.kind).unwrap_or_default();
+            if !HANDLED_EVENT_TYPES.contains(&event_type.as_str()) {
+                metrics::counter!("clarity_events_ignored_total").increment(1);
+                return StatusCode::OK.into_response();
+            }
+            let team_id = envelope
+                .team_id
+                .or_else(|| envelope.authorizations.into_iter().find_map(|a| a.team_id))
+                .unwrap_or_default();
+            let payload = String::from_utf8_lossy(&body).into_owned();
+            match persist(
+                state,
+                NewEvent {
+                    team_id,
+                    event_id,
+                    payload,
+                },
+            )
+            .await
+            {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err(()) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "could not persist the event; retry",
+                )
+                    .into_response(),
+            }
+        }
+        _ => {
+            metrics::counter!("clarity_events_ignored_total").increment(1);
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+/// Checks the v0 signature and the 5-minute window with slack-morphism's verifier.
+fn verify(
+    verifier: &SlackEventSignatureVerifier,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), StatusCode> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(signature), Some(timestamp)) = (
+        header(SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER),
+        header(SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP),
+    ) else {
+        tracing::warn!("request without Slack signature headers");
+        return Err(StatusCode::UNAUTHORIZED);
+    };
+    // A non-UTF-8 body cannot have been signed by Slack: lossy text fails the check.
+    let body = String::from_utf8_lossy(body);
+    verifier.verify(signature, &body, timestamp).map_err(|err| {
+        let kind = match err {
+            slack_morphism::signature_verifier::SlackEventSignatureVerifierError::IncorrectOrExpiredTimestampError(_) => "stale or invalid timestamp",
+            slack_morphism::signature_verifier::SlackEventSignatureVerifierError::WrongSignatureError(_) => "wrong signature",
+            _ => "signature check failed",
+        };
+        tracing::warn!(reason = kind, "refused an unsigned or stale request");
+        StatusCode::UNAUTHORIZED
+    })
+}
+
+/// Hands the event to the group-commit writer and waits until it is durable.
+async fn persist(state: &AppState, event: NewEvent) -> Result<(), ()> {
+    let (done, persisted) = oneshot::channel();
+    state
+        .ingest
+        .send(IngestRequest { event, done })
+        .await
+        .map_err(|_| ())?;
+    persisted.await.map_err(|_| ())?
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        "ready".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    if let Ok(depth) = state.store.inbox_depth().await {
+        metrics::gauge!("clarity_inbox_depth").set(depth as f64);
+    }
+    if let Ok(depth) = state.store.outbox_depth().await {
+        metrics::gauge!("clarity_outbox_depth").set(depth as f64);
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}

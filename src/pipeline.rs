@@ -1,0 +1,360 @@
+//! The one path from a persisted event to a planned reply:
+//! parse → keep only people's channel messages → thread context → classify
+//! with the channel's decision log → record decisions → noise policy → store
+//! the flag and queue its reply, in one transaction.
+//!
+//! [`run_once`] is the inbox worker's single step; tests call it directly.
+
+use crate::classify::{Context, DecisionIndex};
+use crate::domain::{Assessment, Kind, Message};
+use crate::ingress::message::person_message;
+use crate::policy::PolicyFacts;
+use crate::respond::blocks::Reply;
+use crate::state::AppState;
+use crate::store::{ClaimedEvent, NewDecision, NewFlag, NewOutboxMessage, ThreadContext};
+use serde::Deserialize;
+use slack_morphism::prelude::*;
+use std::collections::BTreeMap;
+
+/// Processing attempts before an event is given up.
+const MAX_ATTEMPTS: i64 = 5;
+/// Assessments scoring below this are not stored at all.
+const STORE_FLOOR: f64 = 0.2;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+#[derive(Deserialize)]
+struct StoredEnvelope {
+    #[serde(default)]
+    team_id: Option<String>,
+    event: SlackEventCallbackBody,
+}
+
+/// Top-level messages waiting to be remembered as thread roots, per team.
+type PendingRoots = BTreeMap<String, Vec<(String, String, String)>>;
+
+/// Claims pending events and processes them in order. Returns how many
+/// events were claimed (0 means the inbox is empty).
+pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let limit = i64::from(state.settings.file.workers.inbox_batch.max(1));
+    let lease_ms = i64::try_from(state.settings.file.workers.lease_ms).unwrap_or(i64::MAX / 2);
+    let events = state.store.claim_events(now, lease_ms, limit).await?;
+    let mut done = Vec::with_capacity(events.len());
+    let mut roots = PendingRoots::new();
+    for event in &events {
+        match process(state, event, now, &mut roots).await {
+            Ok(()) => done.push(event.id),
+            Err(err) => {
+                tracing::error!(
+                    event = event.id,
+                    attempt = event.attempts,
+                    error = format!("{err:#}"),
+                    "event processing failed"
+                );
+                state
+                    .store
+                    .fail_event(event.id, &format!("{err:#}"), MAX_ATTEMPTS)
+                    .await?;
+            }
+        }
+    }
+    flush_roots(state, &mut roots, now).await?;
+    state.store.finish_events(&done).await?;
+    Ok(events.len())
+}
+
+async fn flush_roots(state: &AppState, roots: &mut PendingRoots, now: i64) -> anyhow::Result<()> {
+    for (team, rows) in std::mem::take(roots) {
+        state.store.remember_roots(&team, &rows, now).await?;
+    }
+    Ok(())
+}
+
+async fn process(
+    state: &AppState,
+    event: &ClaimedEvent,
+    now: i64,
+    roots: &mut PendingRoots,
+) -> anyhow::Result<()> {
+    let envelope: StoredEnvelope = match serde_json::from_str(&event.payload) {
+        Ok(envelope) => envelope,
+        Err(err) => {
+            tracing::debug!(event = event.id, error.category = ?err.classify(), "unparseable event; ignored");
+            metrics::counter!("clarity_events_skipped_total", "reason" => "unparseable")
+                .increment(1);
+            return Ok(());
+        }
+    };
+    let team_id = envelope.team_id.unwrap_or_else(|| event.team_id.clone());
+    let message = match person_message(&team_id, &envelope.event, &state.bot_user_id) {
+        Ok(message) => message,
+        Err(skipped) => {
+            metrics::counter!("clarity_events_skipped_total", "reason" => skipped.as_str())
+                .increment(1);
+            return Ok(());
+        }
+    };
+
+    let thread = if message.is_reply() {
+        // The root may be waiting in this batch's buffer.
+        flush_roots(state, roots, now).await?;
+        thread_context(state, &message, now).await?
+    } else {
+        ThreadContext::default()
+    };
+    let thread_texts: Vec<String> = thread
+        .root_text
+        .iter()
+        .chain(thread.decisions.iter())
+        .cloned()
+        .collect();
+
+    let assessment = {
+        let mut indexes = state.decision_indexes.lock().await;
+        let index = refreshed_index(state, &mut indexes, &message).await?;
+        state.classifier.assess(
+            &message.text,
+            &Context {
+                thread: &thread_texts,
+                log: Some(index),
+            },
+        )
+    };
+    metrics::counter!("clarity_assessments_total", "kind" => assessment.kind.as_str()).increment(1);
+
+    if !message.is_reply() {
+        roots.entry(message.team_id.clone()).or_default().push((
+            message.channel_id.clone(),
+            message.ts.clone(),
+            message.text.clone(),
+        ));
+    }
+
+    if assessment.kind == Kind::Decision {
+        record_decision(state, &message, &assessment, thread, now).await?;
+    }
+
+    let worth_storing = matches!(
+        assessment.kind,
+        Kind::AlignmentRequest | Kind::Confusion | Kind::Disagreement
+    ) && assessment.score >= STORE_FLOOR;
+    if worth_storing {
+        // Earlier roots must be stored before a flag that may reference them.
+        flush_roots(state, roots, now).await?;
+        store_flag(state, &message, &assessment, now).await?;
+    }
+    Ok(())
+}
+
+/// The thread's root and decision statements: from what the bot has seen,
+/// or, for a thread older than the bot, from `conversations.replies`. A
+/// failed fetch means no context, never a lost event.
+async fn thread_context(
+    state: &AppState,
+    message: &Message,
+    now: i64,
+) -> anyhow::Result<ThreadContext> {
+    let root = message.thread_root();
+    if let Some(context) = state
+        .store
+        .thread_context(&message.team_id, &message.channel_id, root)
+        .await?
+    {
+        return Ok(context);
+    }
+    if !state.settings.file.threads.fetch_missing_roots {
+        return Ok(ThreadContext::default());
+    }
+    match state.slack.replies(&message.channel_id, root).await {
+        Ok(messages) => {
+            let mut context = ThreadContext::default();
+            for (i, reply) in messages
+                .iter()
+                .filter(|m| m.origin.ts.0 != message.ts)
+                .enumerate()
+            {
+                let text = reply.content.text.clone().unwrap_or_default();
+                if i == 0 && reply.origin.ts.0 == root {
+                    context.root_text = Some(text);
+                } else if state.classifier.assess(&text, &Context::default()).kind == Kind::Decision
+                {
+                    context.decisions.push(text);
+                }
+            }
+            state
+                .store
+                .save_thread_context(&message.team_id, &message.channel_id, root, &context, now)
+                .await?;
+            Ok(context)
+        }
+        Err(err) => {
+            tracing::warn!(channel = %message.channel_id, error = %err, "could not fetch an older thread; assessing without it");
+            Ok(ThreadContext::default())
+        }
+    }
+}
+
+/// The channel's decision index, brought up to date with rows added since.
+async fn refreshed_index<'a>(
+    state: &AppState,
+    indexes: &'a mut std::collections::HashMap<(String, String), (i64, DecisionIndex)>,
+    message: &Message,
+) -> anyhow::Result<&'a DecisionIndex> {
+    let entry = indexes
+        .entry((message.team_id.clone(), message.channel_id.clone()))
+        .or_insert_with(|| (0, DecisionIndex::new()));
+    for (id, topic, decision) in state
+        .store
+        .decisions_after(&message.team_id, &message.channel_id, entry.0)
+        .await?
+    {
+        entry.1.insert(id, &topic, &decision);
+        entry.0 = entry.0.max(id);
+    }
+    Ok(&entry.1)
+}
+
+/// Adds a decision stated in a message to the channel's log and, inside a
+/// thread, to the thread's context.
+async fn record_decision(
+    state: &AppState,
+    message: &Message,
+    assessment: &Assessment,
+    mut thread: ThreadContext,
+    now: i64,
+) -> anyhow::Result<()> {
+    let topic = assessment
+        .topic
+        .clone()
+        .or_else(|| thread.root_text.as_deref().map(subject))
+        .unwrap_or_else(|| subject(&message.text));
+    let permalink = match state
+        .slack
+        .permalink(&message.channel_id, &message.ts)
+        .await
+    {
+        Ok(link) => Some(link),
+        Err(err) => {
+            tracing::warn!(channel = %message.channel_id, error = %err, "no permalink for a decision");
+            None
+        }
+    };
+    state
+        .store
+        .record_decision(
+            &NewDecision {
+                team_id: message.team_id.clone(),
+                channel_id: message.channel_id.clone(),
+                topic,
+                decision: message.text.clone(),
+                owner: Some(message.user_id.clone()),
+                reasoning: None,
+                permalink,
+                source_ts: Some(message.ts.clone()),
+                recorded_by: Some(message.user_id.clone()),
+            },
+            now,
+        )
+        .await?;
+    if message.is_reply() && !thread.decisions.contains(&message.text) {
+        thread.decisions.push(message.text.clone());
+        let root = message.thread_root();
+        state
+            .store
+            .save_thread_context(&message.team_id, &message.channel_id, root, &thread, now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stores the assessment; for a premature ask the noise policy decides
+/// whether its reply is queued with it.
+async fn store_flag(
+    state: &AppState,
+    message: &Message,
+    assessment: &Assessment,
+    now: i64,
+) -> anyhow::Result<()> {
+    let verdict = if assessment.premature {
+        let store = &state.store;
+        let (team, channel) = (&message.team_id, &message.channel_id);
+        let facts = PolicyFacts {
+            now: now / 1000,
+            score: assessment.score,
+            channel_muted: store.channel_muted(team, channel, now).await?,
+            thread_already_flagged: store
+                .thread_flagged(team, channel, message.thread_root())
+                .await?,
+            last_channel_flag_at: store
+                .last_channel_flag(team, channel)
+                .await?
+                .map(|ms| ms / 1000),
+            user_flags_last_day: u32::try_from(
+                store
+                    .user_flags_since(team, &message.user_id, now - DAY_MS)
+                    .await?,
+            )
+            .unwrap_or(u32::MAX),
+        };
+        Some(state.settings.file.noise.verdict(&facts))
+    } else {
+        None
+    };
+    let posted = verdict == Some(Ok(()));
+    let reply = posted.then(|| {
+        let content = Reply::Flag {
+            topic: assessment.topic.clone(),
+            asked_with: assessment
+                .reasons
+                .iter()
+                .find(|r| r.kind == "ask")
+                .map(|r| r.matched.clone()),
+        }
+        .render();
+        let request =
+            SlackApiChatPostMessageRequest::new(message.channel_id.clone().into(), content)
+                .with_thread_ts(message.thread_root().into());
+        NewOutboxMessage {
+            team_id: message.team_id.clone(),
+            dedupe_key: format!(
+                "flag-reply:{}:{}:{}",
+                message.team_id, message.channel_id, message.ts
+            ),
+            method: "chat.postMessage".into(),
+            payload: serde_json::to_string(&request).unwrap_or_default(),
+        }
+    });
+    let flag = NewFlag {
+        team_id: message.team_id.clone(),
+        channel_id: message.channel_id.clone(),
+        message_ts: message.ts.clone(),
+        thread_ts: message.thread_root().to_string(),
+        user_id: message.user_id.clone(),
+        kind: assessment.kind.as_str().into(),
+        premature: assessment.premature,
+        topic: assessment.topic.clone(),
+        score: assessment.score,
+        reasons: serde_json::to_string(&assessment.reasons).unwrap_or_else(|_| "[]".into()),
+        decided_by: assessment
+            .decided_by
+            .as_ref()
+            .and_then(|d| serde_json::to_string(d).ok()),
+        posted,
+        suppressed: verdict
+            .and_then(Result::err)
+            .map(|reason| reason.as_str().to_string()),
+    };
+    let stored = state.store.store_flag(&flag, reply.as_ref(), now).await?;
+    if stored.is_some() && posted {
+        metrics::counter!("clarity_flags_queued_total").increment(1);
+        state.outbox_ready.notify_one();
+    }
+    Ok(())
+}
+
+/// A short subject for a message: its first words, for a topic fallback.
+fn subject(text: &str) -> String {
+    text.split_whitespace()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

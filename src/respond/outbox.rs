@@ -1,0 +1,81 @@
+//! The outbox sender: claims due rows, makes the Slack call, and records the
+//! outcome. HTTP 429 waits `Retry-After` (without using up an attempt);
+//! transient failures back off exponentially; errors retrying cannot fix
+//! (`channel_not_found`, `not_in_channel`…) are logged once and given up.
+
+use crate::respond::slack_api::CallError;
+use crate::state::AppState;
+use crate::store::ClaimedOutbox;
+use futures::StreamExt;
+use slack_morphism::prelude::*;
+
+/// The longest wait between two attempts.
+const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
+
+/// Sends what is due. Returns how many rows were claimed.
+pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let concurrency = state.settings.file.workers.outbox_concurrency.max(1) as usize;
+    let lease_ms = i64::try_from(state.settings.file.workers.lease_ms).unwrap_or(i64::MAX / 2);
+    let rows = state
+        .store
+        .claim_outbox(now, lease_ms, (concurrency * 8) as i64)
+        .await?;
+    let claimed = rows.len();
+    let results: Vec<anyhow::Result<()>> = futures::stream::iter(rows)
+        .map(|row| send(state, row))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for result in results {
+        result?;
+    }
+    Ok(claimed)
+}
+
+async fn send(state: &AppState, row: ClaimedOutbox) -> anyhow::Result<()> {
+    let outcome = match row.method.as_str() {
+        "chat.postMessage" => {
+            match serde_json::from_str::<SlackApiChatPostMessageRequest>(&row.payload) {
+                Ok(request) => state
+                    .slack
+                    .post_message(&request)
+                    .await
+                    .map(|response| Some(response.ts.0)),
+                Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
+            }
+        }
+        other => Err(CallError::Permanent(format!(
+            "unknown outbox method {other}"
+        ))),
+    };
+    let now = crate::state::now_ms();
+    let store = &state.store;
+    match outcome {
+        Ok(ts) => {
+            store.outbox_sent(&row, ts.as_deref(), now).await?;
+            if row.flag_id.is_some() {
+                metrics::counter!("clarity_flags_posted_total").increment(1);
+            }
+        }
+        Err(CallError::RateLimited(wait)) => {
+            let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(MAX_BACKOFF_MS);
+            store
+                .outbox_retry(row.id, now + wait_ms, "rate limited", true)
+                .await?;
+        }
+        Err(CallError::Transient(reason))
+            if row.attempts < i64::from(state.settings.file.workers.outbox_max_attempts) =>
+        {
+            let backoff = (1000_i64 << row.attempts.clamp(0, 16)).min(MAX_BACKOFF_MS);
+            tracing::warn!(outbox = row.id, attempt = row.attempts, %reason, "Slack call failed; retrying");
+            store
+                .outbox_retry(row.id, now + backoff, &reason, false)
+                .await?;
+        }
+        Err(err) => {
+            tracing::error!(outbox = row.id, method = %row.method, error = %err, "Slack call given up");
+            store.outbox_failed(row.id, &err.to_string()).await?;
+        }
+    }
+    Ok(())
+}

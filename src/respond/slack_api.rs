@@ -1,0 +1,148 @@
+//! The Slack Web API client: slack-morphism's typed client, pointed at the
+//! configured base URL (tests use a fake Slack on 127.0.0.1), with the bot
+//! token kept secret. Every call is counted by method and outcome.
+
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What went wrong with a Slack call, sorted by what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// HTTP 429: try again after this long.
+    #[error("rate limited by Slack (retry after {0:?})")]
+    RateLimited(Duration),
+    /// Worth retrying: a network failure, a 5xx, Slack's own internal errors.
+    #[error("transient Slack failure: {0}")]
+    Transient(String),
+    /// Retrying cannot help: channel_not_found, not_in_channel, invalid_auth…
+    #[error("Slack refused the call: {0}")]
+    Permanent(String),
+}
+
+/// A cheap-to-clone handle on the Web API for one bot token.
+#[derive(Clone)]
+pub struct Slack {
+    client: Arc<SlackHyperClient>,
+    token: Arc<SlackApiToken>,
+}
+
+impl std::fmt::Debug for Slack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slack { token: [redacted] }")
+    }
+}
+
+impl Slack {
+    /// A client for `base_url` (http or https) with `token`.
+    pub fn new(base_url: &str, token: &SecretString) -> std::io::Result<Self> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(base_url);
+        let token = SlackApiToken::new(SlackApiTokenValue::new(token.expose_secret().to_string()));
+        Ok(Self {
+            client: Arc::new(SlackClient::new(connector)),
+            token: Arc::new(token),
+        })
+    }
+
+    /// The underlying client (Socket Mode and response_url posts use it).
+    pub fn client(&self) -> &Arc<SlackHyperClient> {
+        &self.client
+    }
+
+    /// `auth.test`: the bot's own user id and workspace.
+    pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, CallError> {
+        let session = self.client.open_session(&self.token);
+        counted("auth.test", session.auth_test().await)
+    }
+
+    pub async fn post_message(
+        &self,
+        request: &SlackApiChatPostMessageRequest,
+    ) -> Result<SlackApiChatPostMessageResponse, CallError> {
+        let session = self.client.open_session(&self.token);
+        counted("chat.postMessage", session.chat_post_message(request).await)
+    }
+
+    pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiChatGetPermalinkRequest::new(channel.into(), ts.into());
+        counted(
+            "chat.getPermalink",
+            session.chat_get_permalink(&request).await,
+        )
+        .map(|r| r.permalink.to_string())
+    }
+
+    /// The first page of a thread's messages (root first).
+    pub async fn replies(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+    ) -> Result<Vec<SlackHistoryMessage>, CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiConversationsRepliesRequest::new(channel.into(), thread_ts.into())
+            .with_limit(50);
+        counted(
+            "conversations.replies",
+            session.conversations_replies(&request).await,
+        )
+        .map(|r| r.messages)
+    }
+}
+
+/// Sorts a slack-morphism error and counts the call's outcome.
+fn counted<T>(method: &'static str, result: Result<T, SlackClientError>) -> Result<T, CallError> {
+    let result = result.map_err(classify_error);
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(CallError::RateLimited(_)) => "rate_limited",
+        Err(CallError::Transient(_)) => "transient_error",
+        Err(CallError::Permanent(_)) => "error",
+    };
+    metrics::counter!("clarity_slack_calls_total", "method" => method, "outcome" => outcome)
+        .increment(1);
+    result
+}
+
+/// Slack API error codes that a later retry may get past.
+const TRANSIENT_CODES: &[&str] = &[
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "ratelimited",
+];
+
+fn classify_error(err: SlackClientError) -> CallError {
+    match err {
+        SlackClientError::RateLimitError(e) => {
+            CallError::RateLimited(e.retry_after.unwrap_or(Duration::from_secs(1)))
+        }
+        SlackClientError::ApiError(e) if TRANSIENT_CODES.contains(&e.code.as_str()) => {
+            CallError::Transient(e.code)
+        }
+        SlackClientError::ApiError(e) => CallError::Permanent(e.code),
+        SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
+            CallError::Transient(format!("HTTP {}", e.status_code))
+        }
+        SlackClientError::HttpError(e) => CallError::Permanent(format!("HTTP {}", e.status_code)),
+        // Protocol errors carry the whole response body: name the kind only.
+        SlackClientError::ProtocolError(_) => CallError::Transient("unreadable response".into()),
+        SlackClientError::HttpProtocolError(_) => {
+            CallError::Transient("HTTP protocol error".into())
+        }
+        SlackClientError::EndOfStream(_) => CallError::Transient("connection closed".into()),
+        SlackClientError::SystemError(_) => CallError::Transient("network or system error".into()),
+        SlackClientError::SocketModeProtocolError(_) => {
+            CallError::Transient("socket mode protocol error".into())
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Settings: `config/clarity.toml` plus the environment (DESIGN.md, Interfaces).
+//!
+//! Secrets come only from the environment and are held as [`SecretString`], so
+//! they never reach a log line or an error message. Loading reports every
+//! problem at once, each naming the file or variable, the key and what was
+//! expected.
+
+use crate::policy::NoisePolicy;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+const DEFAULT_CONFIG: &str = "config/clarity.toml";
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/clarity.db";
+const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+const DEFAULT_BIND: &str = "127.0.0.1:3000";
+
+/// Everything the bot needs to run, resolved from file and environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    /// May hold a password: log [`Settings::database_backend`] instead.
+    pub database_url: SecretString,
+    /// Base URL of the Slack Web API, without a trailing slash.
+    pub slack_api_url: String,
+    pub bot_token: Option<SecretString>,
+    pub signing_secret: Option<SecretString>,
+    pub app_token: Option<SecretString>,
+    pub log_format: LogFormat,
+    /// The file the rest came from (it may not exist: then defaults apply).
+    pub config_path: PathBuf,
+    pub file: FileSettings,
+}
+
+/// Log output: human-readable lines or one JSON object per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The contents of `config/clarity.toml`; every section and key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileSettings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub classifier: ClassifierSettings,
+    pub noise: NoisePolicy,
+    pub threads: ThreadSettings,
+    pub workers: WorkerSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Listen address; `CLARITY_BIND` overrides it.
+    pub bind: String,
+    /// Request bodies larger than this are refused with 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: DEFAULT_BIND.into(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `DATABASE_URL` overrides it.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: DEFAULT_DATABASE_URL.into(),
+            max_connections: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClassifierSettings {
+    /// A rules file to use instead of the built-in rules.
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThreadSettings {
+    /// How long thread roots and decision statements are kept.
+    pub context_retention_days: u32,
+    /// Whether to call `conversations.replies` for threads older than the bot.
+    pub fetch_missing_roots: bool,
+}
+
+impl Default for ThreadSettings {
+    fn default() -> Self {
+        Self {
+            context_retention_days: 90,
+            fetch_missing_roots: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSettings {
+    /// Most events one inbox step claims.
+    pub inbox_batch: u32,
+    /// Most events persisted in one group commit.
+    pub ingest_batch: u32,
+    /// Slack calls the outbox sender keeps in flight.
+    pub outbox_concurrency: u32,
+    /// Attempts before an outbox message is given up as failed.
+    pub outbox_max_attempts: u32,
+    /// How often workers look for work they were not told about (ms).
+    pub poll_interval_ms: u64,
+    /// How long a worker holds a claimed event or outbox row (ms) before
+    /// another worker, or this one after a restart, may take it over.
+    pub lease_ms: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            inbox_batch: 256,
+            ingest_batch: 512,
+            outbox_concurrency: 8,
+            outbox_max_attempts: 8,
+            poll_interval_ms: 1000,
+            lease_ms: 30_000,
+        }
+    }
+}
+
+/// Every problem found while loading settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid settings ({} problem(s)):", self.problems.len())?;
+        for problem in &self.problems {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Loads settings from the process environment and the config file it names.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::load(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Loads settings with `env` standing in for the environment (tests pass a map).
+    pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let mut problems = Vec::new();
+        let explicit = env("CLARITY_CONFIG");
+        let config_path = PathBuf::from(explicit.clone().unwrap_or_else(|| DEFAULT_CONFIG.into()));
+        let file = match std::fs::read_to_string(&config_path) {
+            Ok(text) => parse_file(&config_path, &text).unwrap_or_else(|mut errs| {
+                problems.append(&mut errs);
+                FileSettings::default()
+            }),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                FileSettings::default()
+            }
+            Err(err) => {
+                problems.push(format!(
+                    "{}: cannot read the config file (CLARITY_CONFIG): {err}",
+                    config_path.display()
+                ));
+                FileSettings::default()
+            }
+        };
+
+        let bind_text = env("CLARITY_BIND").unwrap_or_else(|| file.server.bind.clone());
+        let bind = bind_text.parse().unwrap_or_else(|_| {
+            problems.push(format!("CLARITY_BIND / [server] bind: `{bind_text}` is not an address; expected host:port such as 127.0.0.1:3000"));
+            SocketAddr::from(([127, 0, 0, 1], 3000))
+        });
+
+        let database_url = env("DATABASE_URL").unwrap_or_else(|| file.database.url.clone());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            problems.push(
+                "DATABASE_URL / [database] url: expected sqlite://PATH or postgres://USER@HOST/DB"
+                    .to_string(),
+            );
+        }
+
+        let slack_api_url = env("SLACK_API_URL")
+            .unwrap_or_else(|| DEFAULT_SLACK_API_URL.into())
+            .trim_end_matches('/')
+            .to_string();
+        if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
+            problems.push(format!(
+                "SLACK_API_URL: `{slack_api_url}` is not a URL; expected https://slack.com/api"
+            ));
+        }
+
+        let log_format = match env("CLARITY_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                problems.push(format!(
+                    "CLARITY_LOG_FORMAT: `{other}` is not a log format; expected text or json"
+                ));
+                LogFormat::Text
+            }
+        };
+
+        let secret = |key: &str, prefix: Option<&str>, problems: &mut Vec<String>| {
+            let value = env(key)?;
+            if let Some(prefix) = prefix
+                && !value.starts_with(prefix)
+            {
+                problems.push(format!(
+                    "{key}: expected a token starting with `{prefix}` (the value is not shown)"
+                ));
+            }
+            Some(SecretString::from(value))
+        };
+        let bot_token = secret("SLACK_BOT_TOKEN", Some("xoxb-"), &mut problems);
+        let signing_secret = secret("SLACK_SIGNING_SECRET", None, &mut problems);
+        let app_token = secret("SLACK_APP_TOKEN", Some("xapp-"), &mut problems);
+
+        if problems.is_empty() {
+            Ok(Self {
+                bind,
+                database_url: SecretString::from(database_url),
+                slack_api_url,
+                bot_token,
+                signing_secret,
+                app_token,
+                log_format,
+                config_path,
+                file,
+            })
+        } else {
+            Err(SettingsError { problems })
+        }
+    }
+
+    /// The database backend's name, safe to log (the URL may hold a password).
+    pub fn database_backend(&self) -> &'static str {
+        use secrecy::ExposeSecret;
+        if self.database_url.expose_secret().starts_with("sqlite:") {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    }
+
+    /// What `serve` needs beyond the defaults; every missing variable at once.
+    pub fn require_for_serve(&self) -> Result<(), SettingsError> {
+        let mut problems = Vec::new();
+        if self.bot_token.is_none() {
+            problems
+                .push("SLACK_BOT_TOKEN: required by `serve` (the bot token, xoxb-…)".to_string());
+        }
+        if self.signing_secret.is_none() && self.app_token.is_none() {
+            problems.push(
+                "SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)".to_string(),
+            );
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(SettingsError { problems })
+        }
+    }
+}
+
+/// Parses the config file, checking each key on its own so that every unknown
+/// key and invalid value is reported, not only the first.
+pub fn parse_file(path: &Path, text: &str) -> Result<FileSettings, Vec<String>> {
+    let file = path.display();
+    let table: toml::Table =
+        toml::from_str(text).map_err(|err| vec![format!("{file}: not valid TOML: {err}")])?;
+    let mut problems = Vec::new();
+    for (section, value) in &table {
+        match value {
+            toml::Value::Table(keys) => {
+                for (key, value) in keys {
+                    let mut inner = toml::Table::new();
+                    inner.insert(key.clone(), value.clone());
+                    let mut single = toml::Table::new();
+                    single.insert(section.clone(), toml::Value::Table(inner));
+                    if let Err(err) = FileSettings::deserialize(single) {
+                        problems.push(format!(
+                            "{file}: [{section}] {key}: {}",
+                            err.message().trim()
+                        ));
+                    }
+                }
+            }
+            _ => {
+                let mut single = toml::Table::new();
+                single.insert(section.clone(), value.clone());
+                let message = match FileSettings::deserialize(single) {
+                    Err(err) => err.message().trim().to_string(),
+                    Ok(_) => "expected a [section]".to_string(),
+                };
+                problems.push(format!("{file}: {section}: {message}"));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    FileSettings::deserialize(table)
+        .map_err(|err| vec![format!("{file}: {}", err.message().trim())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(|key| map.get(key).cloned())
+    }
+
+    #[test]
+    fn the_shipped_config_file_parses_to_the_defaults() {
+        let text = include_str!("../config/clarity.toml");
+        let parsed =
+            parse_file(Path::new("config/clarity.toml"), text).expect("shipped config is valid");
+        assert_eq!(parsed, FileSettings::default());
+    }
+
+    #[test]
+    fn an_inline_sample_overrides_what_it_names() {
+        let text = "[noise]\nchannel_cooldown_secs = 0\n[workers]\ninbox_batch = 10\n";
+        let parsed = parse_file(Path::new("x.toml"), text).expect("valid");
+        assert_eq!(parsed.noise.channel_cooldown_secs, 0);
+        assert_eq!(parsed.workers.inbox_batch, 10);
+        assert_eq!(parsed.threads.context_retention_days, 90);
+    }
+
+    #[test]
+    fn every_bad_key_is_reported_at_once_with_file_and_key() {
+        let text = "[noise]\ncooldown = 1\nmin_score = \"high\"\n[nosie]\nx = 1\n";
+        let problems = parse_file(Path::new("bad.toml"), text).expect_err("invalid");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("bad.toml: [noise] cooldown") && p.contains("unknown field"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("[noise] min_score") && p.contains("expected f64"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("[nosie]") && p.contains("unknown field"))
+        );
+    }
+
+    #[test]
+    fn environment_overrides_and_secrets_are_not_shown() {
+        let settings = load(&[("CLARITY_CONFIG", "/nonexistent/clarity.toml")])
+            .expect_err("an explicit missing config file is an error");
+        assert!(settings.to_string().contains("/nonexistent/clarity.toml"));
+
+        let settings = load(&[
+            ("SLACK_API_URL", "http://127.0.0.1:9/api/"),
+            ("SLACK_BOT_TOKEN", "xoxb-123"),
+            ("SLACK_SIGNING_SECRET", "shh"),
+            ("CLARITY_BIND", "127.0.0.1:0"),
+        ])
+        .expect("valid");
+        assert_eq!(settings.slack_api_url, "http://127.0.0.1:9/api");
+        assert_eq!(settings.bind.port(), 0);
+        assert!(!format!("{settings:?}").contains("xoxb-123"));
+        assert!(!format!("{settings:?}").contains("shh"));
+    }
+
+    #[test]
+    fn invalid_environment_values_are_all_reported() {
+        let err = load(&[
+            ("CLARITY_BIND", "nowhere"),
+            ("CLARITY_LOG_FORMAT", "yaml"),
+            ("SLACK_BOT_TOKEN", "secret-value-123"),
+            ("DATABASE_URL", "mysql://x"),
+        ])
+        .expect_err("invalid");
+        assert_eq!(err.problems.len(), 4, "{err}");
+        assert!(!err.to_string().contains("secret-value-123"));
+    }
+}

@@ -1,0 +1,240 @@
+//! `Application::build(settings)`: one build path for production and tests.
+//! Binds the listener (port 0 allowed), connects the store, learns the bot's
+//! identity, and starts the workers; `run_until_stopped` serves until
+//! SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight work finish.
+
+use crate::classify::Classifier;
+use crate::ingress;
+use crate::pipeline;
+use crate::respond::outbox;
+use crate::respond::slack_api::Slack;
+use crate::settings::Settings;
+use crate::state::{AppState, Inner, now_ms};
+use crate::store::Store;
+use anyhow::Context as _;
+use secrecy::ExposeSecret;
+use slack_morphism::prelude::SlackSigningSecret;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Mutex, Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// A built, bound, not yet serving bot.
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    state: AppState,
+    ingest: mpsc::Receiver<crate::state::IngestRequest>,
+    shutdown: CancellationToken,
+}
+
+/// Stops a running application from elsewhere (tests, signal handlers).
+#[derive(Clone)]
+pub struct Shutdown(CancellationToken);
+
+impl Shutdown {
+    pub fn trigger(&self) {
+        self.0.cancel();
+    }
+}
+
+impl Application {
+    /// Builds everything `serve` needs; fails with a message naming what is wrong.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        settings.require_for_serve()?;
+        let classifier = match &settings.file.classifier.rules {
+            Some(path) => Classifier::from_path(path)?,
+            None => Classifier::builtin(),
+        };
+        let store = Store::connect(
+            &settings.database_url,
+            settings.file.database.max_connections,
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "while opening the {} database (DATABASE_URL)",
+                settings.database_backend()
+            )
+        })?;
+        let token = settings
+            .bot_token
+            .clone()
+            .context("SLACK_BOT_TOKEN is required")?;
+        let slack = Slack::new(&settings.slack_api_url, &token)
+            .context("while setting up the Slack client")?;
+        let identity = slack.auth_test().await.with_context(|| {
+            format!(
+                "auth.test at {} failed: check SLACK_BOT_TOKEN and SLACK_API_URL",
+                settings.slack_api_url
+            )
+        })?;
+        let verifier = settings.signing_secret.as_ref().map(|secret| {
+            SlackEventSignatureVerifier::new(&SlackSigningSecret::new(
+                secret.expose_secret().to_string(),
+            ))
+        });
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {} (CLARITY_BIND)", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let (ingest_tx, ingest) =
+            mpsc::channel(settings.file.workers.ingest_batch.max(1) as usize * 4);
+        let state = AppState(std::sync::Arc::new(Inner {
+            settings,
+            store,
+            slack,
+            classifier,
+            verifier,
+            bot_user_id: identity.user_id.0,
+            ingest: ingest_tx,
+            inbox_ready: Notify::new(),
+            outbox_ready: Notify::new(),
+            decision_indexes: Mutex::new(Default::default()),
+            metrics: crate::telemetry::metrics_handle(),
+        }));
+        Ok(Self {
+            port,
+            listener,
+            state,
+            ingest,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn shutdown_handle(&self) -> Shutdown {
+        Shutdown(self.shutdown.clone())
+    }
+
+    /// Serves until a signal or [`Shutdown::trigger`]; then stops accepting,
+    /// persists what was received, and lets the workers finish their step.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            ingest,
+            shutdown,
+            port,
+        } = self;
+        tracing::info!(
+            port,
+            database = state.settings.database_backend(),
+            "clarity-bot listening"
+        );
+        let tasks = TaskTracker::new();
+        let writer = tokio::spawn(ingress::writer::run(state.clone(), ingest));
+        tasks.spawn(worker_loop(state.clone(), shutdown.clone(), Job::Inbox));
+        tasks.spawn(worker_loop(state.clone(), shutdown.clone(), Job::Outbox));
+        tasks.spawn(worker_loop(
+            state.clone(),
+            shutdown.clone(),
+            Job::Maintenance,
+        ));
+        tasks.close();
+
+        let app = ingress::http::router(state.clone());
+        let stop = shutdown.clone();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    () = os_signal() => {}
+                }
+            })
+            .await?;
+        // The server dropped its handlers: the writer drains and ends.
+        drop(state);
+        let _ = writer.await;
+        shutdown.cancel();
+        tasks.wait().await;
+        tracing::info!("clarity-bot stopped");
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Job {
+    Inbox,
+    Outbox,
+    Maintenance,
+}
+
+/// Runs a job's single step again and again: at once while there is work,
+/// when notified, or on the poll interval. A failing step is logged and
+/// retried on the next tick; shutdown is honoured between steps.
+async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
+    let poll = Duration::from_millis(state.settings.file.workers.poll_interval_ms.max(10));
+    loop {
+        let result = match job {
+            Job::Inbox => pipeline::run_once(&state, now_ms()).await,
+            Job::Outbox => outbox::run_once(&state, now_ms()).await,
+            Job::Maintenance => maintenance(&state).await,
+        };
+        let busy = match result {
+            Ok(n) => n > 0,
+            Err(err) => {
+                tracing::error!(job = ?job, error = format!("{err:#}"), "worker step failed");
+                false
+            }
+        };
+        if shutdown.is_cancelled() {
+            break;
+        }
+        if busy {
+            continue;
+        }
+        let wake: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = match job {
+            Job::Inbox => Box::pin(state.inbox_ready.notified()),
+            Job::Outbox => Box::pin(state.outbox_ready.notified()),
+            Job::Maintenance => Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
+        };
+        tokio::select! {
+            () = wake => {}
+            () = tokio::time::sleep(poll) => {}
+            () = shutdown.cancelled() => break,
+        }
+    }
+}
+
+/// Hourly upkeep: forget thread context past its retention.
+async fn maintenance(state: &AppState) -> anyhow::Result<usize> {
+    let days = i64::from(state.settings.file.threads.context_retention_days);
+    state
+        .store
+        .prune_thread_context(now_ms() - days * 24 * 3600 * 1000)
+        .await?;
+    Ok(0)
+}
+
+async fn os_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,55 @@
+//! Shared application state: cheap to clone, no globals (but the metrics
+//! recorder, which the `metrics` macros need process-wide).
+
+use crate::classify::{Classifier, DecisionIndex};
+use crate::respond::slack_api::Slack;
+use crate::settings::Settings;
+use crate::store::Store;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{Mutex, Notify, mpsc, oneshot};
+
+/// The state every handler and worker shares.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub store: Store,
+    pub slack: Slack,
+    pub classifier: Classifier,
+    pub verifier: Option<SlackEventSignatureVerifier>,
+    /// The bot's own user id, from `auth.test`.
+    pub bot_user_id: String,
+    /// Hands events to the group-commit writer.
+    pub ingest: mpsc::Sender<IngestRequest>,
+    /// Wakes the inbox worker when events were persisted.
+    pub inbox_ready: Notify,
+    /// Wakes the outbox sender when a reply was queued.
+    pub outbox_ready: Notify,
+    /// Per channel: the decision log as a lookup index and the highest id in
+    /// it. Refreshed from the database (ids above the highest) before each
+    /// use, so replicas sharing a database never disagree.
+    pub decision_indexes: Mutex<HashMap<(String, String), (i64, DecisionIndex)>>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+/// One event for the writer, and where to say whether it was persisted.
+pub struct IngestRequest {
+    pub event: crate::store::NewEvent,
+    pub done: oneshot::Sender<Result<(), ()>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Milliseconds since the epoch, from the system clock (the edge; the
+/// classifier and policy never read a clock).
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}

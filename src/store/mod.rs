@@ -1,0 +1,700 @@
+//! The store: sqlx over SQLite (default) or PostgreSQL, one set of queries.
+//!
+//! Queries use `$N` placeholders, which both backends accept, and plain
+//! integer, real and text columns (times are Unix milliseconds), so the
+//! `Any` driver serves both. Where the dialects differ (claiming rows), the
+//! [`Backend`] picks the statement.
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::path::Path;
+use std::str::FromStr;
+
+pub type Result<T> = std::result::Result<T, sqlx::Error>;
+
+/// Which database engine the pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// An event to persist in the inbox.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub team_id: String,
+    pub event_id: String,
+    pub payload: String,
+}
+
+/// An inbox event claimed by a worker.
+#[derive(Debug, Clone)]
+pub struct ClaimedEvent {
+    pub id: i64,
+    pub team_id: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// A flag to store (posted or not) for one assessed message.
+#[derive(Debug, Clone)]
+pub struct NewFlag {
+    pub team_id: String,
+    pub channel_id: String,
+    pub message_ts: String,
+    pub thread_ts: String,
+    pub user_id: String,
+    pub kind: String,
+    pub premature: bool,
+    pub topic: Option<String>,
+    pub score: f64,
+    pub reasons: String,
+    pub decided_by: Option<String>,
+    pub posted: bool,
+    pub suppressed: Option<String>,
+}
+
+/// A Slack call queued in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewOutboxMessage {
+    pub team_id: String,
+    pub dedupe_key: String,
+    pub method: String,
+    pub payload: String,
+}
+
+/// An outbox row claimed by the sender.
+#[derive(Debug, Clone)]
+pub struct ClaimedOutbox {
+    pub id: i64,
+    pub team_id: String,
+    pub method: String,
+    pub payload: String,
+    pub flag_id: Option<i64>,
+    pub attempts: i64,
+}
+
+/// A decision to add to the log.
+#[derive(Debug, Clone)]
+pub struct NewDecision {
+    pub team_id: String,
+    pub channel_id: String,
+    pub topic: String,
+    pub decision: String,
+    pub owner: Option<String>,
+    pub reasoning: Option<String>,
+    pub permalink: Option<String>,
+    pub source_ts: Option<String>,
+    pub recorded_by: Option<String>,
+}
+
+/// What the bot has seen of a thread.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ThreadContext {
+    pub root_text: Option<String>,
+    pub decisions: Vec<String>,
+}
+
+impl Store {
+    /// Connects (creating a SQLite file and its folder if missing) and applies migrations.
+    pub async fn connect(url: &SecretString, max_connections: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = url.expose_secret();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = sqlx::any::AnyConnectOptions::from_str(&url)?;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(std::time::Duration::from_secs(5));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect_with(options).await?;
+        let store = Self { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("src/store/migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("src/store/migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    // ---- inbox ----------------------------------------------------------
+
+    /// Persists a batch of events in one transaction (group commit). Events
+    /// whose `event_id` is already stored are skipped; returns how many were new.
+    pub async fn insert_events(&self, events: &[NewEvent], now: i64) -> Result<u64> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut inserted = 0;
+        let mut tx = self.pool.begin().await?;
+        // 4 binds per row; stay well below SQLite's parameter limit.
+        for chunk in events.chunks(200) {
+            let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
+                "INSERT INTO events (team_id, event_id, payload, received_at) ",
+            );
+            builder.push_values(chunk, |mut row, event| {
+                row.push_bind(event.team_id.clone())
+                    .push_bind(event.event_id.clone())
+                    .push_bind(event.payload.clone())
+                    .push_bind(now);
+            });
+            builder.push(" ON CONFLICT (event_id) DO NOTHING");
+            inserted += builder.build().execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Claims up to `limit` pending events for `lease_ms`, oldest first.
+    pub async fn claim_events(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedEvent>> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE events SET locked_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM events WHERE state = 'pending' AND locked_until < $2 \
+             ORDER BY id LIMIT $3{lock}) \
+             RETURNING id, team_id, payload, attempts"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut events: Vec<ClaimedEvent> = rows
+            .iter()
+            .map(|row| {
+                Ok(ClaimedEvent {
+                    id: row.try_get("id")?,
+                    team_id: row.try_get("team_id")?,
+                    payload: row.try_get("payload")?,
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        events.sort_by_key(|event| event.id);
+        Ok(events)
+    }
+
+    /// Marks processed events done.
+    pub async fn finish_events(&self, ids: &[i64]) -> Result<()> {
+        for chunk in ids.chunks(500) {
+            let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
+                "UPDATE events SET state = 'done' WHERE id IN (",
+            );
+            let mut list = builder.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            builder.push(")");
+            builder.build().execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Records a processing failure; after `max_attempts` the event is given up.
+    pub async fn fail_event(&self, id: i64, error: &str, max_attempts: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE events SET last_error = $1, \
+             state = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END WHERE id = $3",
+        )
+        .bind(error)
+        .bind(max_attempts)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Events not yet processed.
+    pub async fn inbox_depth(&self) -> Result<i64> {
+        scalar(
+            &self.pool,
+            "SELECT COUNT(*) FROM events WHERE state = 'pending'",
+        )
+        .await
+    }
+
+    /// Outbox messages not yet sent.
+    pub async fn outbox_depth(&self) -> Result<i64> {
+        scalar(
+            &self.pool,
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
+        )
+        .await
+    }
+
+    // ---- threads ---------------------------------------------------------
+
+    /// Remembers thread roots (top-level messages) in one transaction.
+    pub async fn remember_roots(
+        &self,
+        team_id: &str,
+        roots: &[(String, String, String)],
+        now: i64,
+    ) -> Result<()> {
+        if roots.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for chunk in roots.chunks(200) {
+            let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
+                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, last_seen) ",
+            );
+            builder.push_values(chunk, |mut row, (channel, ts, text)| {
+                row.push_bind(team_id.to_string())
+                    .push_bind(channel.clone())
+                    .push_bind(ts.clone())
+                    .push_bind(text.clone())
+                    .push_bind(now);
+            });
+            builder.push(
+                " ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
+                 root_text = excluded.root_text, last_seen = excluded.last_seen",
+            );
+            builder.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+
+    /// What is known of a thread, or `None` when the bot never saw its root.
+    pub async fn thread_context(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        thread_ts: &str,
+    ) -> Result<Option<ThreadContext>> {
+        let row = sqlx::query(
+            "SELECT root_text, decisions FROM thread_context \
+             WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $3",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(thread_ts)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let decisions: String = row.try_get("decisions")?;
+            Ok(ThreadContext {
+                root_text: row.try_get("root_text")?,
+                decisions: serde_json::from_str(&decisions).unwrap_or_default(),
+            })
+        })
+        .transpose()
+    }
+
+    /// Saves a thread's context (root and decision statements seen in it).
+    pub async fn save_thread_context(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        thread_ts: &str,
+        context: &ThreadContext,
+        now: i64,
+    ) -> Result<()> {
+        let decisions = serde_json::to_string(&context.decisions).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, decisions, last_seen) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
+             root_text = excluded.root_text, decisions = excluded.decisions, last_seen = excluded.last_seen",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(thread_ts)
+        .bind(context.root_text.clone())
+        .bind(decisions)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets thread context last seen before `cutoff`; returns rows removed.
+    pub async fn prune_thread_context(&self, cutoff: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM thread_context WHERE last_seen < $1")
+                .bind(cutoff)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    // ---- decisions -------------------------------------------------------
+
+    /// The channel's current decisions with an id above `after_id`, oldest first.
+    pub async fn decisions_after(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        after_id: i64,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, topic, decision FROM decisions \
+             WHERE team_id = $1 AND channel_id = $2 AND id > $3 ORDER BY id",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("topic")?,
+                    row.try_get("decision")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Adds a decision to the log; a decision already recorded from the same
+    /// source message is not added twice. Returns the new id, if any.
+    pub async fn record_decision(&self, decision: &NewDecision, now: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
+             source_ts, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(&decision.team_id)
+        .bind(&decision.channel_id)
+        .bind(&decision.topic)
+        .bind(&decision.decision)
+        .bind(decision.owner.clone())
+        .bind(decision.reasoning.clone())
+        .bind(decision.permalink.clone())
+        .bind(decision.source_ts.clone())
+        .bind(decision.recorded_by.clone())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| row.try_get::<i64, _>("id")).transpose()
+    }
+
+    // ---- flags and the noise policy's facts ------------------------------
+
+    /// Whether flags are muted in the channel at `now`.
+    pub async fn channel_muted(&self, team_id: &str, channel_id: &str, now: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT monitored, muted_until FROM channel_settings WHERE team_id = $1 AND channel_id = $2",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(false) };
+        let monitored: i64 = row.try_get("monitored")?;
+        let muted_until: Option<i64> = row.try_get("muted_until")?;
+        Ok(monitored == 0 || muted_until.is_some_and(|until| until > now))
+    }
+
+    /// Whether the thread already has a posted flag.
+    pub async fn thread_flagged(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        thread_ts: &str,
+    ) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $3 AND posted = 1",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(thread_ts)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// When the channel's last posted flag was created (ms).
+    pub async fn last_channel_flag(&self, team_id: &str, channel_id: &str) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT MAX(created_at) AS last FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_get("last")
+    }
+
+    /// Posted flags on the user's messages created at or after `since` (ms).
+    pub async fn user_flags_since(&self, team_id: &str, user_id: &str, since: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM flags WHERE team_id = $1 AND user_id = $2 AND posted = 1 AND created_at >= $3",
+        )
+        .bind(team_id)
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_get("n")
+    }
+
+    /// Stores a flag and, when it is posted, queues its reply, in one
+    /// transaction. A message already flagged (a reprocessed event) or a
+    /// thread that got a posted flag meanwhile (another replica) adds nothing.
+    /// Returns the flag id when a row was added.
+    pub async fn store_flag(
+        &self,
+        flag: &NewFlag,
+        reply: Option<&NewOutboxMessage>,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
+             score, reasons, decided_by, posted, suppressed, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(&flag.team_id)
+        .bind(&flag.channel_id)
+        .bind(&flag.message_ts)
+        .bind(&flag.thread_ts)
+        .bind(&flag.user_id)
+        .bind(&flag.kind)
+        .bind(i64::from(flag.premature))
+        .bind(flag.topic.clone())
+        .bind(flag.score)
+        .bind(&flag.reasons)
+        .bind(flag.decided_by.clone())
+        .bind(i64::from(flag.posted))
+        .bind(flag.suppressed.clone())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let flag_id: i64 = row.try_get("id")?;
+        if let Some(reply) = reply {
+            enqueue(&mut tx, reply, Some(flag_id), now).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(flag_id))
+    }
+
+    /// The channel and reply ts of a flag, once its reply was posted.
+    pub async fn flag_reply(&self, flag_id: i64) -> Result<Option<(String, Option<String>)>> {
+        let row = sqlx::query("SELECT channel_id, reply_ts FROM flags WHERE id = $1")
+            .bind(flag_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok((row.try_get("channel_id")?, row.try_get("reply_ts")?)))
+            .transpose()
+    }
+
+    // ---- outbox ----------------------------------------------------------
+
+    /// Queues a Slack call; a second call with the same dedupe key is dropped.
+    pub async fn enqueue(&self, message: &NewOutboxMessage, now: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let added = enqueue(&mut tx, message, None, now).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Claims up to `limit` due outbox rows for `lease_ms`.
+    pub async fn claim_outbox(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedOutbox>> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
+             AND locked_until < $2 ORDER BY id LIMIT $3{lock}) \
+             RETURNING id, team_id, method, payload, flag_id, attempts"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut claimed: Vec<ClaimedOutbox> = rows.iter().map(outbox_row).collect::<Result<_>>()?;
+        claimed.sort_by_key(|row| row.id);
+        Ok(claimed)
+    }
+
+    /// Marks an outbox row sent and, for a flag's reply, remembers the reply ts.
+    pub async fn outbox_sent(
+        &self,
+        row: &ClaimedOutbox,
+        response_ts: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = $1, response_ts = $2 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(response_ts.map(str::to_string))
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
+        if let (Some(flag_id), Some(ts)) = (row.flag_id, response_ts) {
+            sqlx::query("UPDATE flags SET reply_ts = $1 WHERE id = $2")
+                .bind(ts.to_string())
+                .bind(flag_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Schedules another attempt at `at` (ms). A `refund`ed attempt (a 429)
+    /// does not count towards the attempt limit.
+    pub async fn outbox_retry(&self, id: i64, at: i64, error: &str, refund: bool) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, locked_until = 0, last_error = $2, \
+             attempts = attempts - $3 WHERE id = $4",
+        )
+        .bind(at)
+        .bind(error)
+        .bind(i64::from(refund))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives an outbox row up: it will not be retried.
+    pub async fn outbox_failed(&self, id: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET state = 'failed', last_error = $1 WHERE id = $2")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn enqueue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    message: &NewOutboxMessage,
+    flag_id: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (team_id, dedupe_key, method, payload, flag_id, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(&message.team_id)
+    .bind(&message.dedupe_key)
+    .bind(&message.method)
+    .bind(&message.payload)
+    .bind(flag_id)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn outbox_row(row: &AnyRow) -> Result<ClaimedOutbox> {
+    Ok(ClaimedOutbox {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        method: row.try_get("method")?,
+        payload: row.try_get("payload")?,
+        flag_id: row.try_get("flag_id")?,
+        attempts: row.try_get("attempts")?,
+    })
+}
+
+async fn scalar(pool: &AnyPool, sql: &str) -> Result<i64> {
+    sqlx::query(sql).fetch_one(pool).await?.try_get(0)
+}
+
+/// Makes sure the SQLite file can be created: its folder exists and the URL
+/// asks for create-if-missing.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:"
+        && let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}

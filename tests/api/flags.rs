@@ -1,0 +1,267 @@
+//! From a message to one threaded question, and silence where it belongs.
+
+use crate::helpers::*;
+use serde_json::json;
+
+const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
+
+fn reply_text(post: &serde_json::Value) -> String {
+    post.to_string()
+}
+
+#[tokio::test]
+async fn a_premature_alignment_ask_gets_one_threaded_reply_naming_the_topic() {
+    let app = spawn_app().await;
+    send_all(
+        &app,
+        &[message_event("Ev1", "C111", "1700000100.000100", None, ASK)],
+    )
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let post = &posts[0];
+    assert_eq!(post["channel"], "C111");
+    assert_eq!(post["thread_ts"], "1700000100.000100");
+    let text = post["text"].as_str().expect("text");
+    assert!(text.contains("Q3 roadmap"), "{text}");
+    assert!(
+        text.contains("which decision has actually been made?"),
+        "{text}"
+    );
+    let blocks = post["blocks"].as_array().expect("blocks");
+    assert!(blocks.len() >= 2, "a question and why: {blocks:?}");
+    // The flag is stored with its reply's ts.
+    let stored = sqlx::query_scalar::<_, String>("SELECT reply_ts FROM flags WHERE posted = 1")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("query");
+    assert_eq!(stored.len(), 1);
+}
+
+#[tokio::test]
+async fn ordinary_chat_and_hard_negatives_get_no_reply() {
+    let app = spawn_app().await;
+    let texts = [
+        "lunch at 12:30? the taco place on 5th",
+        "can you align the logo with the nav bar? it's 2px off on mobile",
+        "the struct needs 64-byte alignment or the SIMD loads fault",
+        "we're aligned, shipping tomorrow :rocket:",
+        "deploy of search-api to staging is green :white_check_mark:",
+    ];
+    let bodies: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            message_event(
+                &format!("EvNeg{i}"),
+                &format!("C20{i}"),
+                &format!("1700000200.00010{i}"),
+                None,
+                text,
+            )
+        })
+        .collect();
+    send_all(&app, &bodies).await;
+    app.wait_until_idle().await;
+    assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
+}
+
+#[tokio::test]
+async fn a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply() {
+    let app = spawn_app().await;
+    let first = message_event("EvRetry", "C111", "1700000300.000100", None, ASK);
+    send_all(&app, &[first.clone()]).await;
+    let timestamp = now_secs().to_string();
+    let retry = app
+        .post_signed(
+            "/slack/events",
+            &first,
+            &timestamp,
+            &sign(SIGNING_SECRET, &timestamp, &first),
+            &[
+                ("x-slack-retry-num", "1"),
+                ("x-slack-retry-reason", "http_timeout"),
+            ],
+        )
+        .await;
+    assert_eq!(retry.status(), 200);
+    let second = message_event(
+        "EvSecond",
+        "C111",
+        "1700000301.000100",
+        Some("1700000300.000100"),
+        "+1, can we all get on the same page about the Q3 roadmap first?",
+    );
+    send_all(&app, &[second]).await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), 1, "{:?}", app.slack.posts());
+}
+
+#[tokio::test]
+async fn bot_messages_own_messages_edits_and_joins_are_ignored() {
+    let app = spawn_app().await;
+    let mut bodies = Vec::new();
+    for (i, name) in [
+        "events_message_bot_message.json",
+        "events_message_from_bot_user.json",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut body = fixture_json(name);
+        body["event_id"] = json!(format!("EvBot{i}"));
+        body["event"]["text"] = json!(ASK);
+        bodies.push(body.to_string());
+    }
+    let own = message_event("EvOwn", "C111", "1700000400.000100", None, ASK);
+    let mut own: serde_json::Value = serde_json::from_str(&own).expect("json");
+    own["event"]["user"] = json!(BOT_USER);
+    bodies.push(own.to_string());
+    let mut edit = fixture_json("events_message_changed.json");
+    edit["event_id"] = json!("EvEdit");
+    edit["event"]["message"]["text"] = json!(ASK);
+    bodies.push(edit.to_string());
+    let mut join = fixture_json("event_only_message_channel_join.json");
+    join["text"] = json!(ASK);
+    bodies.push(wrap_event("EvJoin", join));
+    let mut dm = fixture_json("events_message_thread_reply_im.json");
+    dm["event_id"] = json!("EvDm");
+    dm["event"]["text"] = json!(ASK);
+    bodies.push(dm.to_string());
+    send_all(&app, &bodies).await;
+    app.wait_until_idle().await;
+    assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
+    // The same ask from a person in a channel is flagged: the filter, not the text, kept them quiet.
+    send_all(
+        &app,
+        &[message_event(
+            "EvPerson",
+            "C999",
+            "1700000401.000100",
+            None,
+            ASK,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), 1);
+}
+
+#[tokio::test]
+async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply() {
+    let app = spawn_app().await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvDecide",
+            "C300",
+            "1700000500.000100",
+            None,
+            "Decision: the Q3 roadmap is search relevance first, then the mobile app. We're going with that.",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvAfter",
+            "C300",
+            "1700000600.000100",
+            None,
+            "can we all get aligned on the Q3 roadmap?",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
+    let decisions = sqlx::query_scalar::<_, String>("SELECT permalink FROM decisions")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("query");
+    assert_eq!(
+        decisions.len(),
+        1,
+        "the decision was logged with its permalink"
+    );
+    assert!(decisions[0].contains("/archives/C300/"));
+}
+
+#[tokio::test]
+async fn an_ask_under_a_root_stating_the_decision_gets_no_reply() {
+    let app = spawn_app().await;
+    let root = message_event(
+        "EvRoot",
+        "C400",
+        "1700000700.000100",
+        None,
+        "We decided: the mobile release cadence is every two weeks, starting in March.",
+    );
+    let ask = message_event(
+        "EvUnder",
+        "C400",
+        "1700000701.000100",
+        Some("1700000700.000100"),
+        "great, let's make sure everyone is aligned on the mobile release cadence",
+    );
+    send_all(&app, &[root, ask]).await;
+    app.wait_until_idle().await;
+    assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
+}
+
+#[tokio::test]
+async fn an_ask_under_an_undecided_root_is_flagged_in_that_thread() {
+    let app = spawn_app().await;
+    let root = message_event(
+        "EvOpenRoot",
+        "C500",
+        "1700000800.000100",
+        None,
+        "Pricing page: should we show the annual discount or not? Options in the doc.",
+    );
+    let ask = message_event(
+        "EvOpenAsk",
+        "C500",
+        "1700000801.000100",
+        Some("1700000800.000100"),
+        "we need to get aligned on the pricing page before Friday",
+    );
+    send_all(&app, &[root, ask]).await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["thread_ts"], "1700000800.000100");
+    assert!(
+        reply_text(&posts[0]).contains("pricing page"),
+        "{}",
+        reply_text(&posts[0])
+    );
+}
+
+#[tokio::test]
+async fn an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies() {
+    let app = spawn_app().await;
+    app.slack.set_thread(
+        "1600000000.000100",
+        json!([
+            {"type": "message", "user": "U222", "ts": "1600000000.000100", "text": "What should the onboarding flow look like?"},
+            {"type": "message", "user": "U333", "ts": "1600000001.000100", "thread_ts": "1600000000.000100", "text": "Decision: the onboarding flow keeps the 3-step wizard, we're going with it."}
+        ]),
+    );
+    let ask = message_event(
+        "EvOld",
+        "C600",
+        "1700000900.000100",
+        Some("1600000000.000100"),
+        "let's get everyone aligned on the onboarding flow",
+    );
+    send_all(&app, &[ask]).await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.calls("conversations.replies").len(), 1);
+    assert!(
+        app.slack.posts().is_empty(),
+        "the thread's decision covers it: {:?}",
+        app.slack.posts()
+    );
+}

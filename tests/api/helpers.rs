@@ -1,0 +1,376 @@
+//! The harness: the real bot on a random loopback port with a fresh SQLite
+//! file, a fake Slack Web API on 127.0.0.1 that records every call, and
+//! signed requests built from Slack's own payloads in `tests/fixtures/slack/`.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use clarity_bot::settings::Settings;
+use clarity_bot::startup::{Application, Shutdown};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+pub const SIGNING_SECRET: &str = "test-signing-secret";
+pub const BOT_USER: &str = "UBOT";
+pub const TEAM: &str = "T111";
+
+/// One call the bot made to the fake Slack.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct FakeState {
+    calls: Vec<Call>,
+    /// chat.postMessage answers this many 429s before succeeding.
+    rate_limit_posts: u32,
+    rate_limited: u32,
+    /// While set, chat.postMessage attempts hang without being delivered.
+    hold_posts: bool,
+    held_attempts: u32,
+    /// conversations.replies answers, by thread ts.
+    threads: HashMap<String, Value>,
+    next_ts: u64,
+}
+
+/// A fake Slack Web API server on 127.0.0.1.
+#[derive(Clone)]
+pub struct FakeSlack {
+    state: Arc<Mutex<FakeState>>,
+    released: Arc<Notify>,
+    pub base_url: String,
+}
+
+impl FakeSlack {
+    pub async fn start() -> Self {
+        let state = Arc::new(Mutex::new(FakeState::default()));
+        let released = Arc::new(Notify::new());
+        let fake = Self {
+            state,
+            released,
+            base_url: String::new(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake Slack");
+        let port = listener.local_addr().expect("addr").port();
+        let app = Router::new()
+            .route("/api/{method}", axum::routing::any(answer))
+            .with_state(fake.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            base_url: format!("http://127.0.0.1:{port}/api/"),
+            ..fake
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Delivered calls of one method.
+    pub fn calls(&self, method: &str) -> Vec<Call> {
+        self.lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// Messages delivered with chat.postMessage.
+    pub fn posts(&self) -> Vec<Value> {
+        self.calls("chat.postMessage")
+            .into_iter()
+            .map(|c| c.body)
+            .collect()
+    }
+
+    pub fn rate_limit_next_posts(&self, n: u32) {
+        self.lock().rate_limit_posts = n;
+    }
+
+    pub fn rate_limited(&self) -> u32 {
+        self.lock().rate_limited
+    }
+
+    pub fn hold_posts(&self) {
+        self.lock().hold_posts = true;
+    }
+
+    pub fn held_attempts(&self) -> u32 {
+        self.lock().held_attempts
+    }
+
+    pub fn release_posts(&self) {
+        self.lock().hold_posts = false;
+        self.released.notify_waiters();
+    }
+
+    /// What conversations.replies answers for a thread.
+    pub fn set_thread(&self, thread_ts: &str, messages: Value) {
+        self.lock().threads.insert(thread_ts.to_string(), messages);
+    }
+}
+
+async fn answer(
+    State(fake): State<FakeSlack>,
+    Path(method): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    body: axum::body::Bytes,
+) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| {
+        let pairs: HashMap<String, String> = url_pairs(query.as_deref().unwrap_or_default())
+            .into_iter()
+            .collect();
+        json!(pairs)
+    });
+    if method == "chat.postMessage" {
+        let hold = {
+            let mut state = fake.lock();
+            if state.rate_limit_posts > 0 {
+                state.rate_limit_posts -= 1;
+                state.rate_limited += 1;
+                return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "").into_response();
+            }
+            if state.hold_posts {
+                state.held_attempts += 1;
+            }
+            state.hold_posts
+        };
+        if hold {
+            // Never answered: the bot is killed while waiting.
+            std::future::pending::<()>().await;
+        }
+    }
+    let mut state = fake.lock();
+    state.calls.push(Call {
+        method: method.clone(),
+        body: body.clone(),
+    });
+    state.next_ts += 1;
+    let ts = format!("1700000000.{:06}", state.next_ts);
+    let channel = body.get("channel").cloned().unwrap_or(json!("C111"));
+    let reply = match method.as_str() {
+        "auth.test" => {
+            json!({"ok": true, "user_id": BOT_USER, "team_id": TEAM, "team": "Test", "url": "https://test.slack.com/", "bot_id": "BBOT"})
+        }
+        "chat.postMessage" => {
+            json!({"ok": true, "channel": channel, "ts": ts, "message": {"ts": ts, "text": body.get("text")}})
+        }
+        "chat.getPermalink" => {
+            json!({"ok": true, "channel": channel, "permalink": format!("https://test.slack.com/archives/{}/p1", channel.as_str().unwrap_or_default())})
+        }
+        "conversations.replies" => {
+            let thread = body.get("ts").and_then(Value::as_str).unwrap_or_default();
+            match state.threads.get(thread) {
+                Some(messages) => json!({"ok": true, "messages": messages}),
+                None => json!({"ok": false, "error": "thread_not_found"}),
+            }
+        }
+        _ => json!({"ok": false, "error": "unknown_method"}),
+    };
+    axum::Json(reply).into_response()
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.replace("%2E", ".").replace("%2e", ".")))
+        .collect()
+}
+
+/// The running bot, its database and its fake Slack.
+pub struct TestApp {
+    pub address: String,
+    pub slack: FakeSlack,
+    pub app: clarity_bot::state::AppState,
+    shutdown: Shutdown,
+    http: reqwest::Client,
+    pub dir: Arc<tempfile::TempDir>,
+}
+
+/// Settings for a bot in `dir` talking to `slack`, with extra config TOML.
+pub fn settings(dir: &std::path::Path, slack: &FakeSlack, config: &str) -> Settings {
+    let config_path = dir.join("clarity.toml");
+    std::fs::write(&config_path, config).expect("write config");
+    let db_url = format!("sqlite://{}", dir.join("clarity.db").display());
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("CLARITY_CONFIG", config_path.display().to_string()),
+        ("CLARITY_BIND", "127.0.0.1:0".to_string()),
+        ("DATABASE_URL", db_url),
+        ("SLACK_API_URL", slack.base_url.clone()),
+        ("SLACK_BOT_TOKEN", "xoxb-test-token".to_string()),
+        ("SLACK_SIGNING_SECRET", SIGNING_SECRET.to_string()),
+    ]);
+    Settings::load(|key| vars.get(key).cloned()).expect("valid test settings")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with("").await
+}
+
+pub async fn spawn_app_with(config: &str) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let slack = FakeSlack::start().await;
+    spawn_on(dir, slack, config).await
+}
+
+/// Starts a bot on an existing folder (and so database) and fake Slack.
+pub async fn spawn_on(dir: Arc<tempfile::TempDir>, slack: FakeSlack, config: &str) -> TestApp {
+    let settings = settings(dir.path(), &slack, config);
+    let app = Application::build(settings).await.expect("the bot builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = app.shutdown_handle();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        slack,
+        app: state,
+        shutdown,
+        http: reqwest::Client::new(),
+        dir,
+    }
+}
+
+impl TestApp {
+    /// POSTs a body to the events endpoint, signed now with the test secret.
+    pub async fn post_event(&self, body: &str) -> reqwest::Response {
+        let timestamp = now_secs().to_string();
+        let signature = sign(SIGNING_SECRET, &timestamp, body);
+        self.post_signed("/slack/events", body, &timestamp, &signature, &[])
+            .await
+    }
+
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        body: &str,
+        timestamp: &str,
+        signature: &str,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/json")
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signature)
+            .body(body.to_string());
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request reaches the bot")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request reaches the bot")
+    }
+
+    /// Waits (deadline 15 s) until every persisted event is processed and
+    /// every queued Slack call has left.
+    pub async fn wait_until_idle(&self) {
+        let store = &self.app.store;
+        wait_for("the inbox and outbox to drain", || async {
+            store.inbox_depth().await.ok() == Some(0) && store.outbox_depth().await.ok() == Some(0)
+        })
+        .await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds; panics after 15 s.
+pub async fn wait_for<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn now_secs() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Slack's v0 request signature.
+pub fn sign(secret: &str, timestamp: &str, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/slack/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+pub fn fixture_json(name: &str) -> Value {
+    serde_json::from_str(&fixture(name)).expect("fixture is JSON")
+}
+
+/// A person's channel message: Slack's `events_message.json` with its
+/// text, ts, thread and event id replaced.
+pub fn message_event(
+    event_id: &str,
+    channel: &str,
+    ts: &str,
+    thread_ts: Option<&str>,
+    text: &str,
+) -> String {
+    let mut body = fixture_json("events_message.json");
+    body["event_id"] = json!(event_id);
+    let event = &mut body["event"];
+    event["text"] = json!(text);
+    event["ts"] = json!(ts);
+    event["event_ts"] = json!(ts);
+    event["channel"] = json!(channel);
+    if let Some(root) = thread_ts {
+        event["thread_ts"] = json!(root);
+    }
+    if let Some(map) = event.as_object_mut() {
+        map.remove("blocks");
+    }
+    body.to_string()
+}
+
+/// Wraps an inner event (e.g. `event_only_message_channel_join.json`) in
+/// the envelope of `events_message.json`.
+pub fn wrap_event(event_id: &str, event: Value) -> String {
+    let mut body = fixture_json("events_message.json");
+    body["event_id"] = json!(event_id);
+    body["event"] = event;
+    body.to_string()
+}
+
+/// Posts each message and checks it was acknowledged.
+pub async fn send_all(app: &TestApp, bodies: &[String]) {
+    for body in bodies {
+        let response = app.post_event(body).await;
+        assert_eq!(response.status(), 200, "event acknowledged");
+    }
+}

@@ -1,0 +1,134 @@
+//! The HTTP edge: signatures, the timestamp window, malformed and oversized
+//! bodies, url_verification, unknown events, health and metrics.
+
+use crate::helpers::*;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+#[test]
+fn the_documented_slack_signing_example_verifies() {
+    let example = fixture_json("signing_example.json");
+    let field = |name: &str| example[name].as_str().expect("string field").to_string();
+    let mut mac = Hmac::<Sha256>::new_from_slice(field("signing_secret").as_bytes()).expect("key");
+    mac.update(format!("v0:{}:{}", field("timestamp"), field("body")).as_bytes());
+    let signature = format!("v0={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(signature, field("signature"));
+    // The harness signs requests the same way.
+    assert_eq!(
+        sign(
+            &field("signing_secret"),
+            &field("timestamp"),
+            &field("body")
+        ),
+        field("signature")
+    );
+}
+
+#[tokio::test]
+async fn url_verification_answers_its_challenge() {
+    let app = spawn_app().await;
+    let body = fixture("events_url_verification.json");
+    let challenge = fixture_json("events_url_verification.json")["challenge"]
+        .as_str()
+        .expect("challenge")
+        .to_string();
+    let response = app.post_event(&body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.expect("body"), challenge);
+}
+
+#[tokio::test]
+async fn a_wrong_signature_is_refused_with_401() {
+    let app = spawn_app().await;
+    let body = fixture("events_message.json");
+    let timestamp = now_secs().to_string();
+    let forged = sign("another-secret", &timestamp, &body);
+    let response = app
+        .post_signed("/slack/events", &body, &timestamp, &forged, &[])
+        .await;
+    assert_eq!(response.status(), 401);
+    let unsigned = reqwest::Client::new()
+        .post(format!("{}/slack/events", app.address))
+        .body(body.clone())
+        .send()
+        .await
+        .expect("reaches the bot");
+    assert_eq!(unsigned.status(), 401);
+    app.wait_until_idle().await;
+    assert_eq!(app.app.store.inbox_depth().await.expect("depth"), 0);
+}
+
+#[tokio::test]
+async fn a_stale_timestamp_is_refused_with_401() {
+    let app = spawn_app().await;
+    let body = fixture("events_message.json");
+    let timestamp = (now_secs() - 6 * 60).to_string();
+    let signature = sign(SIGNING_SECRET, &timestamp, &body);
+    let response = app
+        .post_signed("/slack/events", &body, &timestamp, &signature, &[])
+        .await;
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn malformed_json_is_refused_with_400() {
+    let app = spawn_app().await;
+    let response = app.post_event("{\"type\": \"event_callback\", ").await;
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = spawn_app().await;
+    let text = "x".repeat(1024 * 1024 + 1);
+    let body = message_event("EvBig", "C111", "1700000001.000100", None, &text);
+    let response = app.post_event(&body).await;
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored() {
+    let app = spawn_app().await;
+    let mut body = fixture_json("events_message.json");
+    body["event"]["type"] = serde_json::json!("reaction_added");
+    body["event_id"] = serde_json::json!("EvUnknown");
+    assert_eq!(app.post_event(&body.to_string()).await.status(), 200);
+    // slack-morphism cannot parse this one (authorizations[].team_id is null).
+    assert_eq!(
+        app.post_event(&fixture("events_app_home_opened.json"))
+            .await
+            .status(),
+        200
+    );
+    app.wait_until_idle().await;
+    assert!(app.slack.posts().is_empty());
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    let body = message_event(
+        "EvMetrics",
+        "C111",
+        "1700000002.000100",
+        None,
+        "lunch at noon?",
+    );
+    assert_eq!(app.post_event(&body).await.status(), 200);
+    app.wait_until_idle().await;
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.expect("body");
+    for name in [
+        "clarity_events_received_total",
+        "clarity_ack_seconds_bucket",
+        "clarity_inbox_depth",
+        "clarity_outbox_depth",
+        "clarity_slack_calls_total",
+    ] {
+        assert!(text.contains(name), "{name} missing from /metrics:\n{text}");
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the running bot: real HTTP, real SQLite, fake Slack.
+
+mod flags;
+mod helpers;
+mod ingress;
+mod resilience;

@@ -1,0 +1,132 @@
+//! Nothing lost, nothing doubled: rate limits, restarts and a hard kill.
+
+use crate::helpers::*;
+use std::process::{Command, Stdio};
+
+const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
+
+#[tokio::test]
+async fn a_rate_limited_reply_is_delivered_once_after_retry_after() {
+    let app = spawn_app().await;
+    app.slack.rate_limit_next_posts(1);
+    send_all(
+        &app,
+        &[message_event(
+            "Ev429",
+            "C111",
+            "1700001000.000100",
+            None,
+            ASK,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.rate_limited(), 1);
+    assert_eq!(app.slack.posts().len(), 1);
+}
+
+/// A free loopback port for a child process.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+fn start_bot(dir: &std::path::Path, slack: &FakeSlack, port: u16) -> std::process::Child {
+    let config = dir.join("clarity.toml");
+    std::fs::write(
+        &config,
+        "[workers]\nlease_ms = 300\npoll_interval_ms = 50\n",
+    )
+    .expect("config");
+    Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
+        .arg("serve")
+        .env("CLARITY_CONFIG", &config)
+        .env("CLARITY_BIND", format!("127.0.0.1:{port}"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("bot.db").display()),
+        )
+        .env("SLACK_API_URL", &slack.base_url)
+        .env("SLACK_BOT_TOKEN", "xoxb-test-token")
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
+
+async fn wait_ready(port: u16) {
+    let client = reqwest::Client::new();
+    wait_for("the bot to be ready", || {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("http://127.0.0.1:{port}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    slack.hold_posts();
+    let port = free_port();
+    let mut bot = start_bot(dir.path(), &slack, port);
+    wait_ready(port).await;
+
+    let body = message_event("EvKill", "C111", "1700001200.000100", None, ASK);
+    let timestamp = now_secs().to_string();
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/slack/events"))
+        .header("x-slack-request-timestamp", &timestamp)
+        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
+        .body(body)
+        .send()
+        .await
+        .expect("reaches the bot");
+    assert_eq!(response.status(), 200, "acknowledged");
+    wait_for("the reply to be attempted", || async {
+        slack.held_attempts() > 0
+    })
+    .await;
+    bot.kill().expect("SIGKILL");
+    let _ = bot.wait();
+    assert!(slack.posts().is_empty());
+
+    slack.release_posts();
+    let port = free_port();
+    let mut bot = start_bot(dir.path(), &slack, port);
+    wait_ready(port).await;
+    wait_for("the reply after restart", || async {
+        !slack.posts().is_empty()
+    })
+    .await;
+    // Give a doubled reply every chance to show up before checking.
+    let client = reqwest::Client::new();
+    wait_for("the outbox to be empty", || {
+        let client = client.clone();
+        async move {
+            let metrics = client
+                .get(format!("http://127.0.0.1:{port}/metrics"))
+                .send()
+                .await;
+            match metrics {
+                Ok(r) => r
+                    .text()
+                    .await
+                    .is_ok_and(|t| t.contains("clarity_outbox_depth 0")),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    bot.kill().expect("stop");
+    let _ = bot.wait();
+    assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
+}
