@@ -28,6 +28,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     ingest: mpsc::Receiver<crate::state::IngestRequest>,
+    ingest_tx: mpsc::Sender<crate::state::IngestRequest>,
     shutdown: CancellationToken,
 }
 
@@ -91,7 +92,6 @@ impl Application {
             classifier,
             verifier,
             bot_user_id: identity.user_id.0,
-            ingest: ingest_tx,
             inbox_ready: Notify::new(),
             outbox_ready: Notify::new(),
             decision_indexes: Mutex::new(Default::default()),
@@ -102,6 +102,7 @@ impl Application {
             listener,
             state,
             ingest,
+            ingest_tx,
             shutdown: CancellationToken::new(),
         })
     }
@@ -125,6 +126,7 @@ impl Application {
             listener,
             state,
             ingest,
+            ingest_tx,
             shutdown,
             port,
         } = self;
@@ -144,7 +146,7 @@ impl Application {
         ));
         tasks.close();
 
-        let app = ingress::http::router(state.clone());
+        let app = ingress::http::router(state.clone(), ingest_tx);
         let stop = shutdown.clone();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -154,8 +156,8 @@ impl Application {
                 }
             })
             .await?;
-        // The server dropped its handlers: the writer drains and ends.
-        drop(state);
+        // The server dropped its handlers and with them the writer's
+        // sender: the writer persists what it holds and ends.
         let _ = writer.await;
         shutdown.cancel();
         tasks.wait().await;

@@ -8,7 +8,7 @@ use crate::store::Store;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{Mutex, Notify, mpsc, oneshot};
+use tokio::sync::{Mutex, Notify, oneshot};
 
 /// The state every handler and worker shares.
 #[derive(Clone)]
@@ -22,8 +22,6 @@ pub struct Inner {
     pub verifier: Option<SlackEventSignatureVerifier>,
     /// The bot's own user id, from `auth.test`.
     pub bot_user_id: String,
-    /// Hands events to the group-commit writer.
-    pub ingest: mpsc::Sender<IngestRequest>,
     /// Wakes the inbox worker when events were persisted.
     pub inbox_ready: Notify,
     /// Wakes the outbox sender when a reply was queued.

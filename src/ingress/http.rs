@@ -17,13 +17,22 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use std::time::Instant;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// Event types the pipeline acts on; others are acknowledged and dropped.
 const HANDLED_EVENT_TYPES: &[&str] = &["message"];
 
-pub fn router(state: AppState) -> Router {
-    let limit = state.settings.file.server.max_body_bytes;
+/// What the HTTP handlers share: the app, and the way into the writer. The
+/// sender lives only here, so the writer ends once the server has stopped.
+#[derive(Clone)]
+pub struct HttpState {
+    app: AppState,
+    ingest: mpsc::Sender<IngestRequest>,
+}
+
+pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
+    let limit = app.settings.file.server.max_body_bytes;
+    let state = HttpState { app, ingest };
     Router::new()
         .route("/slack/events", post(events))
         .route("/healthz", get(|| async { "ok" }))
@@ -57,15 +66,15 @@ struct Authorization {
     team_id: Option<String>,
 }
 
-async fn events(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn events(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     let started = Instant::now();
     let response = handle_event(&state, &headers, body).await;
     metrics::histogram!("clarity_ack_seconds").record(started.elapsed().as_secs_f64());
     response
 }
 
-async fn handle_event(state: &AppState, headers: &HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &state.verifier else {
+async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &state.app.verifier else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "HTTP events need SLACK_SIGNING_SECRET",
@@ -154,7 +163,7 @@ fn verify(
 }
 
 /// Hands the event to the group-commit writer and waits until it is durable.
-async fn persist(state: &AppState, event: NewEvent) -> Result<(), ()> {
+async fn persist(state: &HttpState, event: NewEvent) -> Result<(), ()> {
     let (done, persisted) = oneshot::channel();
     state
         .ingest
@@ -164,15 +173,15 @@ async fn persist(state: &AppState, event: NewEvent) -> Result<(), ()> {
     persisted.await.map_err(|_| ())?
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
-    if state.store.ping().await {
+async fn readyz(State(state): State<HttpState>) -> Response {
+    if state.app.store.ping().await {
         "ready".into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(HttpState { app: state, .. }): State<HttpState>) -> Response {
     if let Ok(depth) = state.store.inbox_depth().await {
         metrics::gauge!("clarity_inbox_depth").set(depth as f64);
     }

@@ -36,11 +36,14 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> anyhow::Result<()> {
     let outcome = match row.method.as_str() {
         "chat.postMessage" => {
             match serde_json::from_str::<SlackApiChatPostMessageRequest>(&row.payload) {
-                Ok(request) => state
-                    .slack
-                    .post_message(&request)
-                    .await
-                    .map(|response| Some(response.ts.0)),
+                Ok(request) => match already_posted(state, &row, &request).await {
+                    Some(ts) => Ok(Some(ts)),
+                    None => state
+                        .slack
+                        .post_message(&request)
+                        .await
+                        .map(|response| Some(response.ts.0)),
+                },
                 Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
             }
         }
@@ -78,4 +81,40 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// For a row whose earlier claim died mid-call: the ts of the bot's reply if
+/// it already reached the thread, so it is not posted twice. Any doubt
+/// (no thread, a failed lookup) means post: a lost reply is worse.
+async fn already_posted(
+    state: &AppState,
+    row: &ClaimedOutbox,
+    request: &SlackApiChatPostMessageRequest,
+) -> Option<String> {
+    if !row.abandoned_before {
+        return None;
+    }
+    let thread = request.thread_ts.as_ref()?;
+    let messages = state
+        .slack
+        .replies(&request.channel.0, &thread.0)
+        .await
+        .ok()?;
+    let text = request.content.text.as_deref();
+    messages
+        .into_iter()
+        .find(|m| {
+            m.sender
+                .user
+                .as_ref()
+                .is_some_and(|u| u.0 == state.bot_user_id)
+                && m.content.text.as_deref() == text
+        })
+        .map(|m| {
+            tracing::info!(
+                outbox = row.id,
+                "reply found in the thread after an interrupted attempt; not posting again"
+            );
+            m.origin.ts.0
+        })
 }

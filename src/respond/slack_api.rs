@@ -60,7 +60,7 @@ impl Slack {
     /// `auth.test`: the bot's own user id and workspace.
     pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, CallError> {
         let session = self.client.open_session(&self.token);
-        counted("auth.test", session.auth_test().await)
+        counted("auth.test", session.auth_test()).await
     }
 
     pub async fn post_message(
@@ -68,17 +68,15 @@ impl Slack {
         request: &SlackApiChatPostMessageRequest,
     ) -> Result<SlackApiChatPostMessageResponse, CallError> {
         let session = self.client.open_session(&self.token);
-        counted("chat.postMessage", session.chat_post_message(request).await)
+        counted("chat.postMessage", session.chat_post_message(request)).await
     }
 
     pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, CallError> {
         let session = self.client.open_session(&self.token);
         let request = SlackApiChatGetPermalinkRequest::new(channel.into(), ts.into());
-        counted(
-            "chat.getPermalink",
-            session.chat_get_permalink(&request).await,
-        )
-        .map(|r| r.permalink.to_string())
+        counted("chat.getPermalink", session.chat_get_permalink(&request))
+            .await
+            .map(|r| r.permalink.to_string())
     }
 
     /// The first page of a thread's messages (root first).
@@ -92,15 +90,26 @@ impl Slack {
             .with_limit(50);
         counted(
             "conversations.replies",
-            session.conversations_replies(&request).await,
+            session.conversations_replies(&request),
         )
+        .await
         .map(|r| r.messages)
     }
 }
 
-/// Sorts a slack-morphism error and counts the call's outcome.
-fn counted<T>(method: &'static str, result: Result<T, SlackClientError>) -> Result<T, CallError> {
-    let result = result.map_err(classify_error);
+/// The longest a Slack call may take before it counts as a transient failure
+/// (a hung call must not hold a worker, or a shutdown, forever).
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs a call with [`CALL_TIMEOUT`], sorts its error and counts its outcome.
+async fn counted<T>(
+    method: &'static str,
+    call: impl std::future::Future<Output = Result<T, SlackClientError>>,
+) -> Result<T, CallError> {
+    let result = match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Ok(result) => result.map_err(classify_error),
+        Err(_) => Err(CallError::Transient("timed out".into())),
+    };
     let outcome = match &result {
         Ok(_) => "ok",
         Err(CallError::RateLimited(_)) => "rate_limited",

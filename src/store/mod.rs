@@ -80,6 +80,9 @@ pub struct ClaimedOutbox {
     pub payload: String,
     pub flag_id: Option<i64>,
     pub attempts: i64,
+    /// An earlier claim ended without recording an outcome: the call may
+    /// have reached Slack before the process died.
+    pub abandoned_before: bool,
 }
 
 /// A decision to add to the log.
@@ -570,10 +573,10 @@ impl Store {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
              AND locked_until < $2 ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, team_id, method, payload, flag_id, attempts"
+             RETURNING id, team_id, method, payload, flag_id, attempts, claims, settled"
         );
         let rows = sqlx::query(&sql)
             .bind(now + lease_ms)
@@ -595,7 +598,7 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE outbox SET state = 'sent', sent_at = $1, response_ts = $2 WHERE id = $3",
+            "UPDATE outbox SET state = 'sent', sent_at = $1, response_ts = $2, settled = claims WHERE id = $3",
         )
         .bind(now)
         .bind(response_ts.map(str::to_string))
@@ -617,7 +620,7 @@ impl Store {
     pub async fn outbox_retry(&self, id: i64, at: i64, error: &str, refund: bool) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1, locked_until = 0, last_error = $2, \
-             attempts = attempts - $3 WHERE id = $4",
+             attempts = attempts - $3, settled = claims WHERE id = $4",
         )
         .bind(at)
         .bind(error)
@@ -630,11 +633,13 @@ impl Store {
 
     /// Gives an outbox row up: it will not be retried.
     pub async fn outbox_failed(&self, id: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET state = 'failed', last_error = $1 WHERE id = $2")
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', last_error = $1, settled = claims WHERE id = $2",
+        )
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
@@ -669,6 +674,8 @@ fn outbox_row(row: &AnyRow) -> Result<ClaimedOutbox> {
         payload: row.try_get("payload")?,
         flag_id: row.try_get("flag_id")?,
         attempts: row.try_get("attempts")?,
+        abandoned_before: row.try_get::<i64, _>("claims")? - 1
+            > row.try_get::<i64, _>("settled")?,
     })
 }
 

@@ -71,7 +71,7 @@ async fn ordinary_chat_and_hard_negatives_get_no_reply() {
 async fn a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply() {
     let app = spawn_app().await;
     let first = message_event("EvRetry", "C111", "1700000300.000100", None, ASK);
-    send_all(&app, &[first.clone()]).await;
+    send_all(&app, std::slice::from_ref(&first)).await;
     let timestamp = now_secs().to_string();
     let retry = app
         .post_signed(

@@ -36,8 +36,12 @@ struct FakeState {
     /// While set, chat.postMessage attempts hang without being delivered.
     hold_posts: bool,
     held_attempts: u32,
-    /// conversations.replies answers, by thread ts.
+    /// After delivering a chat.postMessage, never answer (a crash mid-call).
+    hold_after_delivery: bool,
+    /// conversations.replies answers, by thread ts (delivered bot replies are added).
     threads: HashMap<String, Value>,
+    /// (thread_ts, ts, text) of every delivered chat.postMessage.
+    delivered: Vec<(String, String, String)>,
     next_ts: u64,
 }
 
@@ -112,6 +116,10 @@ impl FakeSlack {
         self.lock().held_attempts
     }
 
+    pub fn hold_after_delivery(&self, hold: bool) {
+        self.lock().hold_after_delivery = hold;
+    }
+
     pub fn release_posts(&self) {
         self.lock().hold_posts = false;
         self.released.notify_waiters();
@@ -153,15 +161,38 @@ async fn answer(
             std::future::pending::<()>().await;
         }
     }
+    match record_and_answer(&fake, &method, &body) {
+        Some(reply) => axum::Json(reply).into_response(),
+        // Delivered, but the answer never comes: the bot dies mid-call.
+        None => std::future::pending::<Response>().await,
+    }
+}
+
+/// Records a delivered call and builds Slack's answer (`None`: hold it).
+fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Value> {
     let mut state = fake.lock();
     state.calls.push(Call {
-        method: method.clone(),
+        method: method.to_string(),
         body: body.clone(),
     });
     state.next_ts += 1;
     let ts = format!("1700000000.{:06}", state.next_ts);
+    if method == "chat.postMessage" {
+        let field = |name: &str| {
+            body.get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        state
+            .delivered
+            .push((field("thread_ts"), ts.clone(), field("text")));
+        if state.hold_after_delivery {
+            return None;
+        }
+    }
     let channel = body.get("channel").cloned().unwrap_or(json!("C111"));
-    let reply = match method.as_str() {
+    let reply = match method {
         "auth.test" => {
             json!({"ok": true, "user_id": BOT_USER, "team_id": TEAM, "team": "Test", "url": "https://test.slack.com/", "bot_id": "BBOT"})
         }
@@ -173,14 +204,24 @@ async fn answer(
         }
         "conversations.replies" => {
             let thread = body.get("ts").and_then(Value::as_str).unwrap_or_default();
-            match state.threads.get(thread) {
-                Some(messages) => json!({"ok": true, "messages": messages}),
-                None => json!({"ok": false, "error": "thread_not_found"}),
+            let mut messages = state
+                .threads
+                .get(thread)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (root, ts, text) in state.delivered.iter().filter(|(root, ..)| root == thread) {
+                messages.push(json!({"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": ts, "thread_ts": root, "text": text}));
+            }
+            if messages.is_empty() {
+                json!({"ok": false, "error": "thread_not_found"})
+            } else {
+                json!({"ok": true, "messages": messages})
             }
         }
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
-    axum::Json(reply).into_response()
+    Some(reply)
 }
 
 fn url_pairs(query: &str) -> Vec<(String, String)> {
@@ -198,7 +239,8 @@ pub struct TestApp {
     pub app: clarity_bot::state::AppState,
     shutdown: Shutdown,
     http: reqwest::Client,
-    pub dir: Arc<tempfile::TempDir>,
+    /// Holds the database folder as long as the app lives.
+    _dir: Arc<tempfile::TempDir>,
 }
 
 /// Settings for a bot in `dir` talking to `slack`, with extra config TOML.
@@ -240,8 +282,8 @@ pub async fn spawn_on(dir: Arc<tempfile::TempDir>, slack: FakeSlack, config: &st
         slack,
         app: state,
         shutdown,
-        http: reqwest::Client::new(),
-        dir,
+        http: http(),
+        _dir: dir,
     }
 }
 
@@ -311,6 +353,12 @@ where
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// An HTTP client for talking to the bot (rustls needs its provider first).
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 pub fn now_secs() -> i64 {

@@ -47,7 +47,7 @@ async fn a_wrong_signature_is_refused_with_401() {
         .post_signed("/slack/events", &body, &timestamp, &forged, &[])
         .await;
     assert_eq!(response.status(), 401);
-    let unsigned = reqwest::Client::new()
+    let unsigned = http()
         .post(format!("{}/slack/events", app.address))
         .body(body.clone())
         .send()

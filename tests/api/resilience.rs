@@ -31,7 +31,24 @@ fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-fn start_bot(dir: &std::path::Path, slack: &FakeSlack, port: u16) -> std::process::Child {
+/// The bot as a child process; killed (SIGKILL) when dropped, so a failing
+/// test never leaves it running.
+struct Bot(std::process::Child);
+
+impl Bot {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn start_bot(dir: &std::path::Path, slack: &FakeSlack, port: u16) -> Bot {
     let config = dir.join("clarity.toml");
     std::fs::write(
         &config,
@@ -53,11 +70,12 @@ fn start_bot(dir: &std::path::Path, slack: &FakeSlack, port: u16) -> std::proces
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+        .map(Bot)
         .expect("the binary starts")
 }
 
 async fn wait_ready(port: u16) {
-    let client = reqwest::Client::new();
+    let client = http();
     wait_for("the bot to be ready", || {
         let client = client.clone();
         async move {
@@ -82,7 +100,7 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
 
     let body = message_event("EvKill", "C111", "1700001200.000100", None, ASK);
     let timestamp = now_secs().to_string();
-    let response = reqwest::Client::new()
+    let response = http()
         .post(format!("http://127.0.0.1:{port}/slack/events"))
         .header("x-slack-request-timestamp", &timestamp)
         .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
@@ -95,8 +113,7 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
         slack.held_attempts() > 0
     })
     .await;
-    bot.kill().expect("SIGKILL");
-    let _ = bot.wait();
+    bot.kill();
     assert!(slack.posts().is_empty());
 
     slack.release_posts();
@@ -108,7 +125,7 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
     })
     .await;
     // Give a doubled reply every chance to show up before checking.
-    let client = reqwest::Client::new();
+    let client = http();
     wait_for("the outbox to be empty", || {
         let client = client.clone();
         async move {
@@ -126,7 +143,62 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
         }
     })
     .await;
-    bot.kill().expect("stop");
-    let _ = bot.wait();
+    bot.kill();
+    assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
+}
+
+#[tokio::test]
+async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    slack.hold_after_delivery(true);
+    let port = free_port();
+    let mut bot = start_bot(dir.path(), &slack, port);
+    wait_ready(port).await;
+    let body = message_event("EvDelivered", "C111", "1700001300.000100", None, ASK);
+    let timestamp = now_secs().to_string();
+    let response = http()
+        .post(format!("http://127.0.0.1:{port}/slack/events"))
+        .header("x-slack-request-timestamp", &timestamp)
+        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
+        .body(body)
+        .send()
+        .await
+        .expect("reaches the bot");
+    assert_eq!(response.status(), 200);
+    wait_for("the reply to reach Slack", || async {
+        slack.posts().len() == 1
+    })
+    .await;
+    // SIGKILL before the bot learns the reply's ts.
+    bot.kill();
+
+    slack.hold_after_delivery(false);
+    let port = free_port();
+    let mut bot = start_bot(dir.path(), &slack, port);
+    wait_ready(port).await;
+    wait_for("the bot to look at the thread", || async {
+        !slack.calls("conversations.replies").is_empty()
+    })
+    .await;
+    let client = http();
+    wait_for("the outbox to be empty", || {
+        let client = client.clone();
+        async move {
+            let metrics = client
+                .get(format!("http://127.0.0.1:{port}/metrics"))
+                .send()
+                .await;
+            match metrics {
+                Ok(r) => r
+                    .text()
+                    .await
+                    .is_ok_and(|t| t.contains("clarity_outbox_depth 0")),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    bot.kill();
     assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
 }

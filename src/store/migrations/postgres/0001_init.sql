@@ -103,6 +103,10 @@ CREATE TABLE outbox (
     flag_id BIGINT REFERENCES flags (id),
     state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
     attempts BIGINT NOT NULL DEFAULT 0,
+    -- claims > settled + 1 on a claim: an earlier claim ended without an
+    -- outcome (a crash mid-call), so the call may already have reached Slack.
+    claims BIGINT NOT NULL DEFAULT 0,
+    settled BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     locked_until BIGINT NOT NULL DEFAULT 0,
     sent_at BIGINT,

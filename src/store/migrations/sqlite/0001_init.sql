@@ -103,6 +103,10 @@ CREATE TABLE outbox (
     flag_id INTEGER REFERENCES flags (id),
     state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0,
+    -- claims > settled + 1 on a claim: an earlier claim ended without an
+    -- outcome (a crash mid-call), so the call may already have reached Slack.
+    claims INTEGER NOT NULL DEFAULT 0,
+    settled INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     locked_until INTEGER NOT NULL DEFAULT 0,
     sent_at INTEGER,
