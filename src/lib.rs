@@ -7,3 +7,4 @@ pub mod classify;
 pub mod cli;
 pub mod domain;
 pub mod policy;
+pub mod scan;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Scan(args) => clarity_bot::scan::run(&args),
         other => {
             eprintln!("{other:?}: not available in this build yet");
             ExitCode::from(2)
