@@ -645,3 +645,19 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+#[test]
+fn a_listed_conversation_whose_name_is_a_path_is_skipped_and_reported() {
+    let dir = tiny_export(&[(MONDAY, "U1", "lunch at noon?", None)]);
+    std::fs::write(
+        dir.path().join("channels.json"),
+        r#"[{"id": "C1", "name": "team"}, {"id": "C2", "name": "../../etc"}, {}]"#,
+    )
+    .expect("write");
+    let output = scan(&[path_str(dir.path()), "--format", "json"]);
+    let report = json(&output);
+    assert_eq!(report["channels"].as_array().map(Vec::len), Some(1));
+    let problems = problems(&report);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems.iter().all(|(f, _)| f == "channels.json"));
+}

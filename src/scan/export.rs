@@ -346,14 +346,15 @@ impl Export {
     pub fn conversations(&mut self) -> Result<(Vec<Conversation>, Vec<Problem>), OpenError> {
         let mut problems = Vec::new();
         let mut listed: Vec<(ListedConversation, Visibility)> = Vec::new();
+        // Whether some listing could be read; if none, the folders are the list.
         let mut any_listing = false;
         for (file, visibility) in LISTINGS {
             match self.read(file) {
                 Ok(None) => {}
                 Ok(Some(bytes)) => {
-                    any_listing = true;
                     match serde_json::from_slice::<Vec<ListedConversation>>(&bytes) {
                         Ok(entries) => {
+                            any_listing = true;
                             listed.extend(entries.into_iter().map(|entry| (entry, visibility)))
                         }
                         Err(e) => problems.push(Problem {
@@ -372,10 +373,26 @@ impl Export {
         let mut conversations = Vec::new();
         if any_listing {
             for (entry, visibility) in listed {
+                if entry.id.is_empty() && entry.name.as_deref().is_none_or(str::is_empty) {
+                    problems.push(Problem {
+                        file: listing_file(visibility).into(),
+                        message: "a conversation has neither id nor name; skipped".into(),
+                    });
+                    continue;
+                }
                 let name = entry
                     .name
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| entry.id.clone());
+                // Names become folder paths: none may leave the export.
+                let unsafe_path = |p: &str| p.contains(['/', '\\']) || p.starts_with('.');
+                if unsafe_path(&name) || unsafe_path(&entry.id) {
+                    problems.push(Problem {
+                        file: listing_file(visibility).into(),
+                        message: format!("conversation {name:?} has a name or id that is not a folder name; skipped"),
+                    });
+                    continue;
+                }
                 // Channels live in a folder named after them, direct messages
                 // in one named after their id.
                 let mut folder = name.clone();
@@ -414,7 +431,7 @@ impl Export {
             problems.push(Problem {
                 file: "channels.json".into(),
                 message: format!(
-                    "missing; scanned the {} folders of day files as public channels",
+                    "no readable conversation list; scanned the {} folders of day files as public channels",
                     conversations.len()
                 ),
             });
@@ -486,6 +503,14 @@ impl Export {
             Storage::Zip { prefix, .. } => format!("zip:{prefix}"),
         }
     }
+}
+
+/// The listing a conversation of this visibility comes from.
+fn listing_file(visibility: Visibility) -> &'static str {
+    LISTINGS
+        .iter()
+        .find(|(_, v)| *v == visibility)
+        .map_or("channels.json", |(file, _)| file)
 }
 
 /// The folder inside a zip that holds the export: where its shallowest
