@@ -661,3 +661,22 @@ fn a_listed_conversation_whose_name_is_a_path_is_skipped_and_reported() {
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems.iter().all(|(f, _)| f == "channels.json"));
 }
+
+#[test]
+fn a_thread_root_marked_only_by_its_replies_still_counts_as_a_thread() {
+    // Older exports put `replies` on the root but no `thread_ts`.
+    let hour = 3600;
+    let dir = tiny_export(&[
+        (MONDAY, "U1", ASK, None),
+        (MONDAY + hour, "U2", ASK, Some(MONDAY)),
+    ]);
+    let day = dir.path().join("team/2026-01-05.json");
+    let mut messages: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(&day).expect("read")).expect("valid");
+    messages[0]["replies"] =
+        serde_json::json!([{"user": "U2", "ts": format!("{}.000100", MONDAY + hour)}]);
+    std::fs::write(&day, serde_json::to_vec(&messages).expect("json")).expect("write");
+    let report = json(&scan(&[path_str(dir.path()), "--format", "json"]));
+    assert_eq!(report["totals"]["flags"], 1);
+    assert_eq!(report["suppressed"]["thread_already_flagged"], 1);
+}

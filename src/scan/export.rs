@@ -144,6 +144,11 @@ pub struct RawMessage<'a> {
     pub bot_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub text: Option<Cow<'a, str>>,
+    /// Set on a thread's root (with `replies` in older exports).
+    #[serde(default)]
+    pub reply_count: Option<u64>,
+    #[serde(default)]
+    pub replies: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub hidden: bool,
     #[serde(default, borrow)]

@@ -50,6 +50,9 @@ ul.problems code { background: #f1f3f7; padding: 0 4px; border-radius: 4px; }
 footer { color: var(--muted); font-size: 13px; margin-top: 24px; }
 "#;
 
+/// Most flags listed in the page: beyond this a browser struggles to sort.
+const FLAGS_SHOWN: usize = 1000;
+
 /// Sorts a table by the clicked column: numbers by value, text by locale.
 const SCRIPT: &str = r#"
 document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -454,7 +457,8 @@ fn write_flags(out: &mut String, report: &Report) -> std::fmt::Result {
         "<table class=\"sortable\"><thead><tr><th>when (UTC)</th><th>channel</th><th>author</th><th>message</th><th>topic</th>\
          <th class=\"num\">score</th></tr></thead><tbody>"
     )?;
-    for flag in &report.flags {
+    let hidden = report.flags.len().saturating_sub(FLAGS_SHOWN);
+    for flag in &report.flags[hidden..] {
         let text = match &flag.text {
             Some(text) => format!("<div class=\"quote\">{}</div>", escape(text)),
             None => "<span class=\"withheld\">private conversation: text withheld</span>".into(),
@@ -478,7 +482,14 @@ fn write_flags(out: &mut String, report: &Report) -> std::fmt::Result {
             flag.score
         )?;
     }
-    writeln!(out, "</tbody></table></section>")
+    writeln!(out, "</tbody></table>")?;
+    if hidden > 0 {
+        writeln!(
+            out,
+            "<p class=\"note\">The {FLAGS_SHOWN} most recent are shown; the {hidden} earlier ones are in the text and JSON reports.</p>"
+        )?;
+    }
+    writeln!(out, "</section>")
 }
 
 #[cfg(test)]
@@ -491,6 +502,29 @@ mod tests {
             escape(r#"<script>"x" & 'y'</script>"#),
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
         );
+    }
+
+    #[test]
+    fn the_page_lists_the_most_recent_flags_and_says_where_the_rest_are() {
+        let mut report = Report::empty("x".into(), None, None);
+        for n in 0..FLAGS_SHOWN + 5 {
+            report.flags.push(crate::scan::report::Flag {
+                channel: "team".into(),
+                at: String::new(),
+                ts: format!("{n}.000000"),
+                thread_ts: None,
+                author: "one".into(),
+                text: Some(format!("flag number {n}.")),
+                topic: None,
+                score: 0.9,
+                reasons: Vec::new(),
+            });
+        }
+        let html = render(&report);
+        assert_eq!(html.matches("flag number").count(), FLAGS_SHOWN);
+        assert!(!html.contains("flag number 4."));
+        assert!(html.contains(&format!("flag number {}.", FLAGS_SHOWN + 4)));
+        assert!(html.contains("the 5 earlier ones"));
     }
 
     #[test]

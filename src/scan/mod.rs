@@ -259,6 +259,22 @@ pub fn render(report: &Report, format: ScanFormat) -> String {
     }
 }
 
+/// Writes the report in the chosen format. JSON is streamed, so a report
+/// with many flags is never held twice.
+pub fn write_report(
+    report: &Report,
+    format: ScanFormat,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    match format {
+        ScanFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            out.write_all(b"\n")
+        }
+        ScanFormat::Text | ScanFormat::Html => out.write_all(render(report, format).as_bytes()),
+    }
+}
+
 /// The `scan` command: scan, render, write, and say how it went.
 pub fn run(args: &ScanArgs) -> ExitCode {
     let options = ScanOptions {
@@ -280,10 +296,14 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     for problem in &report.problems {
         eprintln!("warning: {}: {}", problem.file, problem.message);
     }
-    let rendered = render(&report, args.format);
     match &args.output {
         Some(path) => {
-            if let Err(e) = std::fs::write(path, rendered) {
+            let written = std::fs::File::create(path).and_then(|file| {
+                let mut out = std::io::BufWriter::new(file);
+                write_report(&report, args.format, &mut out)?;
+                out.flush()
+            });
+            if let Err(e) = written {
                 eprintln!("error: {}: cannot write the report: {e}", path.display());
                 return ExitCode::from(2);
             }
@@ -295,10 +315,9 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             );
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
-            let _ = stdout.write_all(rendered.as_bytes());
-            let _ = stdout.flush();
+            let _ = write_report(&report, args.format, &mut stdout).and_then(|()| stdout.flush());
         }
     }
     if report.has_findings() {

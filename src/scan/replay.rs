@@ -337,7 +337,12 @@ impl Replay<'_, '_> {
         let thread_ts = message.thread_ts.as_deref().filter(|t| !t.is_empty());
         let is_reply = thread_ts.is_some_and(|t| t != ts);
         let thread_key = thread_ts.unwrap_or(ts);
-        if thread_ts.is_some() && !is_reply {
+        // Older exports mark a root only by its `replies` or `reply_count`.
+        let is_root = !is_reply
+            && (thread_ts.is_some()
+                || message.replies.is_some()
+                || message.reply_count.is_some_and(|n| n > 0));
+        if is_root {
             self.threads.insert(
                 thread_key.to_owned(),
                 Thread {
