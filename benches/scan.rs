@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Channels of the main exports; one more export puts everything in one.
 const CHANNELS: usize = 40;
 const PER_DAY: usize = 100;
 const USERS: usize = 60;
@@ -83,8 +84,9 @@ fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// Writes the export; returns the number of messages.
-fn generate(dir: &Path, messages: usize) -> std::io::Result<usize> {
+/// Writes an export of `messages` spread over `channels`; returns how many
+/// messages were written.
+fn generate(dir: &Path, messages: usize, channels: usize) -> std::io::Result<usize> {
     fs::create_dir_all(dir)?;
     let mut users = String::from("[");
     for u in 0..USERS {
@@ -97,19 +99,19 @@ fn generate(dir: &Path, messages: usize) -> std::io::Result<usize> {
     }
     users.push(']');
     fs::write(dir.join("users.json"), users)?;
-    let channels: Vec<String> = (0..CHANNELS)
+    let listing: Vec<String> = (0..channels)
         .map(|c| format!(r#"{{"id":"C{c:05}","name":"team-{c}","created":1735689600}}"#))
         .collect();
     fs::write(
         dir.join("channels.json"),
-        format!("[{}]", channels.join(",")),
+        format!("[{}]", listing.join(",")),
     )?;
 
-    let days = messages.div_ceil(CHANNELS * PER_DAY);
+    let days = messages.div_ceil(channels * PER_DAY);
     let start = 1_735_689_600_i64; // 2025-01-01
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut written = 0;
-    for c in 0..CHANNELS {
+    for c in 0..channels {
         let folder = dir.join(format!("team-{c}"));
         fs::create_dir_all(&folder)?;
         for d in 0..days {
@@ -205,15 +207,15 @@ fn measure(path: &Path) -> Measurement {
     }
 }
 
-fn export_at(base: &Path, messages: usize) -> (PathBuf, usize) {
-    let dir = base.join(format!("export-{messages}"));
+fn export_at(base: &Path, messages: usize, channels: usize) -> (PathBuf, usize) {
+    let dir = base.join(format!("export-{messages}-in-{channels}"));
     if let Ok(n) = fs::read_to_string(dir.join(".messages"))
         && let Ok(n) = n.trim().parse::<usize>()
     {
         return (dir, n);
     }
     let started = Instant::now();
-    let n = match generate(&dir, messages) {
+    let n = match generate(&dir, messages, channels) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("{}: cannot generate the export: {e}", dir.display());
@@ -251,7 +253,7 @@ fn zip_folder(folder: &Path, zip_path: &Path) -> zip::result::ZipResult<()> {
 
 fn report(label: &str, messages: usize, m: &Measurement) {
     println!(
-        "{label:<28} {messages:>9} messages  {:>6.2} s  {:>9.0} messages/s  peak RSS {:>6.1} MiB  exit {}",
+        "{label:<30} {messages:>9} messages  {:>6.2} s  {:>9.0} messages/s  peak RSS {:>6.1} MiB  exit {}",
         m.seconds,
         messages as f64 / m.seconds,
         m.peak_kib as f64 / 1024.0,
@@ -286,12 +288,14 @@ fn main() {
         "clarity-bot scan benchmark: {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let (small, small_n) = export_at(&base, messages / 4);
-    let (big, big_n) = export_at(&base, messages);
+    let (small, small_n) = export_at(&base, messages / 4, CHANNELS);
+    let (big, big_n) = export_at(&base, messages, CHANNELS);
+    let (single, single_n) = export_at(&base, messages / 4, 1);
     let small_m = measure(&small);
     report("folder, a quarter", small_n, &small_m);
     let big_m = measure(&big);
     report("folder", big_n, &big_m);
+    report("folder, a quarter, 1 channel", single_n, &measure(&single));
     if std::env::var_os("CLARITY_BENCH_ZIP").is_some() {
         let zip_path = base.join(format!("export-{messages}.zip"));
         if !zip_path.exists()

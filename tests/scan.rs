@@ -680,3 +680,23 @@ fn a_thread_root_marked_only_by_its_replies_still_counts_as_a_thread() {
     assert_eq!(report["totals"]["flags"], 1);
     assert_eq!(report["suppressed"]["thread_already_flagged"], 1);
 }
+
+#[test]
+fn an_unwritable_output_file_exits_2_and_names_it() {
+    let output = scan(&[SAMPLE, "--output", "/nonexistent-folder/report.txt"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("/nonexistent-folder/report.txt"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_period_before_the_export_reports_nothing_and_exits_0() {
+    let output = scan(&[SAMPLE, "--format", "json", "--until", "2025-06-30"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["totals"]["messages"], 0);
+    assert_eq!(report["weeks"], serde_json::json!([]));
+}

@@ -142,9 +142,7 @@ pub fn scan(
     order.sort_by_key(|&i| std::cmp::Reverse(conversations[i].days.len()));
     let mut outcomes: Vec<(usize, Outcome)> = order
         .into_par_iter()
-        .map_with(export, |export, i| {
-            (i, replay::replay(&conversations[i], export, &shared))
-        })
+        .map(|i| (i, replay::replay(&conversations[i], &export, &shared)))
         .collect();
     bar.finish_and_clear();
     outcomes.sort_by_key(|(i, _)| *i);

@@ -13,6 +13,7 @@ use crate::classify::{Classifier, Context, DecisionIndex};
 use crate::domain::{Assessment, Kind};
 use crate::policy::{NoisePolicy, PolicyFacts};
 use jiff::civil::Date;
+use rayon::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -156,7 +157,7 @@ struct Replay<'a, 'b> {
 }
 
 /// Replays one conversation, reading its day files one at a time.
-pub fn replay(conversation: &Conversation, export: &mut Export, shared: &Shared<'_>) -> Outcome {
+pub fn replay(conversation: &Conversation, export: &Export, shared: &Shared<'_>) -> Outcome {
     let mut replay = Replay {
         shared,
         direct: conversation.visibility.is_direct(),
@@ -177,7 +178,7 @@ pub fn replay(conversation: &Conversation, export: &mut Export, shared: &Shared<
             missing_users: BTreeMap::new(),
             first_day: None,
             last_day: None,
-            read_any: conversation.days.is_empty(),
+            read_any: false,
         },
         log: DecisionIndex::new(),
         next_decision_id: 1,
@@ -186,18 +187,90 @@ pub fn replay(conversation: &Conversation, export: &mut Export, shared: &Shared<
         user_flags: HashMap::new(),
         day_cache: (i64::MIN, Date::MIN),
     };
+    // Day files are named in the exporting workspace's time zone: one day of
+    // margin keeps the last UTC day's messages.
     let last_file_day = shared.until.and_then(|u| u.tomorrow().ok());
-    for (day, file) in &conversation.days {
-        // Day files are named in the exporting workspace's time zone: one
-        // day of margin keeps the last UTC day's messages.
-        if last_file_day.is_some_and(|last| *day > last) {
-            (shared.on_day_file)();
-            continue;
-        }
-        replay.day_file(file, export);
+    let files: Vec<&str> = conversation
+        .days
+        .iter()
+        .filter(|(day, _)| last_file_day.is_none_or(|last| *day <= last))
+        .map(|(_, file)| file.as_str())
+        .collect();
+    // Skipping every file for being too late is not failing to read them.
+    replay.out.read_any = files.is_empty();
+    for _ in files.len()..conversation.days.len() {
         (shared.on_day_file)();
     }
+    // Reading and parsing run ahead on every core; the replay itself must
+    // follow time, one message after the other.
+    for chunk in files.chunks(DAYS_AHEAD) {
+        let loaded: Vec<Result<Vec<u8>, String>> = chunk
+            .par_iter()
+            .map_with(export.clone(), |export, file| load(export, file))
+            .collect();
+        let parsed: Vec<Result<ParsedDay<'_>, String>> = loaded
+            .par_iter()
+            .map(|bytes| bytes.as_ref().map_err(String::clone).and_then(|b| parse(b)))
+            .collect();
+        for (file, day) in chunk.iter().zip(parsed) {
+            replay.day_file(file, day);
+            (shared.on_day_file)();
+        }
+    }
     replay.out
+}
+
+/// How many day files of a conversation are read and parsed at once.
+const DAYS_AHEAD: usize = 16;
+
+/// One day file's messages in time order, and what could not be read.
+struct ParsedDay<'b> {
+    messages: Vec<((i64, u32), RawMessage<'b>)>,
+    unreadable: Option<String>,
+}
+
+/// A day file's bytes, or why there are none.
+fn load(export: &mut Export, file: &str) -> Result<Vec<u8>, String> {
+    match export.read(file) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err("listed but missing; skipped".into()),
+        Err(e) => Err(format!("{e}; skipped")),
+    }
+}
+
+/// Parses a day file, message by message, so one bad message loses only itself.
+fn parse(bytes: &[u8]) -> Result<ParsedDay<'_>, String> {
+    let items: Vec<&RawValue> = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not a JSON list of messages ({e}); skipped"))?;
+    let mut messages: Vec<((i64, u32), RawMessage<'_>)> = Vec::with_capacity(items.len());
+    let mut unreadable = 0usize;
+    let mut first_error = String::new();
+    for item in items {
+        match serde_json::from_str::<RawMessage<'_>>(item.get()) {
+            Ok(message) => match message.ts.as_deref().and_then(parse_ts) {
+                Some(ts) => messages.push((ts, message)),
+                None => {
+                    unreadable += 1;
+                    if first_error.is_empty() {
+                        first_error = "a message has no valid ts".into();
+                    }
+                }
+            },
+            Err(e) => {
+                unreadable += 1;
+                if first_error.is_empty() {
+                    first_error = e.to_string();
+                }
+            }
+        }
+    }
+    // Exports are in time order already; a stable sort makes sure.
+    messages.sort_by_key(|(ts, _)| *ts);
+    Ok(ParsedDay {
+        messages,
+        unreadable: (unreadable > 0)
+            .then(|| format!("{unreadable} unreadable message(s) skipped; first: {first_error}")),
+    })
 }
 
 impl Replay<'_, '_> {
@@ -208,51 +281,17 @@ impl Replay<'_, '_> {
         });
     }
 
-    fn day_file(&mut self, file: &str, export: &mut Export) {
-        let bytes = match export.read(file) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => return self.problem(file, "listed but missing; skipped".into()),
-            Err(e) => return self.problem(file, format!("{e}; skipped")),
-        };
-        let items: Vec<&RawValue> = match serde_json::from_slice(&bytes) {
-            Ok(items) => items,
-            Err(e) => {
-                return self.problem(file, format!("not a JSON list of messages ({e}); skipped"));
-            }
+    fn day_file(&mut self, file: &str, day: Result<ParsedDay<'_>, String>) {
+        let day = match day {
+            Ok(day) => day,
+            Err(e) => return self.problem(file, e),
         };
         self.out.read_any = true;
-        let mut messages: Vec<((i64, u32), RawMessage<'_>)> = Vec::with_capacity(items.len());
-        let mut unreadable = 0usize;
-        let mut first_error = String::new();
-        for item in items {
-            match serde_json::from_str::<RawMessage<'_>>(item.get()) {
-                Ok(message) => match message.ts.as_deref().and_then(parse_ts) {
-                    Some(ts) => messages.push((ts, message)),
-                    None => {
-                        unreadable += 1;
-                        if first_error.is_empty() {
-                            first_error = "a message has no valid ts".into();
-                        }
-                    }
-                },
-                Err(e) => {
-                    unreadable += 1;
-                    if first_error.is_empty() {
-                        first_error = e.to_string();
-                    }
-                }
-            }
+        if let Some(unreadable) = day.unreadable {
+            self.problem(file, unreadable);
         }
-        if unreadable > 0 {
-            self.problem(
-                file,
-                format!("{unreadable} unreadable message(s) skipped; first: {first_error}"),
-            );
-        }
-        // Exports are in time order already; a stable sort makes sure.
-        messages.sort_by_key(|(ts, _)| *ts);
         let mut latest = i64::MIN;
-        for ((secs, _), message) in &messages {
+        for ((secs, _), message) in &day.messages {
             latest = latest.max(*secs);
             self.message(*secs, message, file);
         }
