@@ -1,5 +1,6 @@
 //! Property tests for what `scan` parses from outside: whatever a day file,
-//! a listing or a message holds, the scan reports it and never panics.
+//! a listing or a message holds, the scan reports it and never panics. And
+//! the scan's result does not depend on how it is spread over the cores.
 
 use clarity_bot::classify::Classifier;
 use clarity_bot::policy::NoisePolicy;
@@ -52,6 +53,24 @@ fn message() -> impl Strategy<Value = String> {
     (ts, subtype, thread, text, user).prop_map(|(ts, subtype, thread, text, user)| {
         format!(r#"{{"type":"message","ts":{ts},"user":{user},"text":{text}{subtype}{thread}}}"#)
     })
+}
+
+#[test]
+fn parsing_ahead_or_not_gives_the_same_report() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/export");
+    let report = |parse_ahead| {
+        scan(
+            &ScanOptions {
+                path: sample.clone(),
+                parse_ahead: Some(parse_ahead),
+                ..ScanOptions::default()
+            },
+            &Classifier::builtin(),
+            &NoisePolicy::default(),
+        )
+        .expect("the sample scans")
+    };
+    assert_eq!(report(true), report(false));
 }
 
 proptest! {

@@ -39,6 +39,9 @@ pub struct ScanOptions {
     pub channels: Vec<String>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Parse each conversation's day files in parallel too; `None` decides
+    /// by how the export is spread over conversations.
+    pub parse_ahead: Option<bool>,
 }
 
 /// Why a scan produced no report.
@@ -129,6 +132,16 @@ pub fn scan(
         ProgressBar::hidden()
     };
     let tick = || bar.inc(1);
+    // When one conversation holds more than a core's share of the export,
+    // conversations alone cannot keep the cores busy.
+    let largest = conversations
+        .iter()
+        .map(|c| c.days.len())
+        .max()
+        .unwrap_or(0);
+    let parse_ahead = options
+        .parse_ahead
+        .unwrap_or(largest * rayon::current_num_threads() > files);
     let shared = Shared {
         classifier,
         policy,
@@ -136,6 +149,7 @@ pub fn scan(
         since: options.since,
         until: options.until,
         on_day_file: &tick,
+        parse_ahead,
     };
     // Big conversations first, so one long tail does not keep a core idle.
     let mut order: Vec<usize> = (0..conversations.len()).collect();
@@ -281,6 +295,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         until: args.until,
         channels: args.channel.clone(),
         progress: std::io::stderr().is_terminal(),
+        parse_ahead: None,
     };
     let classifier = Classifier::builtin();
     let policy = NoisePolicy::default();

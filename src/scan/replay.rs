@@ -32,6 +32,9 @@ pub struct Shared<'a> {
     pub until: Option<Date>,
     /// Called after each day file, for the progress bar.
     pub on_day_file: &'a (dyn Fn() + Sync),
+    /// Read and parse each conversation's day files in parallel too: worth
+    /// it only when conversations alone cannot keep every core busy.
+    pub parse_ahead: bool,
 }
 
 /// A topic's premature asks in one conversation.
@@ -201,17 +204,23 @@ pub fn replay(conversation: &Conversation, export: &Export, shared: &Shared<'_>)
     for _ in files.len()..conversation.days.len() {
         (shared.on_day_file)();
     }
-    // Reading and parsing run ahead on every core; the replay itself must
-    // follow time, one message after the other.
+    // Reading and parsing may run ahead on every core; the replay itself
+    // must follow time, one message after the other.
+    let mut export = export.clone();
     for chunk in files.chunks(DAYS_AHEAD) {
-        let loaded: Vec<Result<Vec<u8>, String>> = chunk
-            .par_iter()
-            .map_with(export.clone(), |export, file| load(export, file))
-            .collect();
-        let parsed: Vec<Result<ParsedDay<'_>, String>> = loaded
-            .par_iter()
-            .map(|bytes| bytes.as_ref().map_err(String::clone).and_then(|b| parse(b)))
-            .collect();
+        let loaded: Vec<Result<Vec<u8>, String>> = if shared.parse_ahead {
+            chunk
+                .par_iter()
+                .map_with(export.clone(), |export, file| load(export, file))
+                .collect()
+        } else {
+            chunk.iter().map(|file| load(&mut export, file)).collect()
+        };
+        let parsed: Vec<Result<ParsedDay<'_>, String>> = if shared.parse_ahead {
+            loaded.par_iter().map(parse_loaded).collect()
+        } else {
+            loaded.iter().map(parse_loaded).collect()
+        };
         for (file, day) in chunk.iter().zip(parsed) {
             replay.day_file(file, day);
             (shared.on_day_file)();
@@ -236,6 +245,11 @@ fn load(export: &mut Export, file: &str) -> Result<Vec<u8>, String> {
         Ok(None) => Err("listed but missing; skipped".into()),
         Err(e) => Err(format!("{e}; skipped")),
     }
+}
+
+/// Parses a day file that could be read.
+fn parse_loaded(bytes: &Result<Vec<u8>, String>) -> Result<ParsedDay<'_>, String> {
+    bytes.as_ref().map_err(String::clone).and_then(|b| parse(b))
 }
 
 /// Parses a day file, message by message, so one bad message loses only itself.
