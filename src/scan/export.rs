@@ -219,6 +219,10 @@ pub struct Export {
     zip_folders: Arc<BTreeMap<String, Vec<String>>>,
 }
 
+/// The largest file read: a day of Slack is kilobytes to a few megabytes,
+/// and `users.json` of a very large organisation some hundreds.
+const MAX_FILE_BYTES: u64 = 1 << 30;
+
 const LISTINGS: [(&str, Visibility); 4] = [
     ("channels.json", Visibility::Public),
     ("groups.json", Visibility::Private),
@@ -285,27 +289,43 @@ impl Export {
     /// Reads one file by its path relative to the export's root; `Ok(None)`
     /// when it is not there.
     pub fn read(&mut self, relative: &str) -> Result<Option<Vec<u8>>, String> {
+        let too_big = || format!("larger than {} MiB; skipped", MAX_FILE_BYTES >> 20);
+        let mut bytes = Vec::new();
         match &mut self.storage {
-            Storage::Folder(root) => match std::fs::read(root.join(relative)) {
-                Ok(bytes) => Ok(Some(bytes)),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(e.to_string()),
-            },
+            Storage::Folder(root) => {
+                let file = match File::open(root.join(relative)) {
+                    Ok(file) => file,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(e.to_string()),
+                };
+                let size = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES);
+                bytes.reserve(usize::try_from(size).unwrap_or(0));
+                file.take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| e.to_string())?;
+            }
             Storage::Zip { archive, prefix } => {
                 let name = format!("{prefix}{relative}");
-                let mut entry = match archive.by_name(&name) {
+                let entry = match archive.by_name(&name) {
                     Ok(entry) => entry,
                     Err(zip::result::ZipError::FileNotFound) => return Ok(None),
                     Err(e) => return Err(e.to_string()),
                 };
-                let capacity = usize::try_from(entry.size()).unwrap_or(0).min(64 << 20);
-                let mut bytes = Vec::with_capacity(capacity);
+                if entry.size() > MAX_FILE_BYTES {
+                    return Err(too_big());
+                }
+                bytes.reserve(usize::try_from(entry.size()).unwrap_or(0));
+                // The declared size may lie (a zip bomb): read no further.
                 entry
+                    .take(MAX_FILE_BYTES + 1)
                     .read_to_end(&mut bytes)
                     .map_err(|e| format!("cannot decompress: {e}"))?;
-                Ok(Some(bytes))
             }
         }
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_big());
+        }
+        Ok(Some(bytes))
     }
 
     /// The `*.json` files of one folder of the export, by file name.
