@@ -1,7 +1,11 @@
 //! Benchmark of `clarity-bot scan`: generates a synthetic Slack export of
-//! 1,000,000 messages (and one of a quarter of that, to show memory does not
-//! grow with the export), scans each with the release binary, and reports
-//! seconds, messages per second and the process's peak RSS (VmHWM).
+//! 1,000,000 messages in 40 channels (and one of a quarter of that, and a
+//! quarter in a single channel), scans each with the release binary, and
+//! reports seconds, messages per second and the process's peak RSS (VmHWM).
+//! The "replay only" runs replay everything but report on nothing
+//! (`--since` after the export), showing the memory the replay needs does
+//! not grow with the export; what grows otherwise is the list of flags the
+//! report holds.
 //!
 //! `cargo bench --bench scan`. Environment:
 //! - `CLARITY_BENCH_MESSAGES`: size of the big export (default 1000000);
@@ -173,12 +177,13 @@ struct Measurement {
     exit: Option<i32>,
 }
 
-fn measure(path: &Path) -> Measurement {
+fn measure(path: &Path, extra: &[&str]) -> Measurement {
     let started = Instant::now();
     let mut child = match Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
         .arg("scan")
         .arg(path)
         .args(["--format", "json", "--output", "/dev/null"])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -291,11 +296,22 @@ fn main() {
     let (small, small_n) = export_at(&base, messages / 4, CHANNELS);
     let (big, big_n) = export_at(&base, messages, CHANNELS);
     let (single, single_n) = export_at(&base, messages / 4, 1);
-    let small_m = measure(&small);
+    let small_m = measure(&small, &[]);
     report("folder, a quarter", small_n, &small_m);
-    let big_m = measure(&big);
+    let big_m = measure(&big, &[]);
     report("folder", big_n, &big_m);
-    report("folder, a quarter, 1 channel", single_n, &measure(&single));
+    report(
+        "folder, a quarter, 1 channel",
+        single_n,
+        &measure(&single, &[]),
+    );
+    // Everything replayed, nothing kept for the report: the memory the
+    // replay itself needs, whatever the export's size.
+    let after = ["--since", "2100-01-01"];
+    let small_replay = measure(&small, &after);
+    report("replay only, a quarter", small_n, &small_replay);
+    let big_replay = measure(&big, &after);
+    report("replay only", big_n, &big_replay);
     if std::env::var_os("CLARITY_BENCH_ZIP").is_some() {
         let zip_path = base.join(format!("export-{messages}.zip"));
         if !zip_path.exists()
@@ -304,11 +320,14 @@ fn main() {
             eprintln!("{}: cannot zip: {e}", zip_path.display());
             std::process::exit(2);
         }
-        report("zip (deflate)", big_n, &measure(&zip_path));
+        report("zip (deflate)", big_n, &measure(&zip_path, &[]));
     }
+    let growth =
+        |big: &Measurement, small: &Measurement| big.peak_kib as f64 / small.peak_kib.max(1) as f64;
     println!(
-        "peak RSS grew {:.2}x for {:.1}x the messages",
-        big_m.peak_kib as f64 / small_m.peak_kib.max(1) as f64,
-        big_n as f64 / small_n.max(1) as f64
+        "for {:.1}x the messages, peak RSS grew {:.2}x with the report's flags held, {:.2}x for the replay alone",
+        big_n as f64 / small_n.max(1) as f64,
+        growth(&big_m, &small_m),
+        growth(&big_replay, &small_replay)
     );
 }
