@@ -700,3 +700,32 @@ fn a_period_before_the_export_reports_nothing_and_exits_0() {
     assert_eq!(report["totals"]["messages"], 0);
     assert_eq!(report["weeks"], serde_json::json!([]));
 }
+
+#[test]
+fn a_flagged_thread_stays_flagged_after_its_context_is_forgotten() {
+    let dir = tiny_export(&[(MONDAY, "U1", ASK, Some(MONDAY))]);
+    let day = 86_400;
+    let later = |secs: i64, text: &str, thread: Option<i64>| {
+        let mut m = serde_json::json!({
+            "type": "message", "user": "U2", "text": text, "ts": format!("{secs}.000100"),
+        });
+        if let Some(root) = thread {
+            m["thread_ts"] = Value::String(format!("{root}.000100"));
+        }
+        serde_json::to_vec(&[m]).expect("json")
+    };
+    // 100 days on, something else is said, then the old thread gets a reply.
+    std::fs::write(
+        dir.path().join("team/2026-04-15.json"),
+        later(MONDAY + 100 * day, "lunch at noon?", None),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("team/2026-04-20.json"),
+        later(MONDAY + 105 * day, ASK, Some(MONDAY)),
+    )
+    .expect("write");
+    let report = json(&scan(&[path_str(dir.path()), "--format", "json"]));
+    assert_eq!(report["totals"]["flags"], 1, "{report}");
+    assert_eq!(report["suppressed"]["thread_already_flagged"], 1);
+}

@@ -5,7 +5,8 @@
 //!
 //! State is per conversation and bounded: the decision log, threads active
 //! in the last [`THREAD_RETENTION_SECS`] (root text and decision statements
-//! only, like the bot's `thread_context`), and flag times of the last day.
+//! only, like the bot's `thread_context`), the threads already flagged, and
+//! flag times of the last day.
 
 use super::export::{Conversation, Export, Member, Problem, RawMessage};
 use super::report::{ChannelSummary, Counts, Flag, TOPIC_DATES_KEPT, week_start};
@@ -15,7 +16,7 @@ use crate::policy::{NoisePolicy, PolicyFacts};
 use jiff::civil::Date;
 use rayon::prelude::*;
 use serde_json::value::RawValue;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// How long a quiet thread's context is kept (the bot's default retention).
 pub const THREAD_RETENTION_SECS: i64 = 90 * 24 * 60 * 60;
@@ -70,7 +71,6 @@ pub struct Outcome {
 struct Thread {
     /// Root text, then decision statements, oldest first.
     context: Vec<String>,
-    flagged: bool,
     last_seen: i64,
 }
 
@@ -153,6 +153,8 @@ struct Replay<'a, 'b> {
     log: DecisionIndex,
     next_decision_id: i64,
     threads: HashMap<String, Thread>,
+    /// Threads already answered: as many as the report has thread flags.
+    flagged_threads: HashSet<String>,
     last_flag_at: Option<i64>,
     user_flags: HashMap<String, VecDeque<i64>>,
     /// Cache of the last message's day, so dating a message is cheap.
@@ -186,6 +188,7 @@ pub fn replay(conversation: &Conversation, export: &Export, shared: &Shared<'_>)
         log: DecisionIndex::new(),
         next_decision_id: 1,
         threads: HashMap::new(),
+        flagged_threads: HashSet::new(),
         last_flag_at: None,
         user_flags: HashMap::new(),
         day_cache: (i64::MIN, Date::MIN),
@@ -400,7 +403,6 @@ impl Replay<'_, '_> {
                 thread_key.to_owned(),
                 Thread {
                     context: Vec::new(),
-                    flagged: false,
                     last_seen: secs,
                 },
             );
@@ -514,7 +516,7 @@ impl Replay<'_, '_> {
                 now: secs,
                 score: assessment.score,
                 channel_muted: false,
-                thread_already_flagged: self.threads.get(thread_key).is_some_and(|t| t.flagged),
+                thread_already_flagged: self.flagged_threads.contains(thread_key),
                 last_channel_flag_at: self.last_flag_at,
                 user_flags_last_day: u32::try_from(user_flags_last_day).unwrap_or(u32::MAX),
             };
@@ -531,8 +533,10 @@ impl Replay<'_, '_> {
             .entry(user.to_owned())
             .or_default()
             .push_back(secs);
-        if let Some(thread) = self.threads.get_mut(thread_key) {
-            thread.flagged = true;
+        // Only a thread can be answered in again; the bot's flags table keeps
+        // them for good, so a quiet thread stays flagged after its context goes.
+        if self.threads.contains_key(thread_key) {
+            self.flagged_threads.insert(thread_key.to_owned());
         }
         if !counted {
             return;
