@@ -21,6 +21,7 @@ header p { margin: 0; color: var(--muted); }
 .card .n { font-size: 28px; font-weight: 650; line-height: 1.1; font-variant-numeric: tabular-nums; }
 .card .l { color: var(--muted); font-size: 13px; }
 .card.hot .n { color: var(--flag); }
+.card.long .n { font-size: 21px; line-height: 1.35; }
 section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding: 20px 22px; margin-top: 20px; }
 section h2 { font-size: 18px; margin: 0 0 4px; }
 section > p.note { margin: 0 0 14px; color: var(--muted); font-size: 14px; }
@@ -104,6 +105,19 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// A count with thousands separators: 1,000,000.
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         "–".into()
@@ -145,28 +159,29 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
         out,
         "<p class=\"lede\">Of <strong>{}</strong> requests to align, <strong>{}</strong> came before any decision had been made ({}). \
          The bot would have asked <em>which decision has been made?</em> <strong>{}</strong> time(s), and stayed quiet on {} more.</p></header>",
-        t.alignment_asks,
-        t.premature,
+        group(t.alignment_asks),
+        group(t.premature),
         percent(t.premature, t.alignment_asks),
-        t.flags,
-        quiet
+        group(t.flags),
+        group(quiet)
     )?;
 
     writeln!(out, "<div class=\"cards\">")?;
     let cards = [
-        ("messages read", t.messages.to_string(), false),
-        ("alignment asks", t.alignment_asks.to_string(), false),
-        ("before a decision", t.premature.to_string(), false),
-        ("decisions", t.decisions.to_string(), false),
-        ("confusion", t.confusion.to_string(), false),
-        ("disagreement", t.disagreement.to_string(), false),
-        ("flags the bot would post", t.flags.to_string(), true),
+        ("messages read", group(t.messages), false),
+        ("alignment asks", group(t.alignment_asks), false),
+        ("before a decision", group(t.premature), false),
+        ("decisions", group(t.decisions), false),
+        ("confusion", group(t.confusion), false),
+        ("disagreement", group(t.disagreement), false),
+        ("flags the bot would post", group(t.flags), true),
     ];
     for (label, n, hot) in cards {
         writeln!(
             out,
-            "<div class=\"card{}\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>",
-            if hot { " hot" } else { "" }
+            "<div class=\"card{}{}\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>",
+            if hot { " hot" } else { "" },
+            if n.len() > 7 { " long" } else { "" }
         )?;
     }
     writeln!(out, "</div>")?;
@@ -246,10 +261,11 @@ fn write_chart(out: &mut String, weeks: &[Week]) -> std::fmt::Result {
         writeln!(
             out,
             "<line x1=\"{left}\" x2=\"{}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" stroke=\"#e3e7ee\"/>\
-             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{tick}</text>",
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             width - right,
             left - 8.0,
-            ty + 4.0
+            ty + 4.0,
+            group(tick)
         )?;
         tick += step;
     }
@@ -345,20 +361,21 @@ fn write_channels(out: &mut String, report: &Report) -> std::fmt::Result {
         } else {
             c.premature as f64 / c.alignment_asks as f64
         };
+        let cell = |n: u64| format!("<td class=\"num\" data-sort=\"{n}\">{}</td>", group(n));
         writeln!(
             out,
-            "<tr><td data-sort=\"{}\" style=\"white-space:nowrap\">{prefix}{}{tag}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\" data-sort=\"{share:.4}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td data-sort=\"{}\" style=\"white-space:nowrap\">{prefix}{}{tag}</td>{}{}{}\
+             <td class=\"num\" data-sort=\"{share:.4}\">{}</td>{}{}{}{}</tr>",
             escape(&channel.name),
             escape(&channel.name),
-            c.messages,
-            c.alignment_asks,
-            c.premature,
+            cell(c.messages),
+            cell(c.alignment_asks),
+            cell(c.premature),
             percent(c.premature, c.alignment_asks),
-            c.decisions,
-            c.confusion,
-            c.disagreement,
-            c.flags
+            cell(c.decisions),
+            cell(c.confusion),
+            cell(c.disagreement),
+            cell(c.flags)
         )?;
     }
     let t = &report.totals;
@@ -366,14 +383,14 @@ fn write_channels(out: &mut String, report: &Report) -> std::fmt::Result {
         out,
         "</tbody><tfoot><tr><td>all</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
          <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></tfoot></table></section>",
-        t.messages,
-        t.alignment_asks,
-        t.premature,
+        group(t.messages),
+        group(t.alignment_asks),
+        group(t.premature),
         percent(t.premature, t.alignment_asks),
-        t.decisions,
-        t.confusion,
-        t.disagreement,
-        t.flags
+        group(t.decisions),
+        group(t.confusion),
+        group(t.disagreement),
+        group(t.flags)
     )
 }
 
@@ -525,6 +542,15 @@ mod tests {
         assert!(!html.contains("flag number 4."));
         assert!(html.contains(&format!("flag number {}.", FLAGS_SHOWN + 4)));
         assert!(html.contains("the 5 earlier ones"));
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1_000_000), "1,000,000");
+        assert_eq!(group(12_345_678), "12,345,678");
     }
 
     #[test]
