@@ -109,11 +109,19 @@ pub fn scan(
             return Err(ScanError::UnknownChannels {
                 path: shown,
                 names: unknown.join(", "),
-                known: conversations
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                known: {
+                    let names: Vec<&str> = conversations
+                        .iter()
+                        .take(20)
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    let more = conversations.len().saturating_sub(names.len());
+                    if more > 0 {
+                        format!("{}, and {more} more", names.join(", "))
+                    } else {
+                        names.join(", ")
+                    }
+                },
             });
         }
         conversations.retain(|c| wanted.iter().any(|w| c.name == *w || c.id == *w));
