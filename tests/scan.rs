@@ -729,3 +729,45 @@ fn a_flagged_thread_stays_flagged_after_its_context_is_forgotten() {
     assert_eq!(report["totals"]["flags"], 1, "{report}");
     assert_eq!(report["suppressed"]["thread_already_flagged"], 1);
 }
+
+#[test]
+fn a_damaged_file_inside_a_zip_is_reported_and_the_rest_is_scanned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let zip_path = dir.path().join("export.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).expect("zip file"));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let day = br#"[{"type": "message", "user": "U1", "text": "MARKER lunch?", "ts": "1767600000.000100"}]"#;
+    for (name, body) in [
+        (
+            "channels.json",
+            &br#"[{"id": "C1", "name": "a"}, {"id": "C2", "name": "b"}]"#[..],
+        ),
+        ("users.json", &br#"[{"id": "U1", "name": "one"}]"#[..]),
+        ("a/2026-01-05.json", &day[..]),
+        (
+            "b/2026-01-05.json",
+            &br#"[{"type": "message", "user": "U1", "text": "fine", "ts": "1767600000.000200"}]"#[..],
+        ),
+    ] {
+        zip.start_file(name, stored).expect("entry");
+        zip.write_all(body).expect("write");
+    }
+    zip.finish().expect("zip written");
+    // Change a byte of a/2026-01-05.json: its checksum no longer matches.
+    let mut bytes = std::fs::read(&zip_path).expect("read");
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"MARKER")
+        .expect("the stored text is in the zip");
+    bytes[at] = b'X';
+    std::fs::write(&zip_path, &bytes).expect("write");
+
+    let output = scan(&[path_str(&zip_path), "--format", "json"]);
+    let report = json(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(report["totals"]["messages"], 1, "b is still read");
+    let problems = problems(&report);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "a/2026-01-05.json");
+}

@@ -289,7 +289,7 @@ impl Export {
     /// Reads one file by its path relative to the export's root; `Ok(None)`
     /// when it is not there.
     pub fn read(&mut self, relative: &str) -> Result<Option<Vec<u8>>, String> {
-        let too_big = || format!("larger than {} MiB; skipped", MAX_FILE_BYTES >> 20);
+        let too_big = || format!("larger than {} MiB", MAX_FILE_BYTES >> 20);
         let mut bytes = Vec::new();
         match &mut self.storage {
             Storage::Folder(root) => {

@@ -161,7 +161,7 @@ struct Replay<'a, 'b> {
     day_cache: (i64, Date),
 }
 
-/// Replays one conversation, reading its day files one at a time.
+/// Replays one conversation, reading its day files a few at a time.
 pub fn replay(conversation: &Conversation, export: &Export, shared: &Shared<'_>) -> Outcome {
     let mut replay = Replay {
         shared,
