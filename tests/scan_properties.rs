@@ -101,6 +101,18 @@ proptest! {
     }
 
     #[test]
+    fn any_bytes_in_users_json_are_reported_not_a_panic(users in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        export_with(dir.path(), CHANNELS, br#"[{"type":"message","user":"U1","text":"hi","ts":"1767600000.000100"}]"#);
+        std::fs::write(dir.path().join("users.json"), &users).expect("write");
+        let report = run(dir.path()).expect("users.json alone never stops a scan");
+        prop_assert_eq!(report.totals.messages, 1);
+        if serde_json::from_slice::<Vec<serde_json::Value>>(&users).is_err() {
+            prop_assert!(report.problems.iter().any(|p| p.file == "users.json"));
+        }
+    }
+
+    #[test]
     fn any_mix_of_messages_is_scanned_without_a_panic(messages in proptest::collection::vec(message(), 0..30)) {
         let dir = tempfile::tempdir().expect("temp dir");
         export_with(dir.path(), CHANNELS, format!("[{}]", messages.join(",")).as_bytes());
