@@ -373,7 +373,8 @@ impl Replay<'_, '_> {
             return;
         };
         let member = self.shared.members.get(user);
-        if member.is_some_and(|m| m.is_bot) {
+        // Slackbot is not marked as a bot in users.json, but is one.
+        if member.is_some_and(|m| m.is_bot) || user == "USLACKBOT" {
             return;
         }
         if member.is_none() {
