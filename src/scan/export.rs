@@ -516,7 +516,8 @@ impl Export {
         if !found {
             problems.push(Problem {
                 file: "users.json".into(),
-                message: "missing; authors are shown by their user id".into(),
+                message: "missing; authors are shown by the name in each message, or their user id"
+                    .into(),
             });
         }
         (members, problems)

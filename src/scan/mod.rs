@@ -175,6 +175,8 @@ pub fn scan(
     let mut report = merge(
         Report::empty(shown, options.since, options.until),
         outcomes.into_iter().map(|(_, o)| o),
+        // Without a users file, one problem says so; not one per person.
+        !members.is_empty(),
     );
     problems.append(&mut report.problems);
     problems.sort();
@@ -183,7 +185,11 @@ pub fn scan(
 }
 
 /// Merges the conversations' outcomes, in the order given, into the report.
-fn merge(mut report: Report, outcomes: impl Iterator<Item = Outcome>) -> Report {
+fn merge(
+    mut report: Report,
+    outcomes: impl Iterator<Item = Outcome>,
+    report_missing_users: bool,
+) -> Report {
     let mut weeks: BTreeMap<Date, Counts> = BTreeMap::new();
     let mut unknown_subtypes: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut missing_users: BTreeMap<String, (u64, String)> = BTreeMap::new();
@@ -247,7 +253,7 @@ fn merge(mut report: Report, outcomes: impl Iterator<Item = Outcome>) -> Report 
             ),
         });
     }
-    for (user, (n, file)) in missing_users {
+    for (user, (n, file)) in missing_users.into_iter().filter(|_| report_missing_users) {
         report.problems.push(Problem {
             file,
             message: format!(
