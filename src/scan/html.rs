@@ -46,6 +46,7 @@ tfoot td { font-weight: 650; border-top: 2px solid var(--line); }
 .open { color: var(--flag); font-weight: 600; }
 .decided { color: var(--decision); }
 .empty { color: var(--muted); }
+section.problems { border-left: 4px solid var(--premature); }
 ul.problems { margin: 0; padding-left: 20px; }
 ul.problems code { background: #f1f3f7; padding: 0 4px; border-radius: 4px; }
 footer { color: var(--muted); font-size: 13px; margin-top: 24px; }
@@ -207,7 +208,7 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
     if !report.problems.is_empty() {
         writeln!(
             out,
-            "<section><h2>Problems reading the export</h2><p class=\"note\">Reported and skipped; the rest was scanned.</p><ul class=\"problems\">"
+            "<section class=\"problems\"><h2>Problems reading the export</h2><p class=\"note\">Reported and skipped; the rest was scanned.</p><ul class=\"problems\">"
         )?;
         for problem in &report.problems {
             writeln!(
