@@ -453,7 +453,7 @@ fn write_flags(out: &mut String, report: &Report) -> std::fmt::Result {
     let quiet: Vec<String> = report
         .suppressed
         .iter()
-        .map(|(reason, n)| format!("{n} {}", reason.replace('_', " ")))
+        .map(|(reason, n)| super::report::quiet_reason(reason, *n))
         .collect();
     writeln!(
         out,
@@ -461,7 +461,7 @@ fn write_flags(out: &mut String, report: &Report) -> std::fmt::Result {
         if quiet.is_empty() {
             String::new()
         } else {
-            format!(" Stayed quiet by the noise policy: {}.", quiet.join(", "))
+            format!(" Stayed quiet on {}.", quiet.join(", "))
         }
     )?;
     if report.flags.is_empty() {

@@ -141,6 +141,21 @@ impl Report {
     }
 }
 
+/// How many premature asks a suppression reason kept quiet, in words:
+/// "2 in direct messages", "1 thread already flagged".
+pub fn quiet_reason(reason: &str, n: u64) -> String {
+    let phrase = match reason {
+        "direct_message" => "in direct messages",
+        "thread_already_flagged" => "in threads already flagged",
+        "channel_cooldown" => "in a channel's cool-down",
+        "user_daily_cap" => "past a person's daily cap",
+        "low_score" => "with too little confidence",
+        "channel_muted" => "in muted channels",
+        other => return format!("{n} {}", other.replace('_', " ")),
+    };
+    format!("{n} {phrase}")
+}
+
 /// The Monday of `date`'s ISO week.
 pub fn week_start(date: Date) -> Date {
     let back = i64::from(date.weekday().to_monday_zero_offset());
@@ -175,6 +190,16 @@ pub fn week_series(weeks: &BTreeMap<Date, Counts>) -> Vec<Week> {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn quiet_reasons_read_as_words() {
+        assert_eq!(quiet_reason("direct_message", 2), "2 in direct messages");
+        assert_eq!(
+            quiet_reason("channel_cooldown", 1),
+            "1 in a channel's cool-down"
+        );
+        assert_eq!(quiet_reason("something_new", 3), "3 something new");
+    }
 
     #[test]
     fn a_week_starts_on_its_monday() {

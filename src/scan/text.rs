@@ -45,7 +45,7 @@ fn write_report(out: &mut String, report: &Report) -> std::fmt::Result {
         let reasons: Vec<String> = report
             .suppressed
             .iter()
-            .map(|(reason, n)| format!("{n} {}", reason.replace('_', " ")))
+            .map(|(reason, n)| super::report::quiet_reason(reason, *n))
             .collect();
         write!(
             out,
