@@ -22,6 +22,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Precision, recall, F1 and the confusion matrix on a labeled corpus.
     Eval(EvalArgs),
+    /// Analyses a Slack export (zip or folder) offline: what the bot would have said.
+    Scan(ScanArgs),
     /// Applies database migrations (serve also does).
     Migrate,
 }
@@ -52,4 +54,34 @@ pub struct EvalArgs {
     /// Uses this rules file instead of the built-in rules.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// A Slack export: the zip file or its unpacked folder.
+    pub path: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Writes the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Reports only on messages from this day on (UTC, YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<jiff::civil::Date>,
+    /// Reports only on messages up to this day (UTC, YYYY-MM-DD, inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<jiff::civil::Date>,
+    /// Scans only this channel (name or id); repeat for more.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Vec<String>,
+}
+
+/// How `scan` writes its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    /// One self-contained HTML file.
+    Html,
 }

@@ -10,6 +10,7 @@ pub mod ingress;
 pub mod pipeline;
 pub mod policy;
 pub mod respond;
+pub mod scan;
 pub mod settings;
 pub mod startup;
 pub mod state;

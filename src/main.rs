@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         }
         Command::Serve => run_async(serve),
         Command::Migrate => run_async(migrate),
+        Command::Scan(args) => clarity_bot::scan::run(&args),
         other => {
             eprintln!("{other:?}: not available in this build yet");
             ExitCode::from(2)
