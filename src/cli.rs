@@ -16,7 +16,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the bot: the HTTP listener, and Socket Mode when SLACK_APP_TOKEN is set.
+    /// Runs the bot: the Events API over HTTP, with its inbox and outbox workers.
     Serve,
     /// Assesses TEXT (or each line of stdin) and explains why.
     Check(CheckArgs),
@@ -24,8 +24,17 @@ pub enum Command {
     Eval(EvalArgs),
     /// Analyses a Slack export (zip or folder) offline: what the bot would have said.
     Scan(ScanArgs),
+    /// Prints the Slack app manifest (JSON) for this build.
+    Manifest(ManifestArgs),
     /// Applies database migrations (serve also does).
     Migrate,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManifestArgs {
+    /// The bot's public base URL; request URLs are BASE/slack/events and so on.
+    #[arg(long, value_name = "BASE")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

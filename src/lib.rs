@@ -7,6 +7,7 @@ pub mod classify;
 pub mod cli;
 pub mod domain;
 pub mod ingress;
+pub mod manifest;
 pub mod pipeline;
 pub mod policy;
 pub mod respond;

@@ -20,6 +20,26 @@ fn main() -> ExitCode {
         Command::Serve => run_async(serve),
         Command::Migrate => run_async(migrate),
         Command::Scan(args) => clarity_bot::scan::run(&args),
+        Command::Manifest(args) => {
+            let base = args
+                .url
+                .as_deref()
+                .unwrap_or(clarity_bot::manifest::PLACEHOLDER_URL);
+            if args.url.is_none() {
+                eprintln!("note: no --url given; replace {base} with the bot's public URL");
+            }
+            let manifest = clarity_bot::manifest::manifest(base);
+            match serde_json::to_string_pretty(&manifest) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("clarity-bot: {err}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         other => {
             eprintln!("{other:?}: not available in this build yet");
             ExitCode::from(2)

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::store::{ClaimedEvent, NewDecision, NewFlag, NewOutboxMessage, ThreadContext};
 use serde::Deserialize;
 use slack_morphism::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Processing attempts before an event is given up.
 const MAX_ATTEMPTS: i64 = 5;
@@ -32,6 +32,14 @@ struct StoredEnvelope {
 /// Top-level messages waiting to be remembered as thread roots, per team.
 type PendingRoots = BTreeMap<String, Vec<(String, String, String)>>;
 
+/// What one step carries from event to event.
+#[derive(Default)]
+struct Step {
+    roots: PendingRoots,
+    /// Channels whose decision index was brought up to date in this step.
+    fresh_indexes: HashSet<(String, String)>,
+}
+
 /// Claims pending events and processes them in order. Returns how many
 /// events were claimed (0 means the inbox is empty).
 pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
@@ -39,9 +47,9 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let lease_ms = i64::try_from(state.settings.file.workers.lease_ms).unwrap_or(i64::MAX / 2);
     let events = state.store.claim_events(now, lease_ms, limit).await?;
     let mut done = Vec::with_capacity(events.len());
-    let mut roots = PendingRoots::new();
+    let mut step = Step::default();
     for event in &events {
-        match process(state, event, now, &mut roots).await {
+        match process(state, event, now, &mut step).await {
             Ok(()) => done.push(event.id),
             Err(err) => {
                 tracing::error!(
@@ -57,7 +65,7 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
             }
         }
     }
-    flush_roots(state, &mut roots, now).await?;
+    flush_roots(state, &mut step.roots, now).await?;
     state.store.finish_events(&done).await?;
     Ok(events.len())
 }
@@ -73,7 +81,7 @@ async fn process(
     state: &AppState,
     event: &ClaimedEvent,
     now: i64,
-    roots: &mut PendingRoots,
+    step: &mut Step,
 ) -> anyhow::Result<()> {
     let envelope: StoredEnvelope = match serde_json::from_str(&event.payload) {
         Ok(envelope) => envelope,
@@ -96,7 +104,7 @@ async fn process(
 
     let thread = if message.is_reply() {
         // The root may be waiting in this batch's buffer.
-        flush_roots(state, roots, now).await?;
+        flush_roots(state, &mut step.roots, now).await?;
         thread_context(state, &message, now).await?
     } else {
         ThreadContext::default()
@@ -110,7 +118,7 @@ async fn process(
 
     let assessment = {
         let mut indexes = state.decision_indexes.lock().await;
-        let index = refreshed_index(state, &mut indexes, &message).await?;
+        let index = refreshed_index(state, &mut indexes, &mut step.fresh_indexes, &message).await?;
         state.classifier.assess(
             &message.text,
             &Context {
@@ -122,15 +130,21 @@ async fn process(
     metrics::counter!("clarity_assessments_total", "kind" => assessment.kind.as_str()).increment(1);
 
     if !message.is_reply() {
-        roots.entry(message.team_id.clone()).or_default().push((
-            message.channel_id.clone(),
-            message.ts.clone(),
-            message.text.clone(),
-        ));
+        step.roots
+            .entry(message.team_id.clone())
+            .or_default()
+            .push((
+                message.channel_id.clone(),
+                message.ts.clone(),
+                message.text.clone(),
+            ));
     }
 
     if assessment.kind == Kind::Decision {
         record_decision(state, &message, &assessment, thread, now).await?;
+        // The next message in this channel must see the new decision.
+        step.fresh_indexes
+            .remove(&(message.team_id.clone(), message.channel_id.clone()));
     }
 
     let worth_storing = matches!(
@@ -138,8 +152,6 @@ async fn process(
         Kind::AlignmentRequest | Kind::Confusion | Kind::Disagreement
     ) && assessment.score >= STORE_FLOOR;
     if worth_storing {
-        // Earlier roots must be stored before a flag that may reference them.
-        flush_roots(state, roots, now).await?;
         store_flag(state, &message, &assessment, now).await?;
     }
     Ok(())
@@ -193,15 +205,21 @@ async fn thread_context(
     }
 }
 
-/// The channel's decision index, brought up to date with rows added since.
+/// The channel's decision index, brought up to date with rows added since
+/// (once per step and channel, and again after this step recorded one).
 async fn refreshed_index<'a>(
     state: &AppState,
     indexes: &'a mut std::collections::HashMap<(String, String), (i64, DecisionIndex)>,
+    fresh: &mut HashSet<(String, String)>,
     message: &Message,
 ) -> anyhow::Result<&'a DecisionIndex> {
+    let key = (message.team_id.clone(), message.channel_id.clone());
     let entry = indexes
-        .entry((message.team_id.clone(), message.channel_id.clone()))
+        .entry(key.clone())
         .or_insert_with(|| (0, DecisionIndex::new()));
+    if !fresh.insert(key) {
+        return Ok(&entry.1);
+    }
     for (id, topic, decision) in state
         .store
         .decisions_after(&message.team_id, &message.channel_id, entry.0)
@@ -275,25 +293,24 @@ async fn store_flag(
     now: i64,
 ) -> anyhow::Result<()> {
     let verdict = if assessment.premature {
-        let store = &state.store;
-        let (team, channel) = (&message.team_id, &message.channel_id);
+        let stored = state
+            .store
+            .policy_facts(
+                &message.team_id,
+                &message.channel_id,
+                message.thread_root(),
+                &message.user_id,
+                now,
+                now - DAY_MS,
+            )
+            .await?;
         let facts = PolicyFacts {
             now: now / 1000,
             score: assessment.score,
-            channel_muted: store.channel_muted(team, channel, now).await?,
-            thread_already_flagged: store
-                .thread_flagged(team, channel, message.thread_root())
-                .await?,
-            last_channel_flag_at: store
-                .last_channel_flag(team, channel)
-                .await?
-                .map(|ms| ms / 1000),
-            user_flags_last_day: u32::try_from(
-                store
-                    .user_flags_since(team, &message.user_id, now - DAY_MS)
-                    .await?,
-            )
-            .unwrap_or(u32::MAX),
+            channel_muted: stored.channel_muted,
+            thread_already_flagged: stored.thread_flagged,
+            last_channel_flag_at: stored.last_channel_flag.map(|ms| ms / 1000),
+            user_flags_last_day: u32::try_from(stored.user_flags).unwrap_or(u32::MAX),
         };
         Some(state.settings.file.noise.verdict(&facts))
     } else {

@@ -5,7 +5,7 @@
 
 use crate::respond::slack_api::CallError;
 use crate::state::AppState;
-use crate::store::ClaimedOutbox;
+use crate::store::{ClaimedOutbox, Settlement};
 use futures::StreamExt;
 use slack_morphism::prelude::*;
 
@@ -21,18 +21,20 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
         .claim_outbox(now, lease_ms, (concurrency * 8) as i64)
         .await?;
     let claimed = rows.len();
-    let results: Vec<anyhow::Result<()>> = futures::stream::iter(rows)
+    let settlements: Vec<Settlement> = futures::stream::iter(rows)
         .map(|row| send(state, row))
         .buffer_unordered(concurrency)
         .collect()
         .await;
-    for result in results {
-        result?;
-    }
+    state
+        .store
+        .settle_outbox(&settlements, crate::state::now_ms())
+        .await?;
     Ok(claimed)
 }
 
-async fn send(state: &AppState, row: ClaimedOutbox) -> anyhow::Result<()> {
+/// Makes one call and says what became of it.
+async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
     let outcome = match row.method.as_str() {
         "chat.postMessage" => {
             match serde_json::from_str::<SlackApiChatPostMessageRequest>(&row.payload) {
@@ -52,35 +54,43 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> anyhow::Result<()> {
         ))),
     };
     let now = crate::state::now_ms();
-    let store = &state.store;
     match outcome {
         Ok(ts) => {
-            store.outbox_sent(&row, ts.as_deref(), now).await?;
             if row.flag_id.is_some() {
                 metrics::counter!("clarity_flags_posted_total").increment(1);
             }
+            Settlement::Sent {
+                id: row.id,
+                flag_id: row.flag_id,
+                ts,
+            }
         }
-        Err(CallError::RateLimited(wait)) => {
-            let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(MAX_BACKOFF_MS);
-            store
-                .outbox_retry(row.id, now + wait_ms, "rate limited", true)
-                .await?;
-        }
+        Err(CallError::RateLimited(wait)) => Settlement::Retry {
+            id: row.id,
+            at: now + i64::try_from(wait.as_millis()).unwrap_or(MAX_BACKOFF_MS),
+            error: "rate limited".into(),
+            refund: true,
+        },
         Err(CallError::Transient(reason))
             if row.attempts < i64::from(state.settings.file.workers.outbox_max_attempts) =>
         {
             let backoff = (1000_i64 << row.attempts.clamp(0, 16)).min(MAX_BACKOFF_MS);
             tracing::warn!(outbox = row.id, attempt = row.attempts, %reason, "Slack call failed; retrying");
-            store
-                .outbox_retry(row.id, now + backoff, &reason, false)
-                .await?;
+            Settlement::Retry {
+                id: row.id,
+                at: now + backoff,
+                error: reason,
+                refund: false,
+            }
         }
         Err(err) => {
             tracing::error!(outbox = row.id, method = %row.method, error = %err, "Slack call given up");
-            store.outbox_failed(row.id, &err.to_string()).await?;
+            Settlement::Failed {
+                id: row.id,
+                error: err.to_string(),
+            }
         }
     }
-    Ok(())
 }
 
 /// For a row whose earlier claim died mid-call: the ts of the bot's reply if

@@ -1,0 +1,73 @@
+//! The Slack app manifest for this build: the scopes, bot events and request
+//! URLs the running bot needs, so a workspace admin can create the app by
+//! pasting one JSON document (api.slack.com/apps → Create New App → From a
+//! manifest).
+
+use serde_json::{Value, json};
+
+/// Used when `--url` is not given; Slack rejects it, so it is easy to spot.
+pub const PLACEHOLDER_URL: &str = "https://clarity-bot.example.com";
+
+/// The manifest with request URLs under `base_url`.
+pub fn manifest(base_url: &str) -> Value {
+    let base = base_url.trim_end_matches('/');
+    json!({
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": "clarity-bot",
+            "description": "Asks which decision has been made before a team aligns on it.",
+            "long_description": "When someone asks the channel to get aligned on something nobody has decided yet, clarity-bot asks once, briefly, in the thread, which decision has actually been made. Decision first, then alignment. It stays quiet on decided topics, on other senses of the words (layout, memory, sequences) and on votes, reviews and proposals.",
+            "background_color": "#1d3557"
+        },
+        "features": {
+            "bot_user": {"display_name": "clarity", "always_online": true}
+        },
+        "oauth_config": {
+            "scopes": {
+                "bot": [
+                    // Read messages in the public and private channels the bot is in.
+                    "channels:history",
+                    "groups:history",
+                    // Post the threaded question.
+                    "chat:write"
+                ]
+            }
+        },
+        "settings": {
+            "event_subscriptions": {
+                "request_url": format!("{base}/slack/events"),
+                "bot_events": ["message.channels", "message.groups"]
+            },
+            "org_deploy_enabled": false,
+            "socket_mode_enabled": false,
+            "token_rotation_enabled": false
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_urls_sit_under_the_base_url() {
+        let manifest = manifest("https://bot.acme.dev/");
+        assert_eq!(
+            manifest["settings"]["event_subscriptions"]["request_url"],
+            "https://bot.acme.dev/slack/events"
+        );
+    }
+
+    #[test]
+    fn the_bot_can_read_channels_and_post_in_threads() {
+        let manifest = manifest(PLACEHOLDER_URL);
+        let scopes = manifest["oauth_config"]["scopes"]["bot"]
+            .as_array()
+            .expect("scopes");
+        for scope in ["channels:history", "groups:history", "chat:write"] {
+            assert!(scopes.iter().any(|s| s == scope), "{scope}");
+        }
+        let events = &manifest["settings"]["event_subscriptions"]["bot_events"];
+        assert_eq!(events, &json!(["message.channels", "message.groups"]));
+    }
+}
