@@ -6,4 +6,5 @@
 pub mod classify;
 pub mod cli;
 pub mod domain;
+pub mod evaluate;
 pub mod policy;

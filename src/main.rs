@@ -7,14 +7,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => {
-            let classifier = clarity_bot::classify::Classifier::builtin();
-            for text in &args.text {
-                let assessment = classifier.assess(text, &Default::default());
-                println!("{}", serde_json::to_string(&assessment).unwrap_or_default());
-            }
-            ExitCode::SUCCESS
-        }
+        Command::Check(args) => clarity_bot::evaluate::run_check(&args),
+        Command::Eval(args) => clarity_bot::evaluate::run_eval(&args),
         other => {
             eprintln!("{other:?}: not available in this build yet");
             ExitCode::from(2)

@@ -1,0 +1,239 @@
+//! The decision log as the classifier sees it: an inverted index from topic
+//! tokens to logged decisions, so a lookup touches only the decisions that
+//! share a word with the asked-about topic, never the whole log.
+//!
+//! Last step of the classifier: a topic's tokens (see [`super::topic`]) are
+//! matched against each candidate's topic and decision tokens, tolerant of
+//! word order and inflection. A newer decision on the same topic wins.
+
+use super::topic::tokens;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+struct Entry {
+    id: i64,
+    topic: String,
+    decision: String,
+    /// Token ids of the topic, sorted.
+    topic_tokens: Vec<u32>,
+    /// Token ids of topic and decision together, sorted.
+    all_tokens: Vec<u32>,
+    alive: bool,
+}
+
+/// Logged decisions, indexed by topic tokens for lookup.
+#[derive(Debug, Default, Clone)]
+pub struct DecisionIndex {
+    entries: Vec<Entry>,
+    by_id: HashMap<i64, usize>,
+    vocabulary: HashMap<String, u32>,
+    /// Token id → entries whose topic has that token (insertion order).
+    postings: Vec<Vec<u32>>,
+    live: usize,
+}
+
+/// A logged decision that covers a topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogMatch<'a> {
+    pub id: i64,
+    pub topic: &'a str,
+    pub decision: &'a str,
+    /// Share of the query's tokens found in the entry, in `[0, 1]`.
+    pub coverage: f64,
+}
+
+/// Words in a logged decision that say it is not decided after all.
+const DEFERRALS: &[&str] = &[
+    "deferred",
+    "defer",
+    "revisit",
+    "tbd",
+    "undecided",
+    "parked",
+    "postponed",
+    "on hold",
+    "not decided",
+    "no decision",
+    "pending",
+];
+
+impl DecisionIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or, for an existing id, replaces) a logged decision.
+    pub fn insert(&mut self, id: i64, topic: &str, decision: &str) {
+        if let Some(old) = self.by_id.remove(&id)
+            && let Some(entry) = self.entries.get_mut(old)
+            && entry.alive
+        {
+            entry.alive = false;
+            self.live -= 1;
+        }
+        let slot = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        let mut topic_tokens: Vec<u32> = tokens(topic).iter().map(|t| self.intern(t)).collect();
+        topic_tokens.sort_unstable();
+        topic_tokens.dedup();
+        let mut all_tokens = topic_tokens.clone();
+        all_tokens.extend(tokens(decision).iter().map(|t| self.intern(t)));
+        all_tokens.sort_unstable();
+        all_tokens.dedup();
+        for &t in &topic_tokens {
+            self.postings[t as usize].push(slot);
+        }
+        self.by_id.insert(id, self.entries.len());
+        self.entries.push(Entry {
+            id,
+            topic: topic.to_owned(),
+            decision: decision.to_owned(),
+            topic_tokens,
+            all_tokens,
+            alive: true,
+        });
+        self.live += 1;
+    }
+
+    fn intern(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.vocabulary.get(token) {
+            return id;
+        }
+        let id = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
+        self.vocabulary.insert(token.to_owned(), id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// The logged decision that best covers `topic`, if any does.
+    ///
+    /// An entry covers a topic when its topic shares at least one token with
+    /// it and, counting the decision text too, at least half of the topic's
+    /// tokens are found. Ties go to the newest entry.
+    pub fn lookup(&self, topic: &str) -> Option<LogMatch<'_>> {
+        self.lookup_tokens(&tokens(topic))
+    }
+
+    /// [`Self::lookup`] for tokens already computed by [`tokens`].
+    pub fn lookup_tokens(&self, query: &[String]) -> Option<LogMatch<'_>> {
+        if query.is_empty() || self.live == 0 {
+            return None;
+        }
+        // Known tokens with their postings, rarest first.
+        let mut known: Vec<(u32, usize)> = query
+            .iter()
+            .filter_map(|t| self.vocabulary.get(t.as_str()))
+            .map(|&id| (id, self.postings[id as usize].len()))
+            .collect();
+        if known.is_empty() {
+            return None;
+        }
+        known.sort_unstable_by_key(|&(_, n)| n);
+        let needed = query.len().div_ceil(2);
+        let mut best: Option<(f64, usize)> = None;
+        for &(token, _) in &known {
+            for &slot in &self.postings[token as usize] {
+                let entry = &self.entries[slot as usize];
+                if !entry.alive || is_deferral(&entry.decision) {
+                    continue;
+                }
+                let mut matched = 0usize;
+                let mut in_topic = 0usize;
+                for &(q, _) in &known {
+                    if entry.all_tokens.binary_search(&q).is_ok() {
+                        matched += 1;
+                        if entry.topic_tokens.binary_search(&q).is_ok() {
+                            in_topic += 1;
+                        }
+                    }
+                }
+                if matched < needed || in_topic == 0 {
+                    continue;
+                }
+                // Topic words count double; the entry's own topic size breaks ties.
+                let score = (matched + in_topic) as f64 / (2 * query.len()) as f64
+                    + in_topic as f64 / (100 * entry.topic_tokens.len().max(1)) as f64;
+                let slot = slot as usize;
+                let better = match best {
+                    None => true,
+                    Some((s, b)) => score > s + 1e-9 || ((score - s).abs() <= 1e-9 && slot > b),
+                };
+                if better {
+                    best = Some((score, slot));
+                }
+            }
+        }
+        best.map(|(_, slot)| {
+            let entry = &self.entries[slot];
+            let matched = known
+                .iter()
+                .filter(|(q, _)| entry.all_tokens.binary_search(q).is_ok())
+                .count();
+            LogMatch {
+                id: entry.id,
+                topic: &entry.topic,
+                decision: &entry.decision,
+                coverage: matched as f64 / query.len() as f64,
+            }
+        })
+    }
+}
+
+fn is_deferral(decision: &str) -> bool {
+    let lower = decision.to_lowercase();
+    DEFERRALS.iter().any(|d| lower.contains(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_tolerates_word_order_and_inflection() {
+        let mut index = DecisionIndex::new();
+        index.insert(
+            1,
+            "mobile release train",
+            "two-week cadence, release cut on Tuesdays",
+        );
+        index.insert(2, "hosting", "Vercel");
+        let hit = index
+            .lookup("two-week mobile release cadence")
+            .expect("covered");
+        assert_eq!(hit.id, 1);
+        assert!(index.lookup("the release cadence").is_some());
+        assert!(index.lookup("monorepo").is_none());
+    }
+
+    #[test]
+    fn the_same_id_replaces_and_a_newer_decision_wins() {
+        let mut index = DecisionIndex::new();
+        index.insert(1, "pricing page", "ship the 3-tier layout");
+        index.insert(1, "pricing page", "ship the 2-tier layout");
+        assert_eq!(index.len(), 1);
+        assert_eq!(
+            index.lookup("pricing page").map(|m| m.decision),
+            Some("ship the 2-tier layout")
+        );
+        index.insert(2, "pricing page", "ship 4 tiers");
+        assert_eq!(index.lookup("pricing page").map(|m| m.id), Some(2));
+    }
+
+    #[test]
+    fn a_deferral_is_not_a_decision() {
+        let mut index = DecisionIndex::new();
+        index.insert(
+            1,
+            "mobile offline mode",
+            "deferred — revisit in Q3 planning",
+        );
+        assert!(index.lookup("offline mode").is_none());
+    }
+}
