@@ -186,9 +186,14 @@ impl DecisionIndex {
     }
 }
 
+/// A logged "decision" that only postpones the question ("deferred — revisit in Q3").
 fn is_deferral(decision: &str) -> bool {
-    let lower = decision.to_lowercase();
-    DEFERRALS.iter().any(|d| lower.contains(d))
+    let lower = decision.trim().to_lowercase();
+    let opening: String = lower.chars().take(24).collect();
+    DEFERRALS.iter().any(|d| opening.starts_with(d))
+        || ["not decided", "no decision", "undecided", "tbd"]
+            .iter()
+            .any(|d| lower.contains(d))
 }
 
 #[cfg(test)]

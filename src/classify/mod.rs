@@ -304,6 +304,19 @@ impl Classifier {
                 });
             }
         }
+        // Another sense of the words also voids a decision it overlaps
+        // ("the validators reached consensus").
+        let exclusions: Vec<Range<usize>> = hits
+            .iter()
+            .filter(|h| h.kind == RuleKind::Exclude)
+            .map(|h| h.span.clone())
+            .collect();
+        hits.retain(|h| {
+            h.kind != RuleKind::Decision
+                || !exclusions
+                    .iter()
+                    .any(|x| x.start < h.span.end && h.span.start < x.end)
+        });
         hits.sort_by_key(|h| (h.span.start, h.rule));
         Scan {
             norm,
