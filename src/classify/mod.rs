@@ -47,6 +47,9 @@ pub const BUILTIN_RULES: &str = include_str!("../../config/rules.toml");
 /// Messages longer than this are assessed on their first bytes only.
 pub const DEFAULT_MAX_BYTES: usize = 40 * 1024;
 
+/// Matches kept per rule: enough to explain, few enough to stay linear.
+const MAX_HITS_PER_RULE: usize = 8;
+
 /// How many earlier thread messages are read (the most recent ones).
 const MAX_THREAD: usize = 50;
 
@@ -209,9 +212,10 @@ impl Classifier {
                     decision: hit.decision.to_owned(),
                 })
             });
-        let topic = topic_text.or_else(|| match phrase {
-            TopicPhrase::Anaphoric | TopicPhrase::Missing => root_subject(context.thread),
-            TopicPhrase::Named(_) => None,
+        // "get everyone aligned on this": the topic is what was decided, or the thread's subject.
+        let topic = topic_text.or_else(|| match &decided_by {
+            Some(d) if !d.topic.is_empty() => Some(d.topic.clone()),
+            _ => root_subject(context.thread),
         });
         let premature = decided_by.is_none();
         Assessment {
@@ -277,17 +281,35 @@ impl Classifier {
         }
         let sentences = sentences(&norm.text);
         let mut hits: Vec<Hit> = Vec::new();
+        // Whether a rule's exceptions match a sentence, computed once per pair:
+        // keeps the work linear in the text however many matches there are.
+        let mut excepted: Vec<(usize, usize, bool)> = Vec::new();
         for index in matched.iter() {
             let (r, p) = self.rules.owners[index];
             let rule = &self.rules.rules[r];
-            for m in rule.patterns[p].find_iter(&norm.text).take(16) {
+            let mut kept = hits.iter().filter(|h| h.rule == r).count();
+            for m in rule.patterns[p].find_iter(&norm.text) {
+                if kept >= MAX_HITS_PER_RULE {
+                    break;
+                }
                 if m.start() == m.end() {
                     continue;
                 }
                 let sentence = sentence_of(&sentences, m.start());
-                let sentence_text = &norm.text[sentences[sentence].clone()];
-                if rule.exceptions.iter().any(|e| e.is_match(sentence_text)) {
-                    continue;
+                if !rule.exceptions.is_empty() {
+                    let cached = excepted
+                        .iter()
+                        .find(|(er, es, _)| *er == r && *es == sentence)
+                        .map(|(_, _, v)| *v);
+                    let is_excepted = cached.unwrap_or_else(|| {
+                        let sentence_text = &norm.text[sentences[sentence].clone()];
+                        let v = rule.exceptions.iter().any(|e| e.is_match(sentence_text));
+                        excepted.push((r, sentence, v));
+                        v
+                    });
+                    if is_excepted {
+                        continue;
+                    }
                 }
                 if hits
                     .iter()
@@ -295,6 +317,7 @@ impl Classifier {
                 {
                     continue;
                 }
+                kept += 1;
                 hits.push(Hit {
                     rule: r,
                     kind: rule.kind,
@@ -333,17 +356,20 @@ impl Classifier {
                 message_exclusion = message_exclusion.max(h.weight);
             }
         }
+        let exclusions: Vec<(usize, f64)> = scan
+            .hits
+            .iter()
+            .filter(|x| {
+                x.kind == RuleKind::Exclude && self.rules.rules[x.rule].scope == Scope::Sentence
+            })
+            .map(|x| (x.sentence, x.weight))
+            .collect();
         let mut best: Option<Ask> = None;
         for h in scan.hits.iter().filter(|h| h.kind == RuleKind::Ask) {
-            let sentence_exclusion = scan
-                .hits
+            let sentence_exclusion = exclusions
                 .iter()
-                .filter(|x| {
-                    x.kind == RuleKind::Exclude
-                        && x.sentence == h.sentence
-                        && self.rules.rules[x.rule].scope == Scope::Sentence
-                })
-                .map(|x| x.weight)
+                .filter(|(s, _)| *s == h.sentence)
+                .map(|(_, w)| *w)
                 .fold(0.0, f64::max);
             let strength = h.weight - sentence_exclusion.max(message_exclusion);
             if strength > 0.0 && best.as_ref().is_none_or(|b| strength > b.strength + 1e-9) {

@@ -117,6 +117,11 @@ pub fn normalize(original: &str) -> Normalized {
     };
     let mut i = 0;
     let mut run_start = 0;
+    let mut finders = Finders {
+        fence: Finder::new(b"```"),
+        tick: Finder::new(b"`"),
+        newline: Finder::new(b"\n"),
+    };
     while i < bytes.len() {
         let b = bytes[i];
         if !is_special(b) {
@@ -125,12 +130,53 @@ pub fn normalize(original: &str) -> Normalized {
         }
         // Flush the ordinary run before the special byte.
         out.push_verbatim(original, run_start..i);
-        let consumed = handle_special(original, i, &mut out);
+        let consumed = handle_special(original, i, &mut out, &mut finders);
         i += consumed;
         run_start = i;
     }
     out.push_verbatim(original, run_start..bytes.len());
     out
+}
+
+/// Finds the next occurrence of a needle at or after a position, remembering
+/// the last answer so that a left-to-right scan stays linear overall.
+struct Finder {
+    needle: &'static [u8],
+    /// `(searched from, first occurrence at or after it)`.
+    cache: Option<(usize, Option<usize>)>,
+}
+
+impl Finder {
+    fn new(needle: &'static [u8]) -> Self {
+        Self {
+            needle,
+            cache: None,
+        }
+    }
+
+    fn next(&mut self, haystack: &[u8], from: usize) -> Option<usize> {
+        if let Some((start, found)) = self.cache
+            && start <= from
+        {
+            match found {
+                None => return None,
+                Some(q) if q >= from => return Some(q),
+                Some(_) => {}
+            }
+        }
+        let found = haystack
+            .get(from..)
+            .and_then(|rest| find(rest, self.needle))
+            .map(|p| from + p);
+        self.cache = Some((from, found));
+        found
+    }
+}
+
+struct Finders {
+    fence: Finder,
+    tick: Finder,
+    newline: Finder,
 }
 
 fn is_special(b: u8) -> bool {
@@ -145,26 +191,25 @@ fn at_line_start(bytes: &[u8], i: usize) -> bool {
 }
 
 /// Handles the special byte at `i`; returns how many original bytes it used.
-fn handle_special(original: &str, i: usize, out: &mut Normalized) -> usize {
+fn handle_special(original: &str, i: usize, out: &mut Normalized, finders: &mut Finders) -> usize {
     let bytes = original.as_bytes();
     let rest = &bytes[i..];
     match bytes[i] {
         b'`' => {
             if rest.starts_with(b"```") {
-                if let Some(close) = find(&rest[3..], b"```") {
-                    let len = 3 + close + 3;
+                if let Some(close) = finders.fence.next(bytes, i + 3) {
+                    let len = close + 3 - i;
                     out.push_replacement(" ", i..i + len);
                     return len;
                 }
                 out.push_replacement(" ", i..i + 3);
                 return 3;
             }
-            let line_end = rest[1..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .unwrap_or(rest.len() - 1);
-            if let Some(close) = rest[1..1 + line_end].iter().position(|&c| c == b'`') {
-                let len = close + 2;
+            let line_end = finders.newline.next(bytes, i + 1).unwrap_or(bytes.len());
+            if let Some(close) = finders.tick.next(bytes, i + 1)
+                && close < line_end
+            {
+                let len = close + 1 - i;
                 out.push_replacement(" ", i..i + len);
                 return len;
             }
@@ -290,7 +335,11 @@ fn angle(original: &str, i: usize, out: &mut Normalized) -> usize {
         None => (inner, None),
     };
     let len = close + 1 - i;
-    let replacement = match target.as_bytes()[0] {
+    let Some(&first) = target.as_bytes().first() else {
+        out.push_verbatim(original, i..i + 1);
+        return 1;
+    };
+    let replacement = match first {
         b'@' => format!(
             "@{}",
             label.map_or("someone", |l| l.trim_start_matches('@'))
@@ -370,6 +419,7 @@ mod tests {
     #[test]
     fn unbalanced_markup_is_kept_as_text() {
         assert_eq!(norm("a < b and c > d <"), "a < b and c > d <");
+        assert_eq!(norm("<|>"), "<|>");
         assert_eq!(norm("`open"), "open");
     }
 }

@@ -64,6 +64,7 @@ const STOP_BEFORE: &[&str] = &[
     "thurs",
     "fri",
     "either",
+    "b4",
     "instead",
     "yet",
     "later",
@@ -437,7 +438,7 @@ pub fn topic_after(
     let mut s = start;
     // Drop leading determiners.
     loop {
-        let spans = word_spans(&text[s..limit.min(s + 40)]);
+        let spans = word_spans(&text[s..floor_boundary(text, limit.min(s + 40))]);
         match spans.first() {
             Some(w) if w.start == 0 && is_in(&text[s..s + w.end], LEADING) => {
                 let after = s + w.end;
@@ -450,7 +451,7 @@ pub fn topic_after(
             _ => break,
         }
     }
-    let first_word = word_spans(&text[s..limit.min(s + 40)])
+    let first_word = word_spans(&text[s..floor_boundary(text, limit.min(s + 40))])
         .first()
         .map(|w| text[s + w.start..s + w.end].to_ascii_lowercase());
     if let Some(w) = &first_word
@@ -473,13 +474,22 @@ pub fn topic_after(
     TopicPhrase::Named(s..s + phrase.len())
 }
 
+/// The nearest character boundary at or before `i`.
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 fn clause_window(text: &str, from: usize, limit: usize) -> usize {
     let bytes = text.as_bytes();
     let mut i = from;
     while i < limit && !matches!(bytes[i], b'.' | b'?' | b'!' | b';' | b'\n' | b',') {
         i += 1;
     }
-    i.min(from + 80).min(limit)
+    floor_boundary(text, i.min(from + 80).min(limit))
 }
 
 /// A topic for display: trimmed, inner whitespace collapsed.
