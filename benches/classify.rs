@@ -1,6 +1,8 @@
 //! Criterion benchmarks for the classifier:
 //! - `assess/corpus-texts`: messages assessed per second on one core over the
 //!   texts of both dev corpora (target ≥ 1,000,000/s);
+//! - `assess/chat-lines`: the same on ordinary channel chat (the load
+//!   generator's chat templates), which is most of what a bot sees;
 //! - `lookup/100k-decisions`: one decision-log lookup with 100,000 logged
 //!   decisions (target ≤ 20 µs).
 //!
@@ -41,8 +43,45 @@ fn assess(c: &mut Criterion) {
             }
         });
     });
+    let chat: Vec<String> = CHAT
+        .iter()
+        .flat_map(|t| {
+            ["billing", "search-api", "ingest"].iter().map(move |s| {
+                t.replace("{s}", s)
+                    .replace("{t}", "the Q3 roadmap")
+                    .replace("{n}", "4821")
+            })
+        })
+        .collect();
+    group.throughput(Throughput::Elements(chat.len() as u64));
+    group.bench_function("chat-lines", |b| {
+        b.iter(|| {
+            for text in &chat {
+                black_box(classifier.assess(black_box(text), &Context::default()));
+            }
+        });
+    });
     group.finish();
 }
+
+/// Ordinary chat, from the load generator (`../shared/bench/loadgen/src/gen.rs`).
+const CHAT: &[&str] = &[
+    "deploy of {s} to staging is green :white_check_mark:",
+    "anyone else seeing flaky tests in {s}?",
+    "PR #{n} is up for review when someone has a minute",
+    "lunch at 12:30? the taco place on 5th",
+    "who has the link to the doc about {t}?",
+    "heads up: I'm out tomorrow afternoon, ping me on mobile if urgent",
+    "the dashboard for {s} is loading slowly again",
+    "thanks for the quick fix on {s} :raised_hands:",
+    "reminder: retro at 3pm in the big room",
+    "can someone restart the {s} runner? it's stuck on step 4",
+    "p99 latency on {s} is back to normal after the restart",
+    "I'll pair with Sam on {t} after standup",
+    "new hire starts Monday, please say hi in #general :wave:",
+    "the build for {s} takes 14 minutes now, that's up from 9",
+    "does anyone know why the {s} alerts fire at 2am?",
+];
 
 /// A deterministic pseudo-random sequence (splitmix64).
 struct Rng(u64);

@@ -142,10 +142,10 @@ impl std::fmt::Display for RuleProblem {
 
 /// The size limit given to the regex compiler, per pattern and for the set.
 const SIZE_LIMIT: usize = 64 << 20;
-/// The lazy DFA's cache for the set: large enough that, once warm, the states
-/// real messages visit stay cached (a thrashing cache falls back to a much
-/// slower engine).
-const SET_CACHE: usize = 96 << 20;
+/// The lazy DFA's cache for the set (per thread, grown on demand): large
+/// enough that the states real messages visit stay cached once warm; 96 MB
+/// measured no faster on the dev corpora.
+const SET_CACHE: usize = 32 << 20;
 
 /// Patterns run on bytes in ASCII mode: `\w`, `\s`, `\b` and case folding are
 /// ASCII-only, which keeps the automata small and fast. Normalized text is
