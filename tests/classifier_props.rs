@@ -13,6 +13,13 @@ fn classifier() -> &'static Classifier {
     C.get_or_init(Classifier::builtin)
 }
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
+
 /// Pieces that exercise the normalizer's special cases.
 fn markup() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -67,7 +74,8 @@ fn check_well_formed(text: &str, context: &Context<'_>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    // 400 cases by default; PROPTEST_CASES=… runs more.
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn assess_never_panics_on_arbitrary_unicode(text in "\\PC{0,300}") {

@@ -253,6 +253,15 @@ impl Classifier {
         } else {
             None
         };
+        // A decision decides its own topic: the bot records it from here.
+        let decided_by = (best.0 == Kind::Decision)
+            .then(|| scan.hits.iter().find(|h| h.kind == RuleKind::Decision))
+            .flatten()
+            .map(|hit| DecidedBy {
+                source: DecisionSource::Message,
+                topic: topic.clone().unwrap_or_default(),
+                decision: clip(scan.sentence_text(hit.sentence)),
+            });
         let score = if best.0 == Kind::Other {
             1.0 - scan
                 .max_weight(RuleKind::Ask)
@@ -266,7 +275,7 @@ impl Classifier {
         Assessment {
             kind: best.0,
             topic,
-            decided_by: None,
+            decided_by,
             premature: false,
             score: round(score),
             reasons,
@@ -397,7 +406,7 @@ impl Classifier {
 
     fn ask_topic(&self, scan: &Scan, hit: &Hit) -> TopicPhrase {
         let text = &scan.norm.text;
-        let limit = scan.sentences[hit.sentence].end;
+        let limit = scan.sentences[hit.sentence].end.max(hit.span.end);
         let matched = &text[hit.span.clone()];
         let last_word = topic::word_spans(matched)
             .last()
@@ -411,13 +420,33 @@ impl Classifier {
         topic::topic_after(text, hit.span.end, limit, introduced)
     }
 
+    /// The topic of the first decision match that names one.
     fn decision_topic(&self, scan: &Scan) -> Option<String> {
-        let hit = scan.hits.iter().find(|h| h.kind == RuleKind::Decision)?;
-        let limit = scan.sentences[hit.sentence].end;
-        match topic::topic_after(&scan.norm.text, hit.span.end, limit, true) {
-            TopicPhrase::Named(r) => Some(topic::display(&scan.norm.text[r])),
-            _ => None,
-        }
+        let text = &scan.norm.text;
+        scan.hits
+            .iter()
+            .filter(|h| h.kind == RuleKind::Decision)
+            .find_map(|hit| {
+                // A match may run past its sentence's end (a pattern with `\s`).
+                let limit = scan.sentences[hit.sentence].end.max(hit.span.end);
+                let mut from = hit.span.end;
+                // "decided w/ Ana: we keep the monolith", "consensus reached in
+                // arch review: lookup table": the decision follows the colon.
+                let after = text[from..limit].trim_start().to_ascii_lowercase();
+                if [
+                    "w/", "with ", "in ", "at ", "during ", "by ", "per ", "from ",
+                ]
+                .iter()
+                .any(|p| after.starts_with(p))
+                    && let Some(colon) = text[from..limit].find(':')
+                {
+                    from += colon + 1;
+                }
+                match topic::topic_after(text, from, limit, true) {
+                    TopicPhrase::Named(r) => Some(topic::display(&text[r])),
+                    _ => None,
+                }
+            })
     }
 
     /// A decision stated in the message itself, when nothing there says the topic is open.

@@ -10,6 +10,8 @@ use std::ops::Range;
 
 /// Words that open a new clause or a time phrase: the topic stops before them.
 const STOP_BEFORE: &[&str] = &[
+    "starting",
+    "effective",
     "before",
     "by",
     "so",
@@ -99,8 +101,8 @@ const STOP_BEFORE: &[&str] = &[
 
 /// Determiners and fillers dropped from the front of a topic.
 const LEADING: &[&str] = &[
-    "the", "a", "an", "our", "your", "their", "its", "my", "some", "any", "all", "his", "her",
-    "whole", "new", "re", "around", "about", "on", "upon", "over", "to",
+    "against", "the", "a", "an", "our", "your", "their", "its", "my", "some", "any", "all", "his",
+    "her", "whole", "new", "re", "around", "about", "on", "upon", "over", "to",
 ];
 
 /// Pronouns that point back at something said earlier.
