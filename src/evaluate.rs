@@ -390,13 +390,16 @@ pub fn run_check(args: &CheckArgs) -> ExitCode {
     let ansi = std::io::stdout().is_terminal();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let mut first = true;
     let mut emit = |text: &str| -> std::io::Result<()> {
         let assessment = classifier.assess(text, &Default::default());
         if args.json {
             let line = serde_json::to_string(&assessment).map_err(std::io::Error::other)?;
             writeln!(out, "{line}")
         } else {
-            write!(out, "{}", render_check(text, &assessment, ansi))
+            let separator = if first { "" } else { "\n" };
+            first = false;
+            write!(out, "{separator}{}", render_check(text, &assessment, ansi))
         }
     };
     let result = if args.text.is_empty() {

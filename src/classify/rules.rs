@@ -166,7 +166,10 @@ pub fn parse(source: &str) -> Result<RuleSet, RuleProblem> {
         .map_err(|e| RuleProblem {
             rule: None,
             message: format!(
-                "{} (each rule is a [[rule]] table with id, kind, patterns, weight)",
+                "{}{} (each rule is a [[rule]] table with id, kind, patterns, weight)",
+                e.span()
+                    .map(|span| format!("near line {}: ", line_of(source, span.start)))
+                    .unwrap_or_default(),
                 e.message().trim()
             ),
         })
@@ -312,6 +315,15 @@ pub fn parse(source: &str) -> Result<RuleSet, RuleProblem> {
             ),
         })?;
     Ok(RuleSet { rules, set, owners })
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(source: &str, offset: usize) -> usize {
+    source.as_bytes()[..offset.min(source.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The last non-empty line: where the regex crate says what went wrong.
