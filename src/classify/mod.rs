@@ -169,14 +169,13 @@ impl Classifier {
         let scan = self.scan(text);
         let reasons = self.reasons(text, &scan);
         match self.strongest_ask(&scan) {
-            Some(ask) => self.alignment_request(text, &scan, &ask, context, reasons),
+            Some(ask) => self.alignment_request(&scan, &ask, context, reasons),
             None => self.other_kinds(&scan, reasons),
         }
     }
 
     fn alignment_request(
         &self,
-        _text: &str,
         scan: &Scan,
         ask: &Ask,
         context: &Context<'_>,
