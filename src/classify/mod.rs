@@ -670,6 +670,82 @@ mod tests {
         );
     }
 
+    fn in_thread(text: &str, thread: &[&str]) -> Assessment {
+        let thread: Vec<String> = thread.iter().map(|s| (*s).to_owned()).collect();
+        Classifier::builtin().assess(
+            text,
+            &Context {
+                thread: &thread,
+                log: None,
+            },
+        )
+    }
+
+    #[test]
+    fn a_decision_at_the_end_of_the_thread_covers_an_ask_about_this() {
+        let a = in_thread(
+            "great, can you two get on the same page on that?",
+            &[
+                "A wants retries, B wants callers to retry",
+                "I'll break the tie: the SDK retries. That's the call.",
+            ],
+        );
+        assert!(!a.premature);
+        assert_eq!(
+            a.decided_by.map(|d| d.source),
+            Some(DecisionSource::Thread { index: 1 })
+        );
+    }
+
+    #[test]
+    fn an_open_question_after_the_decision_reopens_an_ask_about_that() {
+        let a = in_thread(
+            "yeah we should get CS and eng aligned on that",
+            &[
+                "Decision: we're moving the status page to Statuspage.io",
+                "what are we doing about incident emails? email or CSM outreach?",
+            ],
+        );
+        assert!(a.premature);
+    }
+
+    #[test]
+    fn an_unrelated_open_question_does_not_reopen_a_named_topic() {
+        let a = in_thread(
+            "ok, let's make sure everyone's aligned on Vercel at least",
+            &[
+                "Decision: we're going with Vercel for hosting.",
+                "what about the monorepo question?",
+                "not decided yet",
+            ],
+        );
+        assert!(!a.premature);
+    }
+
+    #[test]
+    fn a_thread_of_options_leaves_the_ask_premature() {
+        let a = in_thread(
+            "sync to align?",
+            &[
+                "should the export be CSV or parquet or both?",
+                "customers asked for excel lol",
+            ],
+        );
+        assert!(a.premature);
+        assert!(a.score >= 0.5);
+    }
+
+    #[test]
+    fn a_decision_message_names_its_topic_and_itself_as_the_source() {
+        let a = assess("Decision: Atlas GA is April 2.");
+        assert_eq!(a.kind, Kind::Decision);
+        assert_eq!(a.topic.as_deref(), Some("Atlas GA"));
+        assert_eq!(
+            a.decided_by.map(|d| d.source),
+            Some(DecisionSource::Message)
+        );
+    }
+
     #[test]
     fn long_messages_are_cut_on_a_character_boundary() {
         assert_eq!(truncate("ééé", 3), "é");
