@@ -345,7 +345,7 @@ impl Classifier {
                 });
             }
         }
-        // Another sense of the words also voids a decision it overlaps
+        // Another sense of the words also voids a decision inside its match
         // ("the validators reached consensus").
         let exclusions: Vec<Range<usize>> = hits
             .iter()
@@ -356,7 +356,7 @@ impl Classifier {
             h.kind != RuleKind::Decision
                 || !exclusions
                     .iter()
-                    .any(|x| x.start < h.span.end && h.span.start < x.end)
+                    .any(|x| x.start <= h.span.start && h.span.end <= x.end)
         });
         hits.sort_by_key(|h| (h.span.start, h.rule));
         Scan {
