@@ -6,6 +6,7 @@
 pub mod classify;
 pub mod cli;
 pub mod domain;
+pub mod evaluate;
 pub mod ingress;
 pub mod manifest;
 pub mod pipeline;

@@ -9,14 +9,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => {
-            let classifier = clarity_bot::classify::Classifier::builtin();
-            for text in &args.text {
-                let assessment = classifier.assess(text, &Default::default());
-                println!("{}", serde_json::to_string(&assessment).unwrap_or_default());
-            }
-            ExitCode::SUCCESS
-        }
+        Command::Check(args) => clarity_bot::evaluate::run_check(&args),
+        Command::Eval(args) => clarity_bot::evaluate::run_eval(&args),
         Command::Serve => run_async(serve),
         Command::Migrate => run_async(migrate),
         Command::Scan(args) => clarity_bot::scan::run(&args),
@@ -39,10 +33,6 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
-        }
-        other => {
-            eprintln!("{other:?}: not available in this build yet");
-            ExitCode::from(2)
         }
     }
 }

@@ -1,16 +1,159 @@
 //! The binary's offline commands, run as a user would.
 
-use std::process::Command;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
+}
 
 #[test]
 fn check_prints_a_verdict_for_an_alignment_ask() {
-    let output = Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
-        .args(["check", "can we get aligned on the Q3 roadmap?"])
+    let output = bin()
+        .args(["check", "--json", "can we get aligned on the Q3 roadmap?"])
         .output()
         .expect("the binary runs");
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("alignment_request"), "{stdout}");
+    let value: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!(value["premature"], true);
+    assert_eq!(value["topic"], "Q3 roadmap");
+}
+
+#[test]
+fn check_explains_the_verdict_with_the_matched_words_for_people() {
+    let output = bin()
+        .args(["check", "can we get aligned on the Q3 roadmap?"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("premature alignment ask"), "{stdout}");
+    assert!(stdout.contains("topic: Q3 roadmap"), "{stdout}");
+    // Not a terminal: no ANSI escapes, the match is marked with ** instead.
+    assert!(!stdout.contains('\x1b'), "{stdout}");
+    assert!(stdout.contains("**get aligned on**"), "{stdout}");
+}
+
+#[test]
+fn check_reads_one_message_per_stdin_line() {
+    let mut child = bin()
+        .args(["check", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"lunch?\nlet's align on pricing tmrw?\n")
+        .expect("written");
+    let output = child.wait_with_output().expect("finishes");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].contains("\"kind\":\"other\""), "{stdout}");
+    assert!(lines[1].contains("\"premature\":true"), "{stdout}");
+}
+
+#[test]
+fn eval_prints_the_documented_json_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(
+        &corpus,
+        concat!(
+            "{\"id\":\"1\",\"text\":\"can we align on pricing?\",\"label\":\"premature_alignment\"}\n",
+            "{\"id\":\"2\",\"text\":\"lunch?\",\"label\":\"other\"}\n",
+        ),
+    )
+    .expect("written");
+    let output = bin()
+        .args(["eval", "--json", "--corpus"])
+        .arg(&corpus)
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    for key in [
+        "n",
+        "tp",
+        "fp",
+        "fn",
+        "tn",
+        "precision",
+        "recall",
+        "f1",
+        "confusion",
+    ] {
+        assert!(value.get(key).is_some(), "missing {key}: {value}");
+    }
+    assert_eq!(value["n"], 2);
+    assert_eq!(value["tp"], 1);
+    assert_eq!(value["confusion"]["other"]["other"], 1);
+}
+
+#[test]
+fn eval_reports_a_bad_corpus_line_with_its_number_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(
+        &corpus,
+        "{\"id\":\"1\",\"text\":\"hi\",\"label\":\"other\"}\n{oops\n",
+    )
+    .expect("written");
+    let output = bin()
+        .args(["eval", "--corpus"])
+        .arg(&corpus)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
+
+#[test]
+fn a_broken_rules_file_is_reported_with_file_and_rule_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"ask.x\"\nkind = \"ask\"\nweight = 0.8\npatterns = ['(unclosed']\n",
+    )
+    .expect("written");
+    let output = bin()
+        .args(["check", "--rules"])
+        .arg(&rules)
+        .arg("hello")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rules.toml"), "{stderr}");
+    assert!(stderr.contains("ask.x"), "{stderr}");
+}
+
+#[test]
+fn check_uses_another_rules_file_when_given_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"ask.huddle\"\nkind = \"ask\"\nweight = 0.9\npatterns = ['\\bhuddle\\s+on\\b']\n",
+    )
+    .expect("written");
+    let output = bin()
+        .args(["check", "--json", "--rules"])
+        .arg(&rules)
+        .arg("huddle on the roadmap?")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("ask.huddle"), "{stdout}");
 }
 
 #[test]

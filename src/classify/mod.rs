@@ -1,9 +1,26 @@
 //! The classifier: pure (no I/O, no async, no clock). Text, thread and
 //! decision log in, an [`Assessment`] out. The live bot, `check`, `eval` and
 //! `scan` all call [`Classifier::assess`].
+//!
+//! The steps follow the data: [`normalize`] Slack mrkdwn (keeping a map back
+//! to the original bytes) → run the [`rules`] (one `RegexSet`) → extract the
+//! [`topic`] of the ask → look for a decision covering it in the message, the
+//! thread and the [`decisions`] log.
 
-use crate::domain::{Assessment, Kind};
+pub mod decisions;
+pub mod normalize;
+pub mod rules;
+pub mod topic;
+
+pub use decisions::{DecisionIndex, LogMatch};
+
+use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Reason};
+use normalize::Normalized;
+use rules::{RuleKind, RuleSet, Scope};
+use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
+use topic::TopicPhrase;
 
 /// Earlier messages of the thread and the decision log an assessment may use.
 #[derive(Debug, Default, Clone, Copy)]
@@ -14,77 +31,732 @@ pub struct Context<'a> {
     pub log: Option<&'a DecisionIndex>,
 }
 
-/// Logged decisions, indexed by topic tokens for lookup.
-#[derive(Debug, Default, Clone)]
-pub struct DecisionIndex {
-    entries: Vec<(i64, String, String)>,
-}
-
-impl DecisionIndex {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds (or, for an existing id, replaces) a logged decision.
-    pub fn insert(&mut self, id: i64, topic: &str, decision: &str) {
-        self.entries.retain(|(existing, _, _)| *existing != id);
-        self.entries
-            .push((id, topic.to_owned(), decision.to_owned()));
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
 /// A problem with a rules file, naming the file, the rule and what is wrong.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {message}")]
 pub struct RulesError {
     pub file: String,
+    /// The rule at fault, when the problem is in one rule.
+    pub rule: Option<String>,
     pub message: String,
 }
 
-/// The compiled rule set.
+/// The rules shipped with the bot.
+pub const BUILTIN_RULES: &str = include_str!("../../config/rules.toml");
+
+/// Messages longer than this are assessed on their first bytes only.
+pub const DEFAULT_MAX_BYTES: usize = 40 * 1024;
+
+/// Matches kept per rule: enough to explain, few enough to stay linear.
+const MAX_HITS_PER_RULE: usize = 8;
+
+/// How many earlier thread messages are read (the most recent ones).
+const MAX_THREAD: usize = 50;
+
+/// An ask must reach this strength to count as an alignment request.
+const ASK_THRESHOLD: f64 = 0.5;
+/// Other kinds need this much to beat `other`.
+const KIND_THRESHOLD: f64 = 0.5;
+/// Each sign that the topic is open adds this to an ask (at most twice).
+const UNCERTAINTY_BONUS: f64 = 0.1;
+
+/// The compiled rule set. Cheap to clone; shared across workers.
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    ask: regex::Regex,
+    rules: Arc<RuleSet>,
+    max_bytes: usize,
+}
+
+/// One rule match, in normalized coordinates.
+#[derive(Debug, Clone)]
+struct Hit {
+    rule: usize,
+    kind: RuleKind,
+    weight: f64,
+    span: Range<usize>,
+    sentence: usize,
+}
+
+/// A message after normalization and rule matching.
+#[derive(Debug)]
+struct Scan {
+    norm: Normalized,
+    sentences: Vec<Range<usize>>,
+    hits: Vec<Hit>,
+}
+
+impl Scan {
+    fn has(&self, kind: RuleKind) -> bool {
+        self.hits.iter().any(|h| h.kind == kind)
+    }
+
+    fn max_weight(&self, kind: RuleKind) -> f64 {
+        self.hits
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.weight)
+            .fold(0.0, f64::max)
+    }
+
+    fn count(&self, kind: RuleKind) -> usize {
+        self.hits.iter().filter(|h| h.kind == kind).count()
+    }
+
+    fn sentence_text(&self, index: usize) -> &str {
+        self.sentences
+            .get(index)
+            .map_or("", |r| self.norm.text[r.clone()].trim())
+    }
+}
+
+/// The strongest ask in a scan, after exclusions.
+#[derive(Debug, Clone)]
+struct Ask {
+    hit: Hit,
+    strength: f64,
 }
 
 impl Classifier {
     /// The rules shipped in `config/rules.toml`, embedded at build time.
+    ///
+    /// # Panics
+    /// Only if the shipped file is broken, which a test rules out.
     pub fn builtin() -> Self {
-        Self {
-            ask: regex::Regex::new(r"(?i)\balign(ed|ment)?\b|\bsame page\b").expect("valid"),
+        match Self::from_source(BUILTIN_RULES, "config/rules.toml") {
+            Ok(classifier) => classifier,
+            Err(e) => panic!("the built-in rules are broken: {e}"),
         }
     }
 
     /// Loads and compiles a rules file.
     pub fn from_path(path: &Path) -> Result<Self, RulesError> {
-        Err(RulesError {
-            file: path.display().to_string(),
-            message: "rules files are not supported yet".into(),
+        let file = path.display().to_string();
+        let source = std::fs::read_to_string(path).map_err(|e| RulesError {
+            file: file.clone(),
+            rule: None,
+            message: format!("cannot read the rules file ({e}); check the path"),
+        })?;
+        Self::from_source(&source, &file)
+    }
+
+    /// Compiles rules from TOML text; `file` names it in errors.
+    pub fn from_source(source: &str, file: &str) -> Result<Self, RulesError> {
+        let rules = rules::parse(source).map_err(|p| RulesError {
+            file: file.to_owned(),
+            message: p.to_string(),
+            rule: p.rule,
+        })?;
+        Ok(Self {
+            rules: Arc::new(rules),
+            max_bytes: DEFAULT_MAX_BYTES,
         })
     }
 
+    /// Assesses at most `max_bytes` of each message (default 40 KB).
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes.max(1);
+        self
+    }
+
+    /// How many rules are loaded.
+    pub fn rule_count(&self) -> usize {
+        self.rules.rules.len()
+    }
+
     /// Assesses one message in its context.
-    pub fn assess(&self, text: &str, _context: &Context<'_>) -> Assessment {
-        let kind = if self.ask.is_match(text) {
-            Kind::AlignmentRequest
+    pub fn assess(&self, text: &str, context: &Context<'_>) -> Assessment {
+        let text = truncate(text, self.max_bytes);
+        let scan = self.scan(text);
+        let reasons = self.reasons(text, &scan);
+        match self.strongest_ask(&scan) {
+            Some(ask) => self.alignment_request(&scan, &ask, context, reasons),
+            None => self.other_kinds(&scan, reasons),
+        }
+    }
+
+    fn alignment_request(
+        &self,
+        scan: &Scan,
+        ask: &Ask,
+        context: &Context<'_>,
+        reasons: Vec<Reason>,
+    ) -> Assessment {
+        let phrase = self.ask_topic(scan, &ask.hit);
+        let topic_text = match &phrase {
+            TopicPhrase::Named(r) => Some(topic::display(&scan.norm.text[r.clone()])),
+            _ => None,
+        };
+        // Tokens are only needed to compare with a thread or a log.
+        let topic_tokens = if context.thread.is_empty() && context.log.is_none() {
+            None
         } else {
-            Kind::Other
+            topic_text.as_deref().map(topic::tokens)
+        };
+        let thread = recent(context.thread);
+        let decided_by = self
+            .decided_in_message(scan, topic_text.as_deref())
+            .or_else(|| {
+                self.decided_in_thread(
+                    context.thread,
+                    thread,
+                    topic_tokens.as_deref(),
+                    topic_text.as_deref(),
+                )
+            })
+            .or_else(|| {
+                let log = context.log?;
+                let query = match &topic_tokens {
+                    Some(t) if !t.is_empty() => t.clone(),
+                    _ => topic::tokens(&root_subject(context.thread)?),
+                };
+                let hit = log.lookup_tokens(&query)?;
+                Some(DecidedBy {
+                    source: DecisionSource::Log { id: hit.id },
+                    topic: hit.topic.to_owned(),
+                    decision: hit.decision.to_owned(),
+                })
+            });
+        // "get everyone aligned on this": the topic is what was decided, or the thread's subject.
+        let topic = topic_text.or_else(|| match &decided_by {
+            Some(d) if !d.topic.is_empty() => Some(d.topic.clone()),
+            _ => root_subject(context.thread),
+        });
+        let premature = decided_by.is_none();
+        Assessment {
+            kind: Kind::AlignmentRequest,
+            topic,
+            decided_by,
+            premature,
+            score: round(ask.strength),
+            reasons,
+        }
+    }
+
+    fn other_kinds(&self, scan: &Scan, reasons: Vec<Reason>) -> Assessment {
+        let open = scan.has(RuleKind::Uncertainty);
+        let decision = scan.max_weight(RuleKind::Decision) - if open { 0.3 } else { 0.0 };
+        let disagreement = scan.max_weight(RuleKind::Disagreement);
+        let confusion = scan.max_weight(RuleKind::Confusion);
+        let mut best = (Kind::Other, 0.0);
+        for (kind, score) in [
+            (Kind::Disagreement, disagreement),
+            (Kind::Decision, decision),
+            (Kind::Confusion, confusion),
+        ] {
+            if score >= KIND_THRESHOLD && score > best.1 + 1e-9 {
+                best = (kind, score);
+            }
+        }
+        let topic = if best.0 == Kind::Decision {
+            self.decision_topic(scan)
+        } else {
+            None
+        };
+        // A decision decides its own topic: the bot records it from here.
+        let decided_by = (best.0 == Kind::Decision)
+            .then(|| scan.hits.iter().find(|h| h.kind == RuleKind::Decision))
+            .flatten()
+            .map(|hit| DecidedBy {
+                source: DecisionSource::Message,
+                topic: topic.clone().unwrap_or_default(),
+                decision: clip(scan.sentence_text(hit.sentence)),
+            });
+        let score = if best.0 == Kind::Other {
+            1.0 - scan
+                .max_weight(RuleKind::Ask)
+                .max(decision)
+                .max(disagreement)
+                .max(confusion)
+                .clamp(0.0, 0.5)
+        } else {
+            best.1
         };
         Assessment {
-            kind,
-            topic: None,
-            decided_by: None,
-            premature: kind == Kind::AlignmentRequest,
-            score: 0.5,
-            reasons: Vec::new(),
+            kind: best.0,
+            topic,
+            decided_by,
+            premature: false,
+            score: round(score),
+            reasons,
         }
+    }
+
+    /// Normalizes and runs the rules; drops matches whose exceptions fire.
+    fn scan(&self, text: &str) -> Scan {
+        let norm = normalize::normalize(text);
+        let matched = self.rules.set.matches(norm.text.as_bytes());
+        if !matched.matched_any() {
+            return Scan {
+                norm,
+                sentences: Vec::new(),
+                hits: Vec::new(),
+            };
+        }
+        let sentences = sentences(&norm.text);
+        let mut hits: Vec<Hit> = Vec::new();
+        // Whether a rule's exceptions match a sentence, computed once per pair:
+        // keeps the work linear in the text however many matches there are.
+        let mut excepted: Vec<(usize, usize, bool)> = Vec::new();
+        for index in matched.iter() {
+            let (r, p) = self.rules.owners[index];
+            let rule = &self.rules.rules[r];
+            let mut kept = hits.iter().filter(|h| h.rule == r).count();
+            for m in rule.patterns[p].find_iter(norm.text.as_bytes()) {
+                if kept >= MAX_HITS_PER_RULE {
+                    break;
+                }
+                // ASCII-mode matches may start or end inside a character.
+                let span = clamp_to_chars(&norm.text, m.range());
+                if span.is_empty() {
+                    continue;
+                }
+                let sentence = sentence_of(&sentences, span.start);
+                if !rule.exceptions.is_empty() {
+                    let cached = excepted
+                        .iter()
+                        .find(|(er, es, _)| *er == r && *es == sentence)
+                        .map(|(_, _, v)| *v);
+                    let is_excepted = cached.unwrap_or_else(|| {
+                        let sentence_text = &norm.text[sentences[sentence].clone()];
+                        let v = rule
+                            .exceptions
+                            .iter()
+                            .any(|e| e.is_match(sentence_text.as_bytes()));
+                        excepted.push((r, sentence, v));
+                        v
+                    });
+                    if is_excepted {
+                        continue;
+                    }
+                }
+                if hits
+                    .iter()
+                    .any(|h| h.rule == r && h.span.start < span.end && span.start < h.span.end)
+                {
+                    continue;
+                }
+                kept += 1;
+                hits.push(Hit {
+                    rule: r,
+                    kind: rule.kind,
+                    weight: rule.weight,
+                    span,
+                    sentence,
+                });
+            }
+        }
+        // Another sense of the words also voids a decision inside its match
+        // ("the validators reached consensus").
+        let exclusions: Vec<Range<usize>> = hits
+            .iter()
+            .filter(|h| h.kind == RuleKind::Exclude)
+            .map(|h| h.span.clone())
+            .collect();
+        hits.retain(|h| {
+            h.kind != RuleKind::Decision
+                || !exclusions
+                    .iter()
+                    .any(|x| x.start <= h.span.start && h.span.end <= x.end)
+        });
+        hits.sort_by_key(|h| (h.span.start, h.rule));
+        Scan {
+            norm,
+            sentences,
+            hits,
+        }
+    }
+
+    /// The strongest ask left after exclusions, if it is strong enough.
+    fn strongest_ask(&self, scan: &Scan) -> Option<Ask> {
+        let mut message_exclusion: f64 = 0.0;
+        for h in scan.hits.iter().filter(|h| h.kind == RuleKind::Exclude) {
+            if self.rules.rules[h.rule].scope == Scope::Message {
+                message_exclusion = message_exclusion.max(h.weight);
+            }
+        }
+        let exclusions: Vec<(usize, f64)> = scan
+            .hits
+            .iter()
+            .filter(|x| {
+                x.kind == RuleKind::Exclude && self.rules.rules[x.rule].scope == Scope::Sentence
+            })
+            .map(|x| (x.sentence, x.weight))
+            .collect();
+        let mut best: Option<Ask> = None;
+        for h in scan.hits.iter().filter(|h| h.kind == RuleKind::Ask) {
+            let sentence_exclusion = exclusions
+                .iter()
+                .filter(|(s, _)| *s == h.sentence)
+                .map(|(_, w)| *w)
+                .fold(0.0, f64::max);
+            let strength = h.weight - sentence_exclusion.max(message_exclusion);
+            if strength > 0.0 && best.as_ref().is_none_or(|b| strength > b.strength + 1e-9) {
+                best = Some(Ask {
+                    hit: h.clone(),
+                    strength,
+                });
+            }
+        }
+        let mut ask = best?;
+        let open = scan.count(RuleKind::Uncertainty).min(2) as f64;
+        ask.strength = (ask.strength + UNCERTAINTY_BONUS * open).min(1.0);
+        (ask.strength >= ASK_THRESHOLD).then_some(ask)
+    }
+
+    fn ask_topic(&self, scan: &Scan, hit: &Hit) -> TopicPhrase {
+        let text = &scan.norm.text;
+        let limit = scan.sentences[hit.sentence].end.max(hit.span.end);
+        let matched = &text[hit.span.clone()];
+        let last_word = topic::word_spans(matched)
+            .last()
+            .map(|w| matched[w.clone()].to_ascii_lowercase());
+        let introduced = last_word.is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "on" | "about" | "re" | "regarding" | "around" | "upon" | "behind" | "over" | "to"
+            )
+        });
+        topic::topic_after(text, hit.span.end, limit, introduced)
+    }
+
+    /// The topic of the first decision match that names one.
+    fn decision_topic(&self, scan: &Scan) -> Option<String> {
+        let text = &scan.norm.text;
+        scan.hits
+            .iter()
+            .filter(|h| h.kind == RuleKind::Decision)
+            .find_map(|hit| {
+                // A match may run past its sentence's end (a pattern with `\s`).
+                let limit = scan.sentences[hit.sentence].end.max(hit.span.end);
+                let mut from = hit.span.end;
+                // "decided w/ Ana: we keep the monolith", "consensus reached in
+                // arch review: lookup table": the decision follows the colon.
+                let after = text[from..limit].trim_start().to_ascii_lowercase();
+                if [
+                    "w/", "with ", "in ", "at ", "during ", "by ", "per ", "from ",
+                ]
+                .iter()
+                .any(|p| after.starts_with(p))
+                    && let Some(colon) = text[from..limit].find(':')
+                {
+                    from += colon + 1;
+                }
+                match topic::topic_after(text, from, limit, true) {
+                    TopicPhrase::Named(r) => Some(topic::display(&text[r])),
+                    _ => None,
+                }
+            })
+    }
+
+    /// A decision stated in the message itself, when nothing there says the topic is open.
+    fn decided_in_message(&self, scan: &Scan, topic_text: Option<&str>) -> Option<DecidedBy> {
+        if scan.has(RuleKind::Uncertainty) {
+            return None;
+        }
+        let hit = scan.hits.iter().find(|h| h.kind == RuleKind::Decision)?;
+        Some(DecidedBy {
+            source: DecisionSource::Message,
+            topic: topic_text.map_or_else(
+                || self.decision_topic(scan).unwrap_or_default(),
+                str::to_owned,
+            ),
+            decision: clip(scan.sentence_text(hit.sentence)),
+        })
+    }
+
+    /// The latest decision in the thread that still stands and covers the topic.
+    fn decided_in_thread(
+        &self,
+        full: &[String],
+        thread: &[String],
+        topic_tokens: Option<&[String]>,
+        topic_text: Option<&str>,
+    ) -> Option<DecidedBy> {
+        if thread.is_empty() {
+            return None;
+        }
+        let offset = full.len() - thread.len();
+        let named = topic_tokens.filter(|t| !t.is_empty());
+        let mut state: Option<usize> = None;
+        let mut root_decided = false;
+        let mut any_overlap = false;
+        let mut decided_overlap = false;
+        let mut decision_text = String::new();
+        for (i, message) in thread.iter().enumerate() {
+            let scan = self.scan(truncate(message, self.max_bytes));
+            let open = scan.has(RuleKind::Uncertainty);
+            let decided = scan.has(RuleKind::Decision) && !open;
+            let overlaps = named.is_some_and(|t| overlap(t, &topic::tokens(&scan.norm.text)));
+            any_overlap |= overlaps;
+            let asks = self.strongest_ask(&scan).is_some();
+            if decided {
+                state = Some(i);
+                root_decided |= i + offset == 0;
+                decided_overlap = overlaps;
+                decision_text = clip(&scan.norm.text);
+            } else if (open || asks) && (named.is_none() || overlaps) {
+                state = None;
+                decided_overlap = false;
+            }
+        }
+        let index = state?;
+        let covers = named.is_none() || decided_overlap || any_overlap || root_decided;
+        covers.then(|| DecidedBy {
+            source: DecisionSource::Thread {
+                index: index + offset,
+            },
+            topic: topic_text.unwrap_or_default().to_owned(),
+            decision: decision_text,
+        })
+    }
+
+    /// Reasons for every match that survived its exceptions, in text order.
+    fn reasons(&self, original: &str, scan: &Scan) -> Vec<Reason> {
+        scan.hits
+            .iter()
+            .map(|h| {
+                let span = scan.norm.original_span(h.span.clone());
+                let span = clamp_to_chars(original, span);
+                Reason {
+                    rule: self.rules.rules[h.rule].id.clone(),
+                    kind: h.kind.as_str(),
+                    matched: original[span.clone()].to_owned(),
+                    span,
+                }
+            })
+            .collect()
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x.clamp(0.0, 1.0) * 100.0).round() / 100.0
+}
+
+fn recent(thread: &[String]) -> &[String] {
+    &thread[thread.len().saturating_sub(MAX_THREAD)..]
+}
+
+fn overlap(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|t| b.contains(t))
+}
+
+fn clip(s: &str) -> String {
+    let s = s.trim();
+    if s.len() <= 280 {
+        return s.to_owned();
+    }
+    let mut end = 280;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// What the thread's root is about: its first words, for display and lookup.
+fn root_subject(thread: &[String]) -> Option<String> {
+    let root = thread.first()?;
+    let norm = normalize::normalize(truncate(root, 2048));
+    let first = sentences(&norm.text)
+        .into_iter()
+        .map(|r| norm.text[r].trim().to_owned())
+        .find(|s| !topic::tokens(s).is_empty())?;
+    let words: Vec<&str> = first.split_whitespace().take(8).collect();
+    Some(
+        words
+            .join(" ")
+            .trim_end_matches(['.', '?', '!', ':', ','])
+            .to_owned(),
+    )
+}
+
+/// At most `max` bytes of `text`, cut on a character boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn clamp_to_chars(text: &str, span: Range<usize>) -> Range<usize> {
+    let mut start = span.start.min(text.len());
+    let mut end = span.end.min(text.len()).max(start);
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// Sentence ranges: split at line breaks and at `.?!;` followed by a space.
+fn sentences(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let end_here = match b {
+            b'\n' => true,
+            b'.' | b'?' | b'!' | b';' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+            _ => false,
+        };
+        if end_here {
+            out.push(start..i + 1);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < bytes.len() || out.is_empty() {
+        out.push(start..bytes.len());
+    }
+    out
+}
+
+fn sentence_of(sentences: &[Range<usize>], pos: usize) -> usize {
+    sentences
+        .partition_point(|r| r.end <= pos)
+        .min(sentences.len().saturating_sub(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assess(text: &str) -> Assessment {
+        Classifier::builtin().assess(text, &Context::default())
+    }
+
+    #[test]
+    fn the_builtin_rules_compile() {
+        assert!(Classifier::builtin().rule_count() > 10);
+    }
+
+    #[test]
+    fn the_classifier_can_be_shared_across_workers() {
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<Classifier>();
+    }
+
+    #[test]
+    fn a_premature_ask_names_its_topic() {
+        let a = assess("can we get aligned on the Q3 roadmap?");
+        assert_eq!(a.kind, Kind::AlignmentRequest);
+        assert!(a.premature);
+        assert_eq!(a.topic.as_deref(), Some("Q3 roadmap"));
+        assert!(a.score >= 0.5);
+    }
+
+    #[test]
+    fn a_logged_decision_makes_the_ask_not_premature() {
+        let mut log = DecisionIndex::new();
+        log.insert(7, "Q3 roadmap", "enterprise first");
+        let a = Classifier::builtin().assess(
+            "can we get aligned on the Q3 roadmap?",
+            &Context {
+                thread: &[],
+                log: Some(&log),
+            },
+        );
+        assert!(!a.premature);
+        assert_eq!(
+            a.decided_by.map(|d| d.source),
+            Some(DecisionSource::Log { id: 7 })
+        );
+    }
+
+    fn in_thread(text: &str, thread: &[&str]) -> Assessment {
+        let thread: Vec<String> = thread.iter().map(|s| (*s).to_owned()).collect();
+        Classifier::builtin().assess(
+            text,
+            &Context {
+                thread: &thread,
+                log: None,
+            },
+        )
+    }
+
+    #[test]
+    fn a_decision_at_the_end_of_the_thread_covers_an_ask_about_this() {
+        let a = in_thread(
+            "great, can you two get on the same page on that?",
+            &[
+                "A wants retries, B wants callers to retry",
+                "I'll break the tie: the SDK retries. That's the call.",
+            ],
+        );
+        assert!(!a.premature);
+        assert_eq!(
+            a.decided_by.map(|d| d.source),
+            Some(DecisionSource::Thread { index: 1 })
+        );
+    }
+
+    #[test]
+    fn an_open_question_after_the_decision_reopens_an_ask_about_that() {
+        let a = in_thread(
+            "yeah we should get CS and eng aligned on that",
+            &[
+                "Decision: we're moving the status page to Statuspage.io",
+                "what are we doing about incident emails? email or CSM outreach?",
+            ],
+        );
+        assert!(a.premature);
+    }
+
+    #[test]
+    fn an_unrelated_open_question_does_not_reopen_a_named_topic() {
+        let a = in_thread(
+            "ok, let's make sure everyone's aligned on Vercel at least",
+            &[
+                "Decision: we're going with Vercel for hosting.",
+                "what about the monorepo question?",
+                "not decided yet",
+            ],
+        );
+        assert!(!a.premature);
+    }
+
+    #[test]
+    fn a_thread_of_options_leaves_the_ask_premature() {
+        let a = in_thread(
+            "sync to align?",
+            &[
+                "should the export be CSV or parquet or both?",
+                "customers asked for excel lol",
+            ],
+        );
+        assert!(a.premature);
+        assert!(a.score >= 0.5);
+    }
+
+    #[test]
+    fn a_decision_message_names_its_topic_and_itself_as_the_source() {
+        let a = assess("Decision: Atlas GA is April 2.");
+        assert_eq!(a.kind, Kind::Decision);
+        assert_eq!(a.topic.as_deref(), Some("Atlas GA"));
+        assert_eq!(
+            a.decided_by.map(|d| d.source),
+            Some(DecisionSource::Message)
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_on_a_character_boundary() {
+        assert_eq!(truncate("ééé", 3), "é");
+        let long = "é".repeat(30_000);
+        let a = assess(&long);
+        assert_eq!(a.kind, Kind::Other);
+    }
+
+    #[test]
+    fn sentences_split_at_terminators_and_line_breaks() {
+        let s = sentences("a b. c? d\ne 1.5 f");
+        assert_eq!(s.len(), 4);
     }
 }

@@ -1,0 +1,642 @@
+//! Topics: what an ask (or a decision) is about, and the tokens it matches on.
+//!
+//! Third step of the classifier. "align on the Q3 roadmap" → `Q3 roadmap`;
+//! "get buy-in from design on the onboarding flow" → `onboarding flow`;
+//! "same page re: the migration" → `migration`. For matching against
+//! decisions, a topic becomes a set of tokens: lower case, stop words out,
+//! simple stemming, a few synonyms, so word order and inflection don't matter.
+
+use std::ops::Range;
+
+/// Words that open a new clause or a time phrase: the topic stops before them.
+const STOP_BEFORE: &[&str] = &[
+    "starting",
+    "effective",
+    "before",
+    "by",
+    "so",
+    "then",
+    "first",
+    "once",
+    "until",
+    "till",
+    "because",
+    "since",
+    "when",
+    "while",
+    "with",
+    "w",
+    "asap",
+    "next",
+    "tomorrow",
+    "tmrw",
+    "tmr",
+    "tmrw?",
+    "today",
+    "tonight",
+    "tho",
+    "though",
+    "now",
+    "at",
+    "pls",
+    "please",
+    "thanks",
+    "thx",
+    "i",
+    "we",
+    "you",
+    "they",
+    "he",
+    "she",
+    "asap",
+    "this",
+    "eow",
+    "eod",
+    "eoq",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thurs",
+    "fri",
+    "either",
+    "b4",
+    "instead",
+    "yet",
+    "later",
+    "soon",
+    "here",
+    "there",
+    "going",
+    "anyway",
+    "if",
+    "that",
+    "which",
+    "who",
+    "where",
+    "are",
+    "is",
+    "will",
+    "would",
+    "should",
+    "can",
+    "could",
+    "need",
+    "needs",
+    "as",
+    "ahead",
+    "in",
+    "across",
+    "among",
+    "between",
+    "from",
+    "for",
+];
+
+/// Determiners and fillers dropped from the front of a topic.
+const LEADING: &[&str] = &[
+    "against", "the", "a", "an", "our", "your", "their", "its", "my", "some", "any", "all", "his",
+    "her", "whole", "new", "re", "around", "about", "on", "upon", "over", "to",
+];
+
+/// Pronouns that point back at something said earlier.
+const ANAPHORA: &[&str] = &[
+    "this", "that", "it", "these", "those", "them", "this one", "that one",
+];
+
+/// Words that carry no topic on their own.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "after",
+    "all",
+    "also",
+    "an",
+    "and",
+    "any",
+    "are",
+    "around",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "being",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "do",
+    "does",
+    "done",
+    "each",
+    "either",
+    "every",
+    "everyone",
+    "for",
+    "from",
+    "get",
+    "go",
+    "going",
+    "got",
+    "had",
+    "has",
+    "have",
+    "he",
+    "her",
+    "here",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "let",
+    "lets",
+    "make",
+    "me",
+    "more",
+    "most",
+    "my",
+    "need",
+    "needs",
+    "new",
+    "no",
+    "not",
+    "now",
+    "of",
+    "on",
+    "one",
+    "or",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "own",
+    "pls",
+    "please",
+    "re",
+    "regarding",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "thing",
+    "things",
+    "this",
+    "those",
+    "to",
+    "too",
+    "up",
+    "upon",
+    "us",
+    "vs",
+    "want",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "yet",
+    "you",
+    "your",
+    "stuff",
+    "question",
+    "topic",
+    "whole",
+    "way",
+    "side",
+    "bit",
+    "s",
+    "t",
+    "ll",
+    "d",
+    "ve",
+    "m",
+    "w",
+    "team",
+    "teams",
+    "everyone",
+    "everybody",
+    "folks",
+    "people",
+    "guys",
+];
+
+/// Spelling variants and abbreviations that mean the same thing.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("db", "database"),
+    ("dbs", "database"),
+    ("prod", "production"),
+    ("docs", "doc"),
+    ("documentation", "doc"),
+    ("repo", "repository"),
+    ("repos", "repository"),
+    ("oncall", "call"),
+    ("k8s", "kubernetes"),
+    ("ui", "interface"),
+    ("reqs", "requirement"),
+    ("eng", "engineering"),
+    ("mgmt", "management"),
+    ("infra", "infrastructure"),
+    ("okrs", "okr"),
+];
+
+/// Byte ranges of the words of `text` (letters, digits and inner `'`/`.`).
+pub fn word_spans(text: &str) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    let mut prev_end = 0;
+    for (i, c) in text.char_indices() {
+        let inner_joiner = matches!(c, '\'' | '.') && start.is_some();
+        if c.is_alphanumeric()
+            || c == '%'
+            || (inner_joiner && next_is_alnum(text, i + c.len_utf8()))
+        {
+            if start.is_none() {
+                start = Some(i);
+            }
+            prev_end = i + c.len_utf8();
+        } else if let Some(s) = start.take() {
+            spans.push(s..prev_end);
+        }
+    }
+    if let Some(s) = start {
+        spans.push(s..prev_end);
+    }
+    spans
+}
+
+fn next_is_alnum(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+fn is_in(word: &str, list: &[&str]) -> bool {
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// Where the topic stops, scanning from `start` to `limit`.
+fn topic_end(text: &str, start: usize, limit: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    let mut words = 0;
+    let mut last_word_end = start;
+    while i < limit {
+        let c = bytes[i];
+        if matches!(
+            c,
+            b'.' | b'?' | b'!' | b';' | b',' | b'(' | b')' | b'[' | b']' | b'"' | b'\n' | b'='
+        ) && !(c == b'.' && i + 1 < limit && bytes[i + 1].is_ascii_alphanumeric())
+        {
+            break;
+        }
+        if c == b':' {
+            break;
+        }
+        if c == b'-' && i + 1 < limit && bytes[i + 1] == b' ' && i > 0 && bytes[i - 1] == b' ' {
+            break;
+        }
+        if c >= 0x80 {
+            // Dashes (— –) and other punctuation end the topic; letters don't.
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            if !ch.is_alphanumeric() {
+                break;
+            }
+            i += ch.len_utf8();
+            last_word_end = i;
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == b'%' || c == b'&' {
+            let word_start = i;
+            while i < limit
+                && (bytes[i].is_ascii_alphanumeric()
+                    || matches!(bytes[i], b'-' | b'\'' | b'%' | b'/' | b'.' | b'&')
+                        && i + 1 < limit
+                        && bytes[i + 1].is_ascii_alphanumeric()
+                    || bytes[i] >= 0x80
+                        && text[i..].chars().next().is_some_and(char::is_alphanumeric))
+            {
+                i += if bytes[i] >= 0x80 {
+                    text[i..].chars().next().map_or(1, char::len_utf8)
+                } else {
+                    1
+                };
+            }
+            let word = &text[word_start..i];
+            if words > 0
+                && (is_in(word, STOP_BEFORE) || word.contains('\'') && !word.ends_with("'s"))
+            {
+                break;
+            }
+            if i < limit && bytes[i] == b'%' {
+                i += 1;
+            }
+            words += 1;
+            last_word_end = i;
+            if words >= 8 {
+                break;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    last_word_end
+}
+
+/// What a topic phrase turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicPhrase {
+    /// Named words, e.g. `Q3 roadmap`, as a range of the text.
+    Named(Range<usize>),
+    /// "this", "that", "it": points back at the thread.
+    Anaphoric,
+    /// Nothing to go on.
+    Missing,
+}
+
+/// Prepositions that introduce what an ask is about.
+const INTRODUCERS: &[&str] = &[
+    "on",
+    "about",
+    "re",
+    "regarding",
+    "around",
+    "upon",
+    "behind",
+    "over",
+    "as to",
+    "wrt",
+];
+
+/// Finds the topic after an ask that ended at `from`, within `from..limit`.
+pub fn topic_after(
+    text: &str,
+    from: usize,
+    limit: usize,
+    ended_with_introducer: bool,
+) -> TopicPhrase {
+    let limit = limit.min(text.len());
+    if from >= limit {
+        return TopicPhrase::Missing;
+    }
+    let mut start = from;
+    if !ended_with_introducer {
+        // Look ahead a few words, within the clause, for "on/about/re …".
+        let window_end = topic_end(text, from, limit).max(clause_window(text, from, limit));
+        let spans = word_spans(&text[from..window_end]);
+        let found = spans
+            .iter()
+            .take(8)
+            .position(|s| is_in(&text[from + s.start..from + s.end], INTRODUCERS));
+        match found {
+            Some(p) => start = from + spans[p].end,
+            None => {
+                // Terse forms name the topic right after the verb ("Agree a definition of done").
+                let first = spans.first().map(|s| &text[from + s.start..from + s.end]);
+                if first.is_none_or(|w| is_in(w, STOP_BEFORE) && !is_in(w, ANAPHORA)) {
+                    return TopicPhrase::Missing;
+                }
+            }
+        }
+    }
+    // Skip spaces and a colon after "re".
+    let bytes = text.as_bytes();
+    while start < limit && matches!(bytes[start], b' ' | b':' | b'\'' | b'"') {
+        start += 1;
+    }
+    let mut s = start;
+    // Drop leading determiners.
+    loop {
+        let spans = word_spans(&text[s..floor_boundary(text, limit.min(s + 40))]);
+        match spans.first() {
+            Some(w) if w.start == 0 && is_in(&text[s..s + w.end], LEADING) => {
+                let after = s + w.end;
+                // Keep "that"/"this" as anaphora: they are not in LEADING.
+                s = after;
+                while s < limit && bytes[s] == b' ' {
+                    s += 1;
+                }
+            }
+            _ => break,
+        }
+    }
+    let first_word = word_spans(&text[s..floor_boundary(text, limit.min(s + 40))])
+        .first()
+        .map(|w| text[s + w.start..s + w.end].to_ascii_lowercase());
+    if let Some(w) = &first_word
+        && is_in(w, ANAPHORA)
+    {
+        return TopicPhrase::Anaphoric;
+    }
+    let end = topic_end(text, s, limit);
+    if end <= s {
+        return TopicPhrase::Missing;
+    }
+    let phrase = text[s..end].trim_end_matches(['-', '\'', ' ']);
+    if phrase.is_empty() || tokens(phrase).is_empty() {
+        return if first_word.is_some_and(|w| is_in(&w, ANAPHORA)) {
+            TopicPhrase::Anaphoric
+        } else {
+            TopicPhrase::Missing
+        };
+    }
+    TopicPhrase::Named(s..s + phrase.len())
+}
+
+/// The nearest character boundary at or before `i`.
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn clause_window(text: &str, from: usize, limit: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < limit && !matches!(bytes[i], b'.' | b'?' | b'!' | b';' | b'\n' | b',') {
+        i += 1;
+    }
+    floor_boundary(text, i.min(from + 80).min(limit))
+}
+
+/// A topic for display: trimmed, inner whitespace collapsed.
+pub fn display(phrase: &str) -> String {
+    phrase.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The matching tokens of a phrase: lower case, stop words out, stemmed, deduplicated.
+pub fn tokens(phrase: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for span in word_spans(phrase) {
+        let raw = phrase[span].to_lowercase();
+        let raw = raw.trim_end_matches("'s").trim_matches('\'').to_owned();
+        for part in raw.split(['.', '\'']) {
+            if part.is_empty() || is_in(part, STOP_WORDS) || part == "%" {
+                continue;
+            }
+            let part = SYNONYMS
+                .iter()
+                .find(|(from, _)| *from == part)
+                .map_or(part, |(_, to)| to);
+            let stemmed = stem(part);
+            if !stemmed.is_empty() && !out.contains(&stemmed) {
+                out.push(stemmed);
+            }
+        }
+    }
+    out
+}
+
+/// A small suffix stripper: consistent rather than linguistically right.
+pub fn stem(word: &str) -> String {
+    let mut w = word.to_owned();
+    if w.chars().any(|c| c.is_ascii_digit()) || !w.is_ascii() || w.len() <= 3 {
+        return w;
+    }
+    for (suffix, replacement, min) in [
+        ("ies", "y", 5),
+        ("sses", "ss", 5),
+        ("ations", "at", 7),
+        ("ation", "at", 6),
+        ("ments", "", 7),
+        ("ment", "", 6),
+        ("ings", "", 6),
+        ("ing", "", 6),
+        ("edly", "", 6),
+        ("ed", "", 5),
+        ("es", "", 5),
+        ("s", "", 4),
+    ] {
+        if w.len() >= min
+            && w.ends_with(suffix)
+            && !(suffix == "s" && (w.ends_with("ss") || w.ends_with("us") || w.ends_with("is")))
+        {
+            w.truncate(w.len() - suffix.len());
+            w.push_str(replacement);
+            break;
+        }
+    }
+    if w.len() > 6 && w.ends_with("al") {
+        w.truncate(w.len() - 2);
+    }
+    // planning → plann → plan
+    let b = w.as_bytes();
+    if b.len() >= 4
+        && b[b.len() - 1] == b[b.len() - 2]
+        && !matches!(b[b.len() - 1], b'l' | b's' | b'z' | b'e' | b'o')
+    {
+        w.pop();
+    }
+    if w.len() > 4 && w.ends_with('e') {
+        w.pop();
+    }
+    if w.len() > 4 && w.ends_with('y') {
+        w.pop();
+        w.push('i');
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topic(text: &str, marker: &str) -> Option<String> {
+        let from = text.find(marker).expect("marker") + marker.len();
+        match topic_after(text, from, text.len(), true) {
+            TopicPhrase::Named(r) => Some(display(&text[r])),
+            TopicPhrase::Anaphoric => Some("<anaphora>".into()),
+            TopicPhrase::Missing => None,
+        }
+    }
+
+    #[test]
+    fn topics_stop_at_clause_and_time_words() {
+        assert_eq!(
+            topic("can we align on the Q3 roadmap?", "align on").as_deref(),
+            Some("Q3 roadmap")
+        );
+        assert_eq!(
+            topic(
+                "lets all get on the same page on the onboarding redesign. meeting thurs?",
+                "same page on"
+            )
+            .as_deref(),
+            Some("onboarding redesign")
+        );
+        assert_eq!(
+            topic(
+                "I want eng aligned on the annual discount before we commit",
+                "aligned on"
+            )
+            .as_deref(),
+            Some("annual discount")
+        );
+        assert_eq!(
+            topic("can we get design's buy-in on this before", "buy-in on").as_deref(),
+            Some("<anaphora>")
+        );
+    }
+
+    #[test]
+    fn the_topic_is_found_after_a_from_phrase() {
+        let text = "get buy-in from design on the onboarding flow";
+        let from = "get buy-in".len();
+        let TopicPhrase::Named(r) = topic_after(text, from, text.len(), false) else {
+            panic!("named topic expected");
+        };
+        assert_eq!(&text[r], "onboarding flow");
+        let text = "same page re: the migration";
+        let from = "same page".len();
+        let TopicPhrase::Named(r) = topic_after(text, from, text.len(), false) else {
+            panic!("named topic expected");
+        };
+        assert_eq!(&text[r], "migration");
+    }
+
+    #[test]
+    fn tokens_ignore_order_case_and_inflection() {
+        let mut a = tokens("two-week mobile release cadence");
+        let mut b = tokens("Mobile release train: two-week cadences");
+        a.sort();
+        b.sort();
+        assert!(a.iter().all(|t| b.contains(t)), "{a:?} vs {b:?}");
+        assert_eq!(tokens("the Planning of releases"), vec!["plan", "releas"]);
+        assert_eq!(tokens("event store DB"), tokens("event stores database"));
+    }
+}
