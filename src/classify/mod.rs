@@ -416,7 +416,18 @@ impl Classifier {
                 "on" | "about" | "re" | "regarding" | "around" | "upon" | "behind" | "over" | "to"
             )
         });
-        topic::topic_after(text, hit.span.end, limit, introduced)
+        // A pattern may end inside the topic's first word ("Agree v|ersioning
+        // schema"): start the topic at that word.
+        let bytes = text.as_bytes();
+        let mut from = hit.span.end;
+        while from > hit.span.start
+            && from < bytes.len()
+            && bytes[from].is_ascii_alphanumeric()
+            && bytes[from - 1].is_ascii_alphanumeric()
+        {
+            from -= 1;
+        }
+        topic::topic_after(text, from, limit, introduced)
     }
 
     /// The topic of the first decision match that names one.

@@ -357,7 +357,9 @@ fn topic_end(text: &str, start: usize, limit: usize) -> usize {
             }
             let word = &text[word_start..i];
             if words > 0
-                && (is_in(word, STOP_BEFORE) || word.contains('\'') && !word.ends_with("'s"))
+                && (is_in(word, STOP_BEFORE)
+                    || word.contains('\'') && !word.ends_with("'s")
+                    || word.eq_ignore_ascii_case("and") && next_word_is_verb(text, i, limit))
             {
                 break;
             }
@@ -374,6 +376,46 @@ fn topic_end(text: &str, start: usize, limit: usize) -> usize {
         i += 1;
     }
     last_word_end
+}
+
+/// Verbs that, after "and", start a new clause rather than continue the topic
+/// ("agree on the roadmap and sign it off").
+const CLAUSE_VERBS: &[&str] = &[
+    "sign",
+    "get",
+    "make",
+    "share",
+    "send",
+    "publish",
+    "document",
+    "write",
+    "close",
+    "ship",
+    "move",
+    "start",
+    "review",
+    "decide",
+    "finalize",
+    "finalise",
+    "then",
+    "let",
+    "come",
+    "pair",
+    "report",
+    "update",
+    "present",
+    "communicate",
+    "put",
+];
+
+fn next_word_is_verb(text: &str, from: usize, limit: usize) -> bool {
+    let rest = &text[from..limit];
+    let word = rest
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    is_in(word, CLAUSE_VERBS)
 }
 
 /// What a topic phrase turned out to be.
