@@ -300,6 +300,12 @@ pub fn word_spans(text: &str) -> Vec<Range<usize>> {
     spans
 }
 
+/// Whether the word ending at `at` is the first part of a hyphenated word
+/// ("on-call", "re-org"): then it is not a preposition or a determiner.
+fn hyphenated(text: &str, at: usize) -> bool {
+    text[at..].starts_with('-') && next_is_alnum(text, at + 1)
+}
+
 fn next_is_alnum(text: &str, at: usize) -> bool {
     text[at..].chars().next().is_some_and(char::is_alphanumeric)
 }
@@ -462,7 +468,10 @@ pub fn topic_after(
         let found = spans
             .iter()
             .take(8)
-            .position(|s| is_in(&text[from + s.start..from + s.end], INTRODUCERS));
+            .position(|s| {
+                is_in(&text[from + s.start..from + s.end], INTRODUCERS)
+                    && !hyphenated(text, from + s.end)
+            });
         match found {
             Some(p) => start = from + spans[p].end,
             None => {
@@ -484,7 +493,11 @@ pub fn topic_after(
     loop {
         let spans = word_spans(&text[s..floor_boundary(text, limit.min(s + 40))]);
         match spans.first() {
-            Some(w) if w.start == 0 && is_in(&text[s..s + w.end], LEADING) => {
+            Some(w)
+                if w.start == 0
+                    && is_in(&text[s..s + w.end], LEADING)
+                    && !hyphenated(text, s + w.end) =>
+            {
                 let after = s + w.end;
                 // Keep "that"/"this" as anaphora: they are not in LEADING.
                 s = after;
@@ -669,6 +682,12 @@ mod tests {
             panic!("named topic expected");
         };
         assert_eq!(&text[r], "migration");
+    }
+
+    #[test]
+    fn hyphenated_words_stay_whole_in_topics() {
+        assert_eq!(topic("We should get on the same page about the on-call rotation.", "same page").as_deref(), Some("on-call rotation"));
+        assert_eq!(topic("can we align on the re-org plan?", "align").as_deref(), Some("re-org plan"));
     }
 
     #[test]
