@@ -12,7 +12,6 @@ use crate::policy::PolicyFacts;
 use crate::respond::blocks::Reply;
 use crate::state::AppState;
 use crate::store::{ClaimedEvent, NewDecision, NewFlag, NewOutboxMessage, ThreadContext};
-use serde::Deserialize;
 use slack_morphism::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
@@ -21,13 +20,6 @@ const MAX_ATTEMPTS: i64 = 5;
 /// Assessments scoring below this are not stored at all.
 const STORE_FLOOR: f64 = 0.2;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-#[derive(Deserialize)]
-struct StoredEnvelope {
-    #[serde(default)]
-    team_id: Option<String>,
-    event: SlackEventCallbackBody,
-}
 
 /// Top-level messages waiting to be remembered as thread roots, per team.
 type PendingRoots = BTreeMap<String, Vec<(String, String, String)>>;
@@ -83,8 +75,9 @@ async fn process(
     now: i64,
     step: &mut Step,
 ) -> anyhow::Result<()> {
-    let envelope: StoredEnvelope = match serde_json::from_str(&event.payload) {
-        Ok(envelope) => envelope,
+    // The inbox keeps the inner `event` object; the team is a column.
+    let body: SlackEventCallbackBody = match serde_json::from_str(&event.payload) {
+        Ok(body) => body,
         Err(err) => {
             tracing::debug!(event = event.id, error.category = ?err.classify(), "unparseable event; ignored");
             metrics::counter!("clarity_events_skipped_total", "reason" => "unparseable")
@@ -92,8 +85,7 @@ async fn process(
             return Ok(());
         }
     };
-    let team_id = envelope.team_id.unwrap_or_else(|| event.team_id.clone());
-    let message = match person_message(&team_id, &envelope.event, &state.bot_user_id) {
+    let message = match person_message(&event.team_id, &body, &state.bot_user_id) {
         Ok(message) => message,
         Err(skipped) => {
             metrics::counter!("clarity_events_skipped_total", "reason" => skipped.as_str())

@@ -92,6 +92,7 @@ impl Application {
             classifier,
             verifier,
             bot_user_id: identity.user_id.0,
+            last_ingest_ms: std::sync::atomic::AtomicI64::new(0),
             inbox_ready: Notify::new(),
             outbox_ready: Notify::new(),
             decision_indexes: Mutex::new(Default::default()),
@@ -179,6 +180,9 @@ enum Job {
 async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
     let poll = Duration::from_millis(state.settings.file.workers.poll_interval_ms.max(10));
     loop {
+        if !matches!(job, Job::Maintenance) {
+            yield_to_ingest(&state).await;
+        }
         let result = match job {
             Job::Inbox => pipeline::run_once(&state, now_ms()).await,
             Job::Outbox => outbox::run_once(&state, now_ms()).await,
@@ -207,6 +211,28 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
             () = tokio::time::sleep(poll) => {}
             () = shutdown.cancelled() => break,
         }
+    }
+}
+
+/// How long the writer must have been idle before workers take the CPU and
+/// the database from it.
+const INGEST_QUIET: Duration = Duration::from_millis(20);
+/// The longest a worker defers to a burst of incoming events.
+const MAX_DEFER: Duration = Duration::from_secs(1);
+
+/// Acknowledgements have a 3-second deadline and replies do not: while
+/// events arrive back to back, wait (at most [`MAX_DEFER`]) for a pause.
+async fn yield_to_ingest(state: &AppState) {
+    let started = std::time::Instant::now();
+    let quiet_ms = i64::try_from(INGEST_QUIET.as_millis()).unwrap_or(20);
+    while started.elapsed() < MAX_DEFER
+        && now_ms()
+            - state
+                .last_ingest_ms
+                .load(std::sync::atomic::Ordering::Relaxed)
+            < quiet_ms
+    {
+        tokio::time::sleep(INGEST_QUIET).await;
     }
 }
 

@@ -31,6 +31,20 @@ pub fn metrics_handle() -> PrometheusHandle {
                     ],
                 )
                 .and_then(|builder| {
+                    builder.set_buckets_for_metric(
+                        Matcher::Full("clarity_ingest_commit_seconds".into()),
+                        &[
+                            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1,
+                        ],
+                    )
+                })
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(
+                        Matcher::Full("clarity_ingest_batch_events".into()),
+                        &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0],
+                    )
+                })
+                .and_then(|builder| {
                     let recorder = builder.build_recorder();
                     let handle = recorder.handle();
                     metrics::set_global_recorder(recorder).map_err(|err| {

@@ -465,13 +465,10 @@ pub fn topic_after(
         // Look ahead a few words, within the clause, for "on/about/re …".
         let window_end = topic_end(text, from, limit).max(clause_window(text, from, limit));
         let spans = word_spans(&text[from..window_end]);
-        let found = spans
-            .iter()
-            .take(8)
-            .position(|s| {
-                is_in(&text[from + s.start..from + s.end], INTRODUCERS)
-                    && !hyphenated(text, from + s.end)
-            });
+        let found = spans.iter().take(8).position(|s| {
+            is_in(&text[from + s.start..from + s.end], INTRODUCERS)
+                && !hyphenated(text, from + s.end)
+        });
         match found {
             Some(p) => start = from + spans[p].end,
             None => {
@@ -686,8 +683,18 @@ mod tests {
 
     #[test]
     fn hyphenated_words_stay_whole_in_topics() {
-        assert_eq!(topic("We should get on the same page about the on-call rotation.", "same page").as_deref(), Some("on-call rotation"));
-        assert_eq!(topic("can we align on the re-org plan?", "align").as_deref(), Some("re-org plan"));
+        assert_eq!(
+            topic(
+                "We should get on the same page about the on-call rotation.",
+                "same page"
+            )
+            .as_deref(),
+            Some("on-call rotation")
+        );
+        assert_eq!(
+            topic("can we align on the re-org plan?", "align").as_deref(),
+            Some("re-org plan")
+        );
     }
 
     #[test]

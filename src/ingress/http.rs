@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
@@ -42,15 +43,17 @@ pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
         .with_state(state)
 }
 
-/// The parts of a push body the ingress needs; the rest stays in the payload.
+/// The parts of a push body the ingress needs. The inner `event` is kept as
+/// its raw JSON text: that is what the inbox stores.
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     #[serde(rename = "type")]
     kind: String,
     challenge: Option<String>,
     event_id: Option<String>,
     team_id: Option<String>,
-    event: Option<InnerEvent>,
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
     #[serde(default)]
     authorizations: Vec<Authorization>,
 }
@@ -81,10 +84,14 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
         )
             .into_response();
     };
-    if let Err(status) = verify(verifier, headers, &body) {
+    // Slack signs UTF-8 text; anything else cannot carry a valid signature.
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    if let Err(status) = verify(verifier, headers, text) {
         return status.into_response();
     }
-    let envelope: Envelope = match serde_json::from_slice(&body) {
+    let envelope: Envelope = match serde_json::from_str(text) {
         Ok(envelope) => envelope,
         Err(err) => {
             // Never log the body: it holds message text.
@@ -100,7 +107,13 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
                 return (StatusCode::BAD_REQUEST, "event_callback without event_id")
                     .into_response();
             };
-            let event_type = envelope.event.and_then(|e| e.kind).unwrap_or_default();
+            let Some(event) = envelope.event else {
+                return (StatusCode::BAD_REQUEST, "event_callback without event").into_response();
+            };
+            let event_type = serde_json::from_str::<InnerEvent>(event.get())
+                .ok()
+                .and_then(|e| e.kind)
+                .unwrap_or_default();
             if !HANDLED_EVENT_TYPES.contains(&event_type.as_str()) {
                 metrics::counter!("clarity_events_ignored_total").increment(1);
                 return StatusCode::OK.into_response();
@@ -109,7 +122,7 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
                 .team_id
                 .or_else(|| envelope.authorizations.into_iter().find_map(|a| a.team_id))
                 .unwrap_or_default();
-            let payload = String::from_utf8_lossy(&body).into_owned();
+            let payload = event.get().to_string();
             match persist(
                 state,
                 NewEvent {
@@ -139,7 +152,7 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
 fn verify(
     verifier: &SlackEventSignatureVerifier,
     headers: &HeaderMap,
-    body: &[u8],
+    body: &str,
 ) -> Result<(), StatusCode> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(signature), Some(timestamp)) = (
@@ -149,9 +162,7 @@ fn verify(
         tracing::warn!("request without Slack signature headers");
         return Err(StatusCode::UNAUTHORIZED);
     };
-    // A non-UTF-8 body cannot have been signed by Slack: lossy text fails the check.
-    let body = String::from_utf8_lossy(body);
-    verifier.verify(signature, &body, timestamp).map_err(|err| {
+    verifier.verify(signature, body, timestamp).map_err(|err| {
         let kind = match err {
             slack_morphism::signature_verifier::SlackEventSignatureVerifierError::IncorrectOrExpiredTimestampError(_) => "stale or invalid timestamp",
             slack_morphism::signature_verifier::SlackEventSignatureVerifierError::WrongSignatureError(_) => "wrong signature",

@@ -11,7 +11,14 @@ pub async fn run(state: AppState, mut requests: mpsc::Receiver<IngestRequest>) {
     let mut batch = Vec::with_capacity(max_batch);
     while requests.recv_many(&mut batch, max_batch).await > 0 {
         let events: Vec<_> = batch.iter().map(|r| r.event.clone()).collect();
+        let started = std::time::Instant::now();
         let result = state.store.insert_events(&events, now_ms()).await;
+        state
+            .last_ingest_ms
+            .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+        metrics::histogram!("clarity_ingest_commit_seconds")
+            .record(started.elapsed().as_secs_f64());
+        metrics::histogram!("clarity_ingest_batch_events").record(events.len() as f64);
         match &result {
             Ok(inserted) => {
                 let duplicates = events.len() as u64 - inserted;
