@@ -59,7 +59,26 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
     }
     flush_roots(state, &mut step.roots, now).await?;
     state.store.finish_events(&done).await?;
+    if !events.is_empty() {
+        checkpoint_when_quiet(state, now).await?;
+    }
     Ok(events.len())
+}
+
+/// Checkpoints the SQLite log when no events have arrived for a moment (the
+/// checkpoint's fsync would stall acknowledgements), or at least once a
+/// minute so the log cannot grow without bound under constant load.
+async fn checkpoint_when_quiet(state: &AppState, now: i64) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering::Relaxed;
+    const QUIET_MS: i64 = 250;
+    const AT_LEAST_EVERY_MS: i64 = 60_000;
+    let quiet = now - state.last_ingest_ms.load(Relaxed) >= QUIET_MS;
+    let overdue = now - state.last_checkpoint_ms.load(Relaxed) >= AT_LEAST_EVERY_MS;
+    if quiet || overdue {
+        state.store.checkpoint().await?;
+        state.last_checkpoint_ms.store(now, Relaxed);
+    }
+    Ok(())
 }
 
 async fn flush_roots(state: &AppState, roots: &mut PendingRoots, now: i64) -> anyhow::Result<()> {

@@ -93,6 +93,7 @@ impl Application {
             verifier,
             bot_user_id: identity.user_id.0,
             last_ingest_ms: std::sync::atomic::AtomicI64::new(0),
+            last_checkpoint_ms: std::sync::atomic::AtomicI64::new(now_ms()),
             inbox_ready: Notify::new(),
             outbox_ready: Notify::new(),
             decision_indexes: Mutex::new(Default::default()),

@@ -24,6 +24,8 @@ pub struct Inner {
     pub bot_user_id: String,
     /// When the writer last persisted a batch (ms); workers yield to bursts.
     pub last_ingest_ms: std::sync::atomic::AtomicI64,
+    /// When the inbox worker last checkpointed the SQLite log (ms).
+    pub last_checkpoint_ms: std::sync::atomic::AtomicI64,
     /// Wakes the inbox worker when events were persisted.
     pub inbox_ready: Notify,
     /// Wakes the outbox sender when a reply was queued.

@@ -178,7 +178,8 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        let write_gate = (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        let write_gate =
+            (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         let store = Self {
             pool,
             ingest,
@@ -220,6 +221,17 @@ impl Store {
             Some(gate) => Some(gate.lock().await),
             None => None,
         }
+    }
+
+    /// Copies the SQLite write-ahead log into the database file without
+    /// blocking writers (a no-op for PostgreSQL).
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Whether the database answers a trivial query.
@@ -746,7 +758,10 @@ async fn scalar(pool: &AnyPool, sql: &str) -> Result<i64> {
 }
 
 /// One SQLite connection in WAL mode. Writers from two such pools wait on
-/// each other through SQLite's busy timeout, never fail.
+/// each other through SQLite's busy timeout, never fail. No connection
+/// checkpoints on commit (that would stall whichever write crossed the
+/// threshold, often an acknowledgement, for an fsync): the inbox worker calls
+/// [`Store::checkpoint`] after each step instead.
 fn sqlite_pool() -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(1)
@@ -755,7 +770,7 @@ fn sqlite_pool() -> AnyPoolOptions {
             Box::pin(async move {
                 use sqlx::Executor;
                 conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
                      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
                 )
                 .await?;
