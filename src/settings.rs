@@ -134,7 +134,7 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
-            inbox_batch: 256,
+            inbox_batch: 64,
             ingest_batch: 512,
             outbox_concurrency: 8,
             outbox_max_attempts: 8,
