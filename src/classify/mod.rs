@@ -163,6 +163,28 @@ impl Classifier {
         self.rules.rules.len()
     }
 
+    /// What the thread's root is about: the topic it names when it has one
+    /// ("Morning! Before we start on the pricing page redesign…" → "pricing
+    /// page redesign"), else its first sentence of two words or more.
+    fn root_subject(&self, thread: &[String]) -> Option<String> {
+        let root = thread.first()?;
+        if let Some(topic) = self.assess(root, &Context::default()).topic {
+            return Some(topic);
+        }
+        let norm = normalize::normalize(truncate(root, 2048));
+        let first = sentences(&norm.text)
+            .into_iter()
+            .map(|r| norm.text[r].trim().to_owned())
+            .find(|s| topic::tokens(s).len() >= 2)?;
+        let words: Vec<&str> = first.split_whitespace().take(8).collect();
+        Some(
+            words
+                .join(" ")
+                .trim_end_matches(['.', '?', '!', ':', ','])
+                .to_owned(),
+        )
+    }
+
     /// Assesses one message in its context.
     pub fn assess(&self, text: &str, context: &Context<'_>) -> Assessment {
         let text = truncate(text, self.max_bytes);
@@ -207,7 +229,7 @@ impl Classifier {
                 let log = context.log?;
                 let query = match &topic_tokens {
                     Some(t) if !t.is_empty() => t.clone(),
-                    _ => topic::tokens(&root_subject(context.thread)?),
+                    _ => topic::tokens(&self.root_subject(context.thread)?),
                 };
                 let hit = log.lookup_tokens(&query)?;
                 Some(DecidedBy {
@@ -219,7 +241,7 @@ impl Classifier {
         // "get everyone aligned on this": the topic is what was decided, or the thread's subject.
         let topic = topic_text.or_else(|| match &decided_by {
             Some(d) if !d.topic.is_empty() => Some(d.topic.clone()),
-            _ => root_subject(context.thread),
+            _ => self.root_subject(context.thread),
         });
         let premature = decided_by.is_none();
         Assessment {
@@ -561,23 +583,6 @@ fn clip(s: &str) -> String {
         end -= 1;
     }
     format!("{}…", &s[..end])
-}
-
-/// What the thread's root is about: its first words, for display and lookup.
-fn root_subject(thread: &[String]) -> Option<String> {
-    let root = thread.first()?;
-    let norm = normalize::normalize(truncate(root, 2048));
-    let first = sentences(&norm.text)
-        .into_iter()
-        .map(|r| norm.text[r].trim().to_owned())
-        .find(|s| !topic::tokens(s).is_empty())?;
-    let words: Vec<&str> = first.split_whitespace().take(8).collect();
-    Some(
-        words
-            .join(" ")
-            .trim_end_matches(['.', '?', '!', ':', ','])
-            .to_owned(),
-    )
 }
 
 /// At most `max` bytes of `text`, cut on a character boundary.
