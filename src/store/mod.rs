@@ -216,17 +216,17 @@ impl Store {
         // One statement is one implicit transaction: a batch that fits in
         // one costs a single round trip to the database.
         if events.len() <= ROWS_PER_STATEMENT {
-            return Ok(insert_events_query(events, now)
-                .build()
-                .execute(&self.pool)
-                .await?
-                .rows_affected());
+            return Ok(
+                insert_events_query(&sql_for_events(events.len()), events, now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected(),
+            );
         }
         let mut inserted = 0;
         let mut tx = self.pool.begin().await?;
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            inserted += insert_events_query(chunk, now)
-                .build()
+            inserted += insert_events_query(&sql_for_events(chunk.len()), chunk, now)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -276,15 +276,15 @@ impl Store {
     /// Marks processed events done.
     pub async fn finish_events(&self, ids: &[i64]) -> Result<()> {
         for chunk in ids.chunks(500) {
-            let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
-                "UPDATE events SET state = 'done' WHERE id IN (",
+            let sql = format!(
+                "UPDATE events SET state = 'done' WHERE id IN {}",
+                placeholder_rows(1, chunk.len())
             );
-            let mut list = builder.separated(", ");
+            let mut query = sqlx::query(&sql);
             for id in chunk {
-                list.push_bind(*id);
+                query = query.bind(*id);
             }
-            builder.push(")");
-            builder.build().execute(&self.pool).await?;
+            query.execute(&self.pool).await?;
         }
         Ok(())
     }
@@ -335,21 +335,22 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         for chunk in roots.chunks(200) {
-            let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
-                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, last_seen) ",
-            );
-            builder.push_values(chunk, |mut row, (channel, ts, text)| {
-                row.push_bind(team_id.to_string())
-                    .push_bind(channel.clone())
-                    .push_bind(ts.clone())
-                    .push_bind(text.clone())
-                    .push_bind(now);
-            });
-            builder.push(
-                " ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
+            let sql = format!(
+                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, last_seen) \
+                 VALUES {} ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
                  root_text = excluded.root_text, last_seen = excluded.last_seen",
+                placeholder_rows(chunk.len(), 5)
             );
-            builder.build().execute(&mut *tx).await?;
+            let mut query = sqlx::query(&sql);
+            for (channel, ts, text) in chunk {
+                query = query
+                    .bind(team_id)
+                    .bind(channel.as_str())
+                    .bind(ts.as_str())
+                    .bind(text.as_str())
+                    .bind(now);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await
     }
@@ -661,18 +662,50 @@ impl Store {
 /// PostgreSQL's parameter limits.
 const ROWS_PER_STATEMENT: usize = 1000;
 
-fn insert_events_query(events: &[NewEvent], now: i64) -> sqlx::QueryBuilder<'static, sqlx::Any> {
-    let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
-        "INSERT INTO events (team_id, event_id, payload, received_at) ",
-    );
-    builder.push_values(events, |mut row, event| {
-        row.push_bind(event.team_id.clone())
-            .push_bind(event.event_id.clone())
-            .push_bind(event.payload.clone())
-            .push_bind(now);
-    });
-    builder.push(" ON CONFLICT (event_id) DO NOTHING");
-    builder
+fn sql_for_events(rows: usize) -> String {
+    format!(
+        "INSERT INTO events (team_id, event_id, payload, received_at) VALUES {} \
+         ON CONFLICT (event_id) DO NOTHING",
+        placeholder_rows(rows, 4)
+    )
+}
+
+fn insert_events_query<'q>(
+    sql: &'q str,
+    events: &'q [NewEvent],
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut query = sqlx::query(sql);
+    for event in events {
+        query = query
+            .bind(event.team_id.as_str())
+            .bind(event.event_id.as_str())
+            .bind(event.payload.as_str())
+            .bind(now);
+    }
+    query
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values. sqlx's
+/// `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses;
+/// `$N` is understood by both backends.
+fn placeholder_rows(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 async fn enqueue(
