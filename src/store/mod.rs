@@ -71,6 +71,20 @@ pub struct StoredFacts {
     pub user_flags: i64,
 }
 
+/// Whose noise-policy facts to read (times in ms): whether the channel is
+/// muted at `now`, whether the thread has a posted flag, when the channel's
+/// last posted flag was made, and how many posted flags the user has had
+/// since `user_since`.
+#[derive(Debug, Clone, Copy)]
+pub struct FactsQuery<'a> {
+    pub team_id: &'a str,
+    pub channel_id: &'a str,
+    pub thread_ts: &'a str,
+    pub user_id: &'a str,
+    pub now: i64,
+    pub user_since: i64,
+}
+
 /// A Slack call queued in the outbox.
 #[derive(Debug, Clone)]
 pub struct NewOutboxMessage {
@@ -473,56 +487,38 @@ impl Store {
 
     // ---- flags and the noise policy's facts ------------------------------
 
-    /// Everything the noise policy needs to know, in one query: whether the
-    /// channel is muted at `now`, whether the thread has a posted flag, when
-    /// the channel's last posted flag was made, and how many posted flags the
-    /// user has had since `user_since` (all times in ms).
-    pub async fn policy_facts(
+    /// Stores a flag and, when `plan` posts it, queues its reply, in one
+    /// transaction. For a premature ask, `facts` names what the noise policy
+    /// needs; they are read inside the transaction under a per-workspace lock
+    /// (PostgreSQL: an advisory lock; SQLite has a single writer), so replicas
+    /// deciding at the same moment see each other's flags and a cool-down or
+    /// daily limit holds across them. A message already flagged (a
+    /// reprocessed event) or a thread that got a posted flag meanwhile adds
+    /// nothing. Returns the flag id and whether its reply was queued.
+    pub async fn store_flag<F>(
         &self,
-        team_id: &str,
-        channel_id: &str,
-        thread_ts: &str,
-        user_id: &str,
+        facts: Option<FactsQuery<'_>>,
+        plan: F,
         now: i64,
-        user_since: i64,
-    ) -> Result<StoredFacts> {
-        let row = sqlx::query(
-            "SELECT \
-             (SELECT COUNT(*) FROM channel_settings WHERE team_id = $1 AND channel_id = $2 \
-                AND (monitored = 0 OR muted_until > $3)) AS muted, \
-             (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $4 \
-                AND posted = 1) AS thread_flagged, \
-             (SELECT MAX(created_at) FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1) AS last_flag, \
-             (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $5 AND posted = 1 \
-                AND created_at >= $6) AS user_flags",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(now)
-        .bind(thread_ts)
-        .bind(user_id)
-        .bind(user_since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(StoredFacts {
-            channel_muted: row.try_get::<i64, _>("muted")? > 0,
-            thread_flagged: row.try_get::<i64, _>("thread_flagged")? > 0,
-            last_channel_flag: row.try_get("last_flag")?,
-            user_flags: row.try_get("user_flags")?,
-        })
-    }
-
-    /// Stores a flag and, when it is posted, queues its reply, in one
-    /// transaction. A message already flagged (a reprocessed event) or a
-    /// thread that got a posted flag meanwhile (another replica) adds nothing.
-    /// Returns the flag id when a row was added.
-    pub async fn store_flag(
-        &self,
-        flag: &NewFlag,
-        reply: Option<&NewOutboxMessage>,
-        now: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<(i64, bool)>>
+    where
+        F: FnOnce(Option<StoredFacts>) -> (NewFlag, Option<NewOutboxMessage>),
+    {
         let mut tx = self.pool.begin().await?;
+        let stored = match facts {
+            Some(query) => {
+                if self.backend == Backend::Postgres {
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT) IS NULL")
+                        .bind(query.team_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                }
+                Some(policy_facts(&mut tx, &query).await?)
+            }
+            None => None,
+        };
+        let (flag, reply) = plan(stored);
+        let reply = reply.as_ref();
         let row = sqlx::query(
             "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
              score, reasons, decided_by, posted, suppressed, created_at) \
@@ -554,7 +550,7 @@ impl Store {
             enqueue(&mut tx, reply, Some(flag_id), now).await?;
         }
         tx.commit().await?;
-        Ok(Some(flag_id))
+        Ok(Some((flag_id, reply.is_some())))
     }
 
     /// The channel and reply ts of a flag, once its reply was posted.
@@ -706,6 +702,37 @@ fn placeholder_rows(rows: usize, columns: usize) -> String {
         sql.push(')');
     }
     sql
+}
+
+/// The noise policy's facts, in one query.
+async fn policy_facts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    query: &FactsQuery<'_>,
+) -> Result<StoredFacts> {
+    let row = sqlx::query(
+        "SELECT \
+         (SELECT COUNT(*) FROM channel_settings WHERE team_id = $1 AND channel_id = $2 \
+            AND (monitored = 0 OR muted_until > $3)) AS muted, \
+         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $4 \
+            AND posted = 1) AS thread_flagged, \
+         (SELECT MAX(created_at) FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1) AS last_flag, \
+         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $5 AND posted = 1 \
+            AND created_at >= $6) AS user_flags",
+    )
+    .bind(query.team_id)
+    .bind(query.channel_id)
+    .bind(query.now)
+    .bind(query.thread_ts)
+    .bind(query.user_id)
+    .bind(query.user_since)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(StoredFacts {
+        channel_muted: row.try_get::<i64, _>("muted")? > 0,
+        thread_flagged: row.try_get::<i64, _>("thread_flagged")? > 0,
+        last_channel_flag: row.try_get("last_flag")?,
+        user_flags: row.try_get("user_flags")?,
+    })
 }
 
 async fn enqueue(
