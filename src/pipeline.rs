@@ -11,7 +11,9 @@ use crate::ingress::message::person_message;
 use crate::policy::PolicyFacts;
 use crate::respond::blocks::Reply;
 use crate::state::AppState;
-use crate::store::{ClaimedEvent, NewDecision, NewFlag, NewOutboxMessage, ThreadContext};
+use crate::store::{
+    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, StoredFacts, ThreadContext,
+};
 use slack_morphism::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
@@ -303,30 +305,43 @@ async fn store_flag(
     assessment: &Assessment,
     now: i64,
 ) -> anyhow::Result<()> {
-    let verdict = if assessment.premature {
-        let stored = state
-            .store
-            .policy_facts(
-                &message.team_id,
-                &message.channel_id,
-                message.thread_root(),
-                &message.user_id,
-                now,
-                now - DAY_MS,
-            )
-            .await?;
-        let facts = PolicyFacts {
-            now: now / 1000,
-            score: assessment.score,
-            channel_muted: stored.channel_muted,
-            thread_already_flagged: stored.thread_flagged,
-            last_channel_flag_at: stored.last_channel_flag.map(|ms| ms / 1000),
-            user_flags_last_day: u32::try_from(stored.user_flags).unwrap_or(u32::MAX),
-        };
-        Some(state.settings.file.noise.verdict(&facts))
-    } else {
-        None
+    let facts = assessment.premature.then(|| FactsQuery {
+        team_id: &message.team_id,
+        channel_id: &message.channel_id,
+        thread_ts: message.thread_root(),
+        user_id: &message.user_id,
+        now,
+        user_since: now - DAY_MS,
+    });
+    let plan = |stored: Option<StoredFacts>| {
+        let verdict = stored.map(|stored| {
+            let facts = PolicyFacts {
+                now: now / 1000,
+                score: assessment.score,
+                channel_muted: stored.channel_muted,
+                thread_already_flagged: stored.thread_flagged,
+                last_channel_flag_at: stored.last_channel_flag.map(|ms| ms / 1000),
+                user_flags_last_day: u32::try_from(stored.user_flags).unwrap_or(u32::MAX),
+            };
+            state.settings.file.noise.verdict(&facts)
+        });
+        planned_flag(message, assessment, verdict)
     };
+    let stored = state.store.store_flag(facts, plan, now).await?;
+    if let Some((_, true)) = stored {
+        metrics::counter!("clarity_flags_queued_total").increment(1);
+        state.outbox_ready.notify_one();
+    }
+    Ok(())
+}
+
+/// The flag row for an assessment and, when the policy's `verdict` lets it
+/// through, the reply to queue with it.
+fn planned_flag(
+    message: &Message,
+    assessment: &Assessment,
+    verdict: Option<Result<(), crate::policy::Suppressed>>,
+) -> (NewFlag, Option<NewOutboxMessage>) {
     let posted = verdict == Some(Ok(()));
     let reply = posted.then(|| {
         let content = Reply::Flag {
@@ -371,12 +386,7 @@ async fn store_flag(
             .and_then(Result::err)
             .map(|reason| reason.as_str().to_string()),
     };
-    let stored = state.store.store_flag(&flag, reply.as_ref(), now).await?;
-    if stored.is_some() && posted {
-        metrics::counter!("clarity_flags_queued_total").increment(1);
-        state.outbox_ready.notify_one();
-    }
-    Ok(())
+    (flag, reply)
 }
 
 /// A short subject for a message: its first words, for a topic fallback.

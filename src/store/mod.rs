@@ -80,6 +80,20 @@ pub struct StoredFacts {
     pub user_flags: i64,
 }
 
+/// Whose noise-policy facts to read (times in ms): whether the channel is
+/// muted at `now`, whether the thread has a posted flag, when the channel's
+/// last posted flag was made, and how many posted flags the user has had
+/// since `user_since`.
+#[derive(Debug, Clone, Copy)]
+pub struct FactsQuery<'a> {
+    pub team_id: &'a str,
+    pub channel_id: &'a str,
+    pub thread_ts: &'a str,
+    pub user_id: &'a str,
+    pub now: i64,
+    pub user_since: i64,
+}
+
 /// A Slack call queued in the outbox.
 #[derive(Debug, Clone)]
 pub struct NewOutboxMessage {
@@ -248,17 +262,17 @@ impl Store {
         // One statement is one implicit transaction: a batch that fits in
         // one costs a single round trip to the database.
         if events.len() <= ROWS_PER_STATEMENT {
-            return Ok(insert_events_query(events, now)
-                .build()
-                .execute(&self.pool)
-                .await?
-                .rows_affected());
+            return Ok(
+                insert_events_query(&sql_for_events(events.len()), events, now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected(),
+            );
         }
         let mut inserted = 0;
         let mut tx = self.ingest.begin().await?;
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            inserted += insert_events_query(chunk, now)
-                .build()
+            inserted += insert_events_query(&sql_for_events(chunk.len()), chunk, now)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -310,15 +324,15 @@ impl Store {
     pub async fn finish_events(&self, ids: &[i64]) -> Result<()> {
         let _write = self.write_gate().await;
         for chunk in ids.chunks(500) {
-            let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
-                "UPDATE events SET state = 'done' WHERE id IN (",
+            let sql = format!(
+                "UPDATE events SET state = 'done' WHERE id IN {}",
+                placeholder_rows(1, chunk.len())
             );
-            let mut list = builder.separated(", ");
+            let mut query = sqlx::query(&sql);
             for id in chunk {
-                list.push_bind(*id);
+                query = query.bind(*id);
             }
-            builder.push(")");
-            builder.build().execute(&self.pool).await?;
+            query.execute(&self.pool).await?;
         }
         Ok(())
     }
@@ -371,21 +385,22 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         for chunk in roots.chunks(200) {
-            let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
-                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, last_seen) ",
-            );
-            builder.push_values(chunk, |mut row, (channel, ts, text)| {
-                row.push_bind(team_id.to_string())
-                    .push_bind(channel.clone())
-                    .push_bind(ts.clone())
-                    .push_bind(text.clone())
-                    .push_bind(now);
-            });
-            builder.push(
-                " ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
+            let sql = format!(
+                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, last_seen) \
+                 VALUES {} ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
                  root_text = excluded.root_text, last_seen = excluded.last_seen",
+                placeholder_rows(chunk.len(), 5)
             );
-            builder.build().execute(&mut *tx).await?;
+            let mut query = sqlx::query(&sql);
+            for (channel, ts, text) in chunk {
+                query = query
+                    .bind(team_id)
+                    .bind(channel.as_str())
+                    .bind(ts.as_str())
+                    .bind(text.as_str())
+                    .bind(now);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await
     }
@@ -511,57 +526,39 @@ impl Store {
 
     // ---- flags and the noise policy's facts ------------------------------
 
-    /// Everything the noise policy needs to know, in one query: whether the
-    /// channel is muted at `now`, whether the thread has a posted flag, when
-    /// the channel's last posted flag was made, and how many posted flags the
-    /// user has had since `user_since` (all times in ms).
-    pub async fn policy_facts(
+    /// Stores a flag and, when `plan` posts it, queues its reply, in one
+    /// transaction. For a premature ask, `facts` names what the noise policy
+    /// needs; they are read inside the transaction under a per-workspace lock
+    /// (PostgreSQL: an advisory lock; SQLite has a single writer), so replicas
+    /// deciding at the same moment see each other's flags and a cool-down or
+    /// daily limit holds across them. A message already flagged (a
+    /// reprocessed event) or a thread that got a posted flag meanwhile adds
+    /// nothing. Returns the flag id and whether its reply was queued.
+    pub async fn store_flag<F>(
         &self,
-        team_id: &str,
-        channel_id: &str,
-        thread_ts: &str,
-        user_id: &str,
+        facts: Option<FactsQuery<'_>>,
+        plan: F,
         now: i64,
-        user_since: i64,
-    ) -> Result<StoredFacts> {
-        let row = sqlx::query(
-            "SELECT \
-             (SELECT COUNT(*) FROM channel_settings WHERE team_id = $1 AND channel_id = $2 \
-                AND (monitored = 0 OR muted_until > $3)) AS muted, \
-             (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $4 \
-                AND posted = 1) AS thread_flagged, \
-             (SELECT MAX(created_at) FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1) AS last_flag, \
-             (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $5 AND posted = 1 \
-                AND created_at >= $6) AS user_flags",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(now)
-        .bind(thread_ts)
-        .bind(user_id)
-        .bind(user_since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(StoredFacts {
-            channel_muted: row.try_get::<i64, _>("muted")? > 0,
-            thread_flagged: row.try_get::<i64, _>("thread_flagged")? > 0,
-            last_channel_flag: row.try_get("last_flag")?,
-            user_flags: row.try_get("user_flags")?,
-        })
-    }
-
-    /// Stores a flag and, when it is posted, queues its reply, in one
-    /// transaction. A message already flagged (a reprocessed event) or a
-    /// thread that got a posted flag meanwhile (another replica) adds nothing.
-    /// Returns the flag id when a row was added.
-    pub async fn store_flag(
-        &self,
-        flag: &NewFlag,
-        reply: Option<&NewOutboxMessage>,
-        now: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<(i64, bool)>>
+    where
+        F: FnOnce(Option<StoredFacts>) -> (NewFlag, Option<NewOutboxMessage>),
+    {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
+        let stored = match facts {
+            Some(query) => {
+                if self.backend == Backend::Postgres {
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT) IS NULL")
+                        .bind(query.team_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                }
+                Some(policy_facts(&mut tx, &query).await?)
+            }
+            None => None,
+        };
+        let (flag, reply) = plan(stored);
+        let reply = reply.as_ref();
         let row = sqlx::query(
             "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
              score, reasons, decided_by, posted, suppressed, created_at) \
@@ -593,7 +590,7 @@ impl Store {
             enqueue(&mut tx, reply, Some(flag_id), now).await?;
         }
         tx.commit().await?;
-        Ok(Some(flag_id))
+        Ok(Some((flag_id, reply.is_some())))
     }
 
     /// The channel and reply ts of a flag, once its reply was posted.
@@ -704,18 +701,81 @@ impl Store {
 /// PostgreSQL's parameter limits.
 const ROWS_PER_STATEMENT: usize = 1000;
 
-fn insert_events_query(events: &[NewEvent], now: i64) -> sqlx::QueryBuilder<'static, sqlx::Any> {
-    let mut builder = sqlx::QueryBuilder::<sqlx::Any>::new(
-        "INSERT INTO events (team_id, event_id, payload, received_at) ",
-    );
-    builder.push_values(events, |mut row, event| {
-        row.push_bind(event.team_id.clone())
-            .push_bind(event.event_id.clone())
-            .push_bind(event.payload.clone())
-            .push_bind(now);
-    });
-    builder.push(" ON CONFLICT (event_id) DO NOTHING");
-    builder
+fn sql_for_events(rows: usize) -> String {
+    format!(
+        "INSERT INTO events (team_id, event_id, payload, received_at) VALUES {} \
+         ON CONFLICT (event_id) DO NOTHING",
+        placeholder_rows(rows, 4)
+    )
+}
+
+fn insert_events_query<'q>(
+    sql: &'q str,
+    events: &'q [NewEvent],
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut query = sqlx::query(sql);
+    for event in events {
+        query = query
+            .bind(event.team_id.as_str())
+            .bind(event.event_id.as_str())
+            .bind(event.payload.as_str())
+            .bind(now);
+    }
+    query
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values. sqlx's
+/// `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses;
+/// `$N` is understood by both backends.
+fn placeholder_rows(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// The noise policy's facts, in one query.
+async fn policy_facts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    query: &FactsQuery<'_>,
+) -> Result<StoredFacts> {
+    let row = sqlx::query(
+        "SELECT \
+         (SELECT COUNT(*) FROM channel_settings WHERE team_id = $1 AND channel_id = $2 \
+            AND (monitored = 0 OR muted_until > $3)) AS muted, \
+         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $4 \
+            AND posted = 1) AS thread_flagged, \
+         (SELECT MAX(created_at) FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1) AS last_flag, \
+         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $5 AND posted = 1 \
+            AND created_at >= $6) AS user_flags",
+    )
+    .bind(query.team_id)
+    .bind(query.channel_id)
+    .bind(query.now)
+    .bind(query.thread_ts)
+    .bind(query.user_id)
+    .bind(query.user_since)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(StoredFacts {
+        channel_muted: row.try_get::<i64, _>("muted")? > 0,
+        thread_flagged: row.try_get::<i64, _>("thread_flagged")? > 0,
+        last_channel_flag: row.try_get("last_flag")?,
+        user_flags: row.try_get("user_flags")?,
+    })
 }
 
 async fn enqueue(

@@ -1,6 +1,17 @@
 //! From a message to one threaded question, and silence where it belongs.
 
 use crate::helpers::*;
+
+crate::sqlite_and_postgres! {
+    a_premature_alignment_ask_gets_one_threaded_reply_naming_the_topic => a_premature_alignment_ask_gets_one_threaded_reply_naming_the_topic;
+    ordinary_chat_and_hard_negatives_get_no_reply => ordinary_chat_and_hard_negatives_get_no_reply;
+    a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply => a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply;
+    bot_messages_own_messages_edits_and_joins_are_ignored => bot_messages_own_messages_edits_and_joins_are_ignored;
+    an_ask_after_a_decision_stated_in_the_channel_gets_no_reply => an_ask_after_a_decision_stated_in_the_channel_gets_no_reply;
+    an_ask_under_a_root_stating_the_decision_gets_no_reply => an_ask_under_a_root_stating_the_decision_gets_no_reply;
+    an_ask_under_an_undecided_root_is_flagged_in_that_thread => an_ask_under_an_undecided_root_is_flagged_in_that_thread;
+    an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies => an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies;
+}
 use serde_json::json;
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -9,9 +20,8 @@ fn reply_text(post: &serde_json::Value) -> String {
     post.to_string()
 }
 
-#[tokio::test]
-async fn a_premature_alignment_ask_gets_one_threaded_reply_naming_the_topic() {
-    let app = spawn_app().await;
+async fn a_premature_alignment_ask_gets_one_threaded_reply_naming_the_topic(backend: Backend) {
+    let app = spawn_app(backend).await;
     send_all(
         &app,
         &[message_event("Ev1", "C111", "1700000100.000100", None, ASK)],
@@ -39,9 +49,8 @@ async fn a_premature_alignment_ask_gets_one_threaded_reply_naming_the_topic() {
     assert_eq!(stored.len(), 1);
 }
 
-#[tokio::test]
-async fn ordinary_chat_and_hard_negatives_get_no_reply() {
-    let app = spawn_app().await;
+async fn ordinary_chat_and_hard_negatives_get_no_reply(backend: Backend) {
+    let app = spawn_app(backend).await;
     let texts = [
         "lunch at 12:30? the taco place on 5th",
         "can you align the logo with the nav bar? it's 2px off on mobile",
@@ -67,9 +76,8 @@ async fn ordinary_chat_and_hard_negatives_get_no_reply() {
     assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
 }
 
-#[tokio::test]
-async fn a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply() {
-    let app = spawn_app().await;
+async fn a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply(backend: Backend) {
+    let app = spawn_app(backend).await;
     let first = message_event("EvRetry", "C111", "1700000300.000100", None, ASK);
     send_all(&app, std::slice::from_ref(&first)).await;
     let timestamp = now_secs().to_string();
@@ -98,9 +106,8 @@ async fn a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply() {
     assert_eq!(app.slack.posts().len(), 1, "{:?}", app.slack.posts());
 }
 
-#[tokio::test]
-async fn bot_messages_own_messages_edits_and_joins_are_ignored() {
-    let app = spawn_app().await;
+async fn bot_messages_own_messages_edits_and_joins_are_ignored(backend: Backend) {
+    let app = spawn_app(backend).await;
     let mut bodies = Vec::new();
     for (i, name) in [
         "events_message_bot_message.json",
@@ -148,9 +155,8 @@ async fn bot_messages_own_messages_edits_and_joins_are_ignored() {
     assert_eq!(app.slack.posts().len(), 1);
 }
 
-#[tokio::test]
-async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply() {
-    let app = spawn_app().await;
+async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Backend) {
+    let app = spawn_app(backend).await;
     send_all(
         &app,
         &[message_event(
@@ -188,9 +194,8 @@ async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply() {
     assert!(decisions[0].contains("/archives/C300/"));
 }
 
-#[tokio::test]
-async fn an_ask_under_a_root_stating_the_decision_gets_no_reply() {
-    let app = spawn_app().await;
+async fn an_ask_under_a_root_stating_the_decision_gets_no_reply(backend: Backend) {
+    let app = spawn_app(backend).await;
     let root = message_event(
         "EvRoot",
         "C400",
@@ -210,9 +215,8 @@ async fn an_ask_under_a_root_stating_the_decision_gets_no_reply() {
     assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
 }
 
-#[tokio::test]
-async fn an_ask_under_an_undecided_root_is_flagged_in_that_thread() {
-    let app = spawn_app().await;
+async fn an_ask_under_an_undecided_root_is_flagged_in_that_thread(backend: Backend) {
+    let app = spawn_app(backend).await;
     let root = message_event(
         "EvOpenRoot",
         "C500",
@@ -239,9 +243,8 @@ async fn an_ask_under_an_undecided_root_is_flagged_in_that_thread() {
     );
 }
 
-#[tokio::test]
-async fn an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies() {
-    let app = spawn_app().await;
+async fn an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.slack.set_thread(
         "1600000000.000100",
         json!([

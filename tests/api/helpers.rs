@@ -1,6 +1,7 @@
-//! The harness: the real bot on a random loopback port with a fresh SQLite
-//! file, a fake Slack Web API on 127.0.0.1 that records every call, and
-//! signed requests built from Slack's own payloads in `tests/fixtures/slack/`.
+//! The harness: the real bot on a random loopback port with a fresh database
+//! (a SQLite file, or a PostgreSQL schema on `TEST_DATABASE_URL`), a fake
+//! Slack Web API on 127.0.0.1 that records every call, and signed requests
+//! built from Slack's own payloads in `tests/fixtures/slack/`.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -8,10 +9,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use clarity_bot::settings::Settings;
 use clarity_bot::startup::{Application, Shutdown};
+pub use clarity_bot::store::Backend;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -232,26 +235,171 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Runs each test body once on SQLite and once on PostgreSQL: `name` becomes
+/// a module with a `sqlite` and a `postgres` test, each calling
+/// `body(Backend)`.
+#[macro_export]
+macro_rules! sqlite_and_postgres {
+    ($($name:ident => $body:path;)+) => {$(
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::skip_postgres(stringify!($name)) {
+                    return;
+                }
+                $body($crate::helpers::Backend::Postgres).await;
+            }
+        }
+    )+};
+}
+
+/// Runs each test body on PostgreSQL only (what needs several replicas).
+#[macro_export]
+macro_rules! postgres_only {
+    ($($name:ident => $body:path;)+) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            if $crate::helpers::skip_postgres(stringify!($name)) {
+                return;
+            }
+            $body().await;
+        }
+    )+};
+}
+
+/// Whether a PostgreSQL test must be skipped: `TEST_DATABASE_URL` is unset
+/// and this is not CI (under `CI=true` a missing database fails the test).
+pub fn skip_postgres(test: &str) -> bool {
+    if std::env::var_os("TEST_DATABASE_URL").is_some() {
+        return false;
+    }
+    assert!(
+        !is_ci(),
+        "CI=true but TEST_DATABASE_URL is unset: {test} needs PostgreSQL"
+    );
+    eprintln!("skipped {test} on PostgreSQL: TEST_DATABASE_URL is unset");
+    true
+}
+
+fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
+}
+
+/// A fresh database for one test: a SQLite file in a temporary folder, or
+/// a uniquely named PostgreSQL schema dropped when the last holder lets go.
+pub struct TestDb {
+    /// The URL the bot connects with (it may carry a password: never print it).
+    pub url: String,
+    /// The folder for the config file (and the SQLite file).
+    pub dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn create(backend: Backend) -> Arc<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => Arc::new(Self {
+                url: format!("sqlite://{}", dir.path().join("clarity.db").display()),
+                dir,
+                schema: None,
+            }),
+            Backend::Postgres => {
+                let base = std::env::var("TEST_DATABASE_URL")
+                    .expect("TEST_DATABASE_URL names the PostgreSQL server for this test");
+                let schema = unique_schema_name();
+                admin_execute(&base, &format!("CREATE SCHEMA {schema}")).await;
+                let separator = if base.contains('?') { '&' } else { '?' };
+                Arc::new(Self {
+                    url: format!("{base}{separator}options=-c%20search_path%3D{schema}"),
+                    dir,
+                    schema: Some((base, schema)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.schema.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime: do the async work on a thread
+        // of its own, and give up (leaving a named schema) rather than hang.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the schema");
+            runtime.block_on(async {
+                admin_execute(
+                    &base,
+                    &format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE"),
+                )
+                .await
+            })
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("could not drop a test schema; it is left behind");
+        }
+    }
+}
+
+/// `clarity_test_<pid>_<n>_<nanos>`: unique across parallel tests and runs.
+fn unique_schema_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "clarity_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs `sql` on the test server; panics (a failed test, never a skip) when
+/// it cannot be reached.
+async fn admin_execute(url: &str, sql: &str) {
+    use sqlx::{Connection, Executor};
+    let mut connection = sqlx::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|err| panic!("PostgreSQL on TEST_DATABASE_URL is unreachable: {err}"));
+    connection
+        .execute(sql)
+        .await
+        .unwrap_or_else(|err| panic!("{sql}: {err}"));
+    let _ = connection.close().await;
+}
+
 /// The running bot, its database and its fake Slack.
 pub struct TestApp {
     pub address: String,
     pub slack: FakeSlack,
     pub app: clarity_bot::state::AppState,
+    pub db: Arc<TestDb>,
     shutdown: Shutdown,
     http: reqwest::Client,
-    /// Holds the database folder as long as the app lives.
-    _dir: Arc<tempfile::TempDir>,
 }
 
-/// Settings for a bot in `dir` talking to `slack`, with extra config TOML.
-pub fn settings(dir: &std::path::Path, slack: &FakeSlack, config: &str) -> Settings {
-    let config_path = dir.join("clarity.toml");
+/// Settings for a bot on `db` talking to `slack`, with extra config TOML.
+pub fn settings(db: &TestDb, slack: &FakeSlack, config: &str) -> Settings {
+    let config_path = db.dir.path().join("clarity.toml");
     std::fs::write(&config_path, config).expect("write config");
-    let db_url = format!("sqlite://{}", dir.join("clarity.db").display());
     let vars: HashMap<&str, String> = HashMap::from([
         ("CLARITY_CONFIG", config_path.display().to_string()),
         ("CLARITY_BIND", "127.0.0.1:0".to_string()),
-        ("DATABASE_URL", db_url),
+        ("DATABASE_URL", db.url.clone()),
         ("SLACK_API_URL", slack.base_url.clone()),
         ("SLACK_BOT_TOKEN", "xoxb-test-token".to_string()),
         ("SLACK_SIGNING_SECRET", SIGNING_SECRET.to_string()),
@@ -259,19 +407,20 @@ pub fn settings(dir: &std::path::Path, slack: &FakeSlack, config: &str) -> Setti
     Settings::load(|key| vars.get(key).cloned()).expect("valid test settings")
 }
 
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with("").await
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, "").await
 }
 
-pub async fn spawn_app_with(config: &str) -> TestApp {
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+pub async fn spawn_app_with(backend: Backend, config: &str) -> TestApp {
+    let db = TestDb::create(backend).await;
     let slack = FakeSlack::start().await;
-    spawn_on(dir, slack, config).await
+    spawn_on(db, slack, config).await
 }
 
-/// Starts a bot on an existing folder (and so database) and fake Slack.
-pub async fn spawn_on(dir: Arc<tempfile::TempDir>, slack: FakeSlack, config: &str) -> TestApp {
-    let settings = settings(dir.path(), &slack, config);
+/// Starts a bot on an existing database and fake Slack: a restart, or
+/// another replica beside a running one.
+pub async fn spawn_on(db: Arc<TestDb>, slack: FakeSlack, config: &str) -> TestApp {
+    let settings = settings(&db, &slack, config);
     let app = Application::build(settings).await.expect("the bot builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let shutdown = app.shutdown_handle();
@@ -281,9 +430,9 @@ pub async fn spawn_on(dir: Arc<tempfile::TempDir>, slack: FakeSlack, config: &st
         address,
         slack,
         app: state,
+        db,
         shutdown,
         http: http(),
-        _dir: dir,
     }
 }
 

@@ -2,6 +2,16 @@
 //! bodies, url_verification, unknown events, health and metrics.
 
 use crate::helpers::*;
+
+crate::sqlite_and_postgres! {
+    url_verification_answers_its_challenge => url_verification_answers_its_challenge;
+    a_wrong_signature_is_refused_with_401 => a_wrong_signature_is_refused_with_401;
+    a_stale_timestamp_is_refused_with_401 => a_stale_timestamp_is_refused_with_401;
+    malformed_json_is_refused_with_400 => malformed_json_is_refused_with_400;
+    an_oversized_body_is_refused_with_413 => an_oversized_body_is_refused_with_413;
+    an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored => an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored;
+    health_readiness_and_metrics_answer => health_readiness_and_metrics_answer;
+}
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -24,9 +34,8 @@ fn the_documented_slack_signing_example_verifies() {
     );
 }
 
-#[tokio::test]
-async fn url_verification_answers_its_challenge() {
-    let app = spawn_app().await;
+async fn url_verification_answers_its_challenge(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = fixture("events_url_verification.json");
     let challenge = fixture_json("events_url_verification.json")["challenge"]
         .as_str()
@@ -37,9 +46,8 @@ async fn url_verification_answers_its_challenge() {
     assert_eq!(response.text().await.expect("body"), challenge);
 }
 
-#[tokio::test]
-async fn a_wrong_signature_is_refused_with_401() {
-    let app = spawn_app().await;
+async fn a_wrong_signature_is_refused_with_401(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = fixture("events_message.json");
     let timestamp = now_secs().to_string();
     let forged = sign("another-secret", &timestamp, &body);
@@ -58,9 +66,8 @@ async fn a_wrong_signature_is_refused_with_401() {
     assert_eq!(app.app.store.inbox_depth().await.expect("depth"), 0);
 }
 
-#[tokio::test]
-async fn a_stale_timestamp_is_refused_with_401() {
-    let app = spawn_app().await;
+async fn a_stale_timestamp_is_refused_with_401(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = fixture("events_message.json");
     let timestamp = (now_secs() - 6 * 60).to_string();
     let signature = sign(SIGNING_SECRET, &timestamp, &body);
@@ -70,25 +77,24 @@ async fn a_stale_timestamp_is_refused_with_401() {
     assert_eq!(response.status(), 401);
 }
 
-#[tokio::test]
-async fn malformed_json_is_refused_with_400() {
-    let app = spawn_app().await;
+async fn malformed_json_is_refused_with_400(backend: Backend) {
+    let app = spawn_app(backend).await;
     let response = app.post_event("{\"type\": \"event_callback\", ").await;
     assert_eq!(response.status(), 400);
 }
 
-#[tokio::test]
-async fn an_oversized_body_is_refused_with_413() {
-    let app = spawn_app().await;
+async fn an_oversized_body_is_refused_with_413(backend: Backend) {
+    let app = spawn_app(backend).await;
     let text = "x".repeat(1024 * 1024 + 1);
     let body = message_event("EvBig", "C111", "1700000001.000100", None, &text);
     let response = app.post_event(&body).await;
     assert_eq!(response.status(), 413);
 }
 
-#[tokio::test]
-async fn an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored() {
-    let app = spawn_app().await;
+async fn an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
     let mut body = fixture_json("events_message.json");
     body["event"]["type"] = serde_json::json!("reaction_added");
     body["event_id"] = serde_json::json!("EvUnknown");
@@ -104,9 +110,8 @@ async fn an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_igno
     assert!(app.slack.posts().is_empty());
 }
 
-#[tokio::test]
-async fn health_readiness_and_metrics_answer() {
-    let app = spawn_app().await;
+async fn health_readiness_and_metrics_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
     assert_eq!(app.get("/healthz").await.status(), 200);
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 200);

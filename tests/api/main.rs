@@ -1,6 +1,8 @@
-//! Integration tests of the running bot: real HTTP, real SQLite, fake Slack.
+//! Integration tests of the running bot: real HTTP, real SQLite and
+//! PostgreSQL, fake Slack.
 
 mod flags;
 mod helpers;
 mod ingress;
+mod replicas;
 mod resilience;

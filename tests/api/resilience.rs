@@ -1,13 +1,18 @@
 //! Nothing lost, nothing doubled: rate limits, restarts and a hard kill.
 
 use crate::helpers::*;
+
+crate::sqlite_and_postgres! {
+    a_rate_limited_reply_is_delivered_once_after_retry_after => a_rate_limited_reply_is_delivered_once_after_retry_after;
+    the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restart => the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restart;
+    a_reply_that_reached_slack_before_a_kill_is_not_posted_again => a_reply_that_reached_slack_before_a_kill_is_not_posted_again;
+}
 use std::process::{Command, Stdio};
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
 
-#[tokio::test]
-async fn a_rate_limited_reply_is_delivered_once_after_retry_after() {
-    let app = spawn_app().await;
+async fn a_rate_limited_reply_is_delivered_once_after_retry_after(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.slack.rate_limit_next_posts(1);
     send_all(
         &app,
@@ -48,8 +53,8 @@ impl Drop for Bot {
     }
 }
 
-fn start_bot(dir: &std::path::Path, slack: &FakeSlack, port: u16) -> Bot {
-    let config = dir.join("clarity.toml");
+fn start_bot(db: &TestDb, slack: &FakeSlack, port: u16) -> Bot {
+    let config = db.dir.path().join("clarity.toml");
     std::fs::write(
         &config,
         "[workers]\nlease_ms = 300\npoll_interval_ms = 50\n",
@@ -59,10 +64,7 @@ fn start_bot(dir: &std::path::Path, slack: &FakeSlack, port: u16) -> Bot {
         .arg("serve")
         .env("CLARITY_CONFIG", &config)
         .env("CLARITY_BIND", format!("127.0.0.1:{port}"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.join("bot.db").display()),
-        )
+        .env("DATABASE_URL", &db.url)
         .env("SLACK_API_URL", &slack.base_url)
         .env("SLACK_BOT_TOKEN", "xoxb-test-token")
         .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
@@ -89,13 +91,14 @@ async fn wait_ready(port: u16) {
     .await;
 }
 
-#[tokio::test]
-async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restart() {
-    let dir = tempfile::tempdir().expect("dir");
+async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restart(
+    backend: Backend,
+) {
+    let db = TestDb::create(backend).await;
     let slack = FakeSlack::start().await;
     slack.hold_posts();
     let port = free_port();
-    let mut bot = start_bot(dir.path(), &slack, port);
+    let mut bot = start_bot(&db, &slack, port);
     wait_ready(port).await;
 
     let body = message_event("EvKill", "C111", "1700001200.000100", None, ASK);
@@ -118,7 +121,7 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
 
     slack.release_posts();
     let port = free_port();
-    let mut bot = start_bot(dir.path(), &slack, port);
+    let mut bot = start_bot(&db, &slack, port);
     wait_ready(port).await;
     wait_for("the reply after restart", || async {
         !slack.posts().is_empty()
@@ -147,13 +150,12 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
     assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
 }
 
-#[tokio::test]
-async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again() {
-    let dir = tempfile::tempdir().expect("dir");
+async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again(backend: Backend) {
+    let db = TestDb::create(backend).await;
     let slack = FakeSlack::start().await;
     slack.hold_after_delivery(true);
     let port = free_port();
-    let mut bot = start_bot(dir.path(), &slack, port);
+    let mut bot = start_bot(&db, &slack, port);
     wait_ready(port).await;
     let body = message_event("EvDelivered", "C111", "1700001300.000100", None, ASK);
     let timestamp = now_secs().to_string();
@@ -175,7 +177,7 @@ async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again() {
 
     slack.hold_after_delivery(false);
     let port = free_port();
-    let mut bot = start_bot(dir.path(), &slack, port);
+    let mut bot = start_bot(&db, &slack, port);
     wait_ready(port).await;
     wait_for("the bot to look at the thread", || async {
         !slack.calls("conversations.replies").is_empty()
