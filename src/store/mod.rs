@@ -2,8 +2,10 @@
 //!
 //! Queries use `$N` placeholders, which both backends accept, and plain
 //! integer, real and text columns (times are Unix milliseconds), so the
-//! `Any` driver serves both. Where the dialects differ (claiming rows), the
-//! [`Backend`] picks the statement.
+//! `Any` driver serves both. Where the dialects differ (claiming rows, the
+//! noise policy's lock), the [`Backend`] picks the statement. Several
+//! replicas may share one PostgreSQL database: whatever must agree between
+//! them is decided here, in the database, never in a replica's memory.
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -548,6 +550,7 @@ impl Store {
         let stored = match facts {
             Some(query) => {
                 if self.backend == Backend::Postgres {
+                    // `IS NULL`: the Any driver cannot decode `void`.
                     sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT) IS NULL")
                         .bind(query.team_id)
                         .fetch_one(&mut *tx)
