@@ -186,6 +186,14 @@ impl Store {
                 (pool, ingest)
             }
             Backend::Postgres => {
+                // One direct connection first: its error names the cause
+                // (refused, authentication, no such database), where the
+                // pool would only report a timeout.
+                use sqlx::Connection;
+                sqlx::AnyConnection::connect_with(&options)
+                    .await?
+                    .close()
+                    .await?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections.max(1))
                     .acquire_timeout(std::time::Duration::from_secs(5))
