@@ -76,6 +76,41 @@ fn start_bot(db: &TestDb, slack: &FakeSlack, port: u16) -> Bot {
         .expect("the binary starts")
 }
 
+/// Posts a body, signed now, to the bot on `port`.
+async fn post_event_to(port: u16, body: String) -> reqwest::Response {
+    let timestamp = now_secs().to_string();
+    http()
+        .post(format!("http://127.0.0.1:{port}/slack/events"))
+        .header("x-slack-request-timestamp", &timestamp)
+        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
+        .body(body)
+        .send()
+        .await
+        .expect("reaches the bot")
+}
+
+/// Waits until the bot on `port` reports an empty outbox on /metrics.
+async fn wait_outbox_empty(port: u16) {
+    let client = http();
+    wait_for("the outbox to be empty", || {
+        let client = client.clone();
+        async move {
+            match client
+                .get(format!("http://127.0.0.1:{port}/metrics"))
+                .send()
+                .await
+            {
+                Ok(r) => r
+                    .text()
+                    .await
+                    .is_ok_and(|t| t.contains("clarity_outbox_depth 0")),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+}
+
 async fn wait_ready(port: u16) {
     let client = http();
     wait_for("the bot to be ready", || {
@@ -102,15 +137,7 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
     wait_ready(port).await;
 
     let body = message_event("EvKill", "C111", "1700001200.000100", None, ASK);
-    let timestamp = now_secs().to_string();
-    let response = http()
-        .post(format!("http://127.0.0.1:{port}/slack/events"))
-        .header("x-slack-request-timestamp", &timestamp)
-        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
-        .body(body)
-        .send()
-        .await
-        .expect("reaches the bot");
+    let response = post_event_to(port, body).await;
     assert_eq!(response.status(), 200, "acknowledged");
     wait_for("the reply to be attempted", || async {
         slack.held_attempts() > 0
@@ -128,24 +155,7 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
     })
     .await;
     // Give a doubled reply every chance to show up before checking.
-    let client = http();
-    wait_for("the outbox to be empty", || {
-        let client = client.clone();
-        async move {
-            let metrics = client
-                .get(format!("http://127.0.0.1:{port}/metrics"))
-                .send()
-                .await;
-            match metrics {
-                Ok(r) => r
-                    .text()
-                    .await
-                    .is_ok_and(|t| t.contains("clarity_outbox_depth 0")),
-                Err(_) => false,
-            }
-        }
-    })
-    .await;
+    wait_outbox_empty(port).await;
     bot.kill();
     assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
 }
@@ -158,15 +168,7 @@ async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again(backend: B
     let mut bot = start_bot(&db, &slack, port);
     wait_ready(port).await;
     let body = message_event("EvDelivered", "C111", "1700001300.000100", None, ASK);
-    let timestamp = now_secs().to_string();
-    let response = http()
-        .post(format!("http://127.0.0.1:{port}/slack/events"))
-        .header("x-slack-request-timestamp", &timestamp)
-        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
-        .body(body)
-        .send()
-        .await
-        .expect("reaches the bot");
+    let response = post_event_to(port, body).await;
     assert_eq!(response.status(), 200);
     wait_for("the reply to reach Slack", || async {
         slack.posts().len() == 1
@@ -183,24 +185,7 @@ async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again(backend: B
         !slack.calls("conversations.replies").is_empty()
     })
     .await;
-    let client = http();
-    wait_for("the outbox to be empty", || {
-        let client = client.clone();
-        async move {
-            let metrics = client
-                .get(format!("http://127.0.0.1:{port}/metrics"))
-                .send()
-                .await;
-            match metrics {
-                Ok(r) => r
-                    .text()
-                    .await
-                    .is_ok_and(|t| t.contains("clarity_outbox_depth 0")),
-                Err(_) => false,
-            }
-        }
-    })
-    .await;
+    wait_outbox_empty(port).await;
     bot.kill();
     assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
 }
