@@ -5,6 +5,10 @@
 //! `Any` driver serves both. Where the dialects differ (claiming rows), the
 //! [`Backend`] picks the statement.
 
+mod decisions;
+
+pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
+
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
