@@ -360,3 +360,307 @@ mod tests {
         assert!(!text.contains("<!channel>"));
     }
 }
+
+#[cfg(test)]
+mod command_snapshots {
+    use super::*;
+
+    fn decision() -> DecisionLine {
+        DecisionLine {
+            topic: "search relevance".into(),
+            decision: "we ship BM25 ranking first".into(),
+            date: "2 Oct 2026".into(),
+            owner: Some("U123".into()),
+            channel: None,
+            link: Some("https://acme.slack.com/archives/C1/p1".into()),
+        }
+    }
+
+    fn cases() -> Vec<(&'static str, Reply)> {
+        vec![
+            (
+                "usage",
+                Reply::Usage {
+                    problem: Some("I don't know that command.".into()),
+                    commands: vec![
+                        (
+                            "check <text>".into(),
+                            "Would I ask about this message?".into(),
+                        ),
+                        (
+                            "mute [duration]".into(),
+                            "Stop asking here for a while.".into(),
+                        ),
+                    ],
+                },
+            ),
+            (
+                "verdict",
+                Reply::Verdict {
+                    kind: "alignment_request".into(),
+                    premature: true,
+                    topic: Some("Q3 roadmap".into()),
+                    score: 0.82,
+                    reasons: vec![("get aligned on".into(), "alignment_request".into())],
+                },
+            ),
+            (
+                "verdict_quiet",
+                Reply::Verdict {
+                    kind: "other".into(),
+                    premature: false,
+                    topic: None,
+                    score: 0.1,
+                    reasons: vec![],
+                },
+            ),
+            ("decide_how_to", Reply::DecideHowTo),
+            (
+                "decision_recorded",
+                Reply::DecisionRecorded {
+                    topic: "search relevance".into(),
+                    decision: "we ship BM25 ranking first".into(),
+                    author: "U123".into(),
+                    supersedes: true,
+                },
+            ),
+            (
+                "decisions",
+                Reply::Decisions {
+                    query: Some("search".into()),
+                    items: vec![DecisionLine {
+                        channel: Some("C9".into()),
+                        ..decision()
+                    }],
+                },
+            ),
+            (
+                "decisions_none",
+                Reply::Decisions {
+                    query: None,
+                    items: vec![],
+                },
+            ),
+            (
+                "status",
+                Reply::Status {
+                    open: vec![OpenLine {
+                        topic: "pricing page".into(),
+                        asks: 3,
+                        askers: 2,
+                        link: Some("https://acme.slack.com/archives/C1/p2".into()),
+                    }],
+                    decided: vec![decision()],
+                },
+            ),
+            (
+                "status_empty",
+                Reply::Status {
+                    open: vec![],
+                    decided: vec![],
+                },
+            ),
+            (
+                "muted",
+                Reply::Muted {
+                    until: "Wed 2 Dec 2026, 09:00 UTC".into(),
+                },
+            ),
+            ("unmuted", Reply::Unmuted),
+            (
+                "settings",
+                Reply::ChannelSettings {
+                    monitored: true,
+                    muted_until: None,
+                },
+            ),
+            (
+                "problem",
+                Reply::Problem {
+                    what: "I couldn't reach my database just now.".into(),
+                    next: "Please try the command again in a minute.".into(),
+                },
+            ),
+        ]
+    }
+
+    /// Every command answer as Slack receives it. A change here is a change
+    /// people see: review the text, then update the expected JSON.
+    #[test]
+    fn each_command_answer_renders_as_its_snapshot() {
+        let expected: serde_json::Value =
+            serde_json::from_str(SNAPSHOTS).expect("the snapshots are JSON");
+        for (name, reply) in cases() {
+            let json = serde_json::to_value(reply.render()).expect("serializes");
+            assert_eq!(json, expected[name], "{name}");
+        }
+    }
+
+    const SNAPSHOTS: &str = r##"{
+  "usage": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while."
+  },
+  "verdict": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I would ask which decision has been made: this reads as an alignment ask with no decision behind it.\nTopic: *Q3 roadmap*\nConfidence: 82%\nBecause of: “get aligned on” (alignment request)",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I would ask which decision has been made: this reads as an alignment ask with no decision behind it.\nTopic: *Q3 roadmap*\nConfidence: 82%\nBecause of: “get aligned on” (alignment request)"
+  },
+  "verdict_quiet": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I would stay quiet: this reads as *other*.\nConfidence: 10%",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I would stay quiet: this reads as *other*.\nConfidence: 10%"
+  },
+  "decide_how_to": {
+    "blocks": [
+      {
+        "text": {
+          "text": "To record a decision, write the topic, two colons, then the decision:\n`/clarity decide search relevance :: we ship BM25 ranking first`",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "To record a decision, write the topic, two colons, then the decision:\n`/clarity decide search relevance :: we ship BM25 ranking first`"
+  },
+  "decision_recorded": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Decision recorded: *search relevance* — we ship BM25 ranking first",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      },
+      {
+        "elements": [
+          {
+            "text": "Recorded by <@U123>. It replaces the earlier decision on this topic.",
+            "type": "mrkdwn"
+          }
+        ],
+        "type": "context"
+      }
+    ],
+    "text": "Decision recorded: *search relevance* — we ship BM25 ranking first"
+  },
+  "decisions": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Decisions matching “search”, newest first:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>, in <#C9>) <https://acme.slack.com/archives/C1/p1|source>",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Decisions matching “search”, newest first:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>, in <#C9>) <https://acme.slack.com/archives/C1/p1|source>"
+  },
+  "decisions_none": {
+    "blocks": [
+      {
+        "text": {
+          "text": "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`."
+  },
+  "status": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Asked to align on, but not decided (last 30 days):\n• *pricing page* — asked 3 times by 2 people · <https://acme.slack.com/archives/C1/p2|latest ask>\nRecord one with `/clarity decide topic :: decision`.\nDecided in the same period:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>) <https://acme.slack.com/archives/C1/p1|source>",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Asked to align on, but not decided (last 30 days):\n• *pricing page* — asked 3 times by 2 people · <https://acme.slack.com/archives/C1/p2|latest ask>\nRecord one with `/clarity decide topic :: decision`.\nDecided in the same period:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>) <https://acme.slack.com/archives/C1/p1|source>"
+  },
+  "status_empty": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Nothing undecided: no alignment asks without a decision here in the last 30 days.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Nothing undecided: no alignment asks without a decision here in the last 30 days."
+  },
+  "muted": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I'll stay quiet in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I'll stay quiet in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner."
+  },
+  "unmuted": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I'm listening in this channel again.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I'm listening in this channel again."
+  },
+  "settings": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Settings for this channel:\n• Watching for alignment asks: on\n• Mute: not muted (`/clarity mute 3d` to quiet me)",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Settings for this channel:\n• Watching for alignment asks: on\n• Mute: not muted (`/clarity mute 3d` to quiet me)"
+  },
+  "problem": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I couldn't reach my database just now. Please try the command again in a minute.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I couldn't reach my database just now. Please try the command again in a minute."
+  }
+}"##;
+}
