@@ -289,12 +289,27 @@ pub fn plan(text: &str) -> Plan {
     }
 }
 
+/// Whether a `response_url` may be posted to: Slack's hooks over HTTPS, or
+/// the configured Slack API's own host (the fake Slack in tests).
+fn trusted_response_url(url: &reqwest::Url, slack_api_url: &str) -> bool {
+    let slack_hooks = url.scheme() == "https" && url.host_str() == Some("hooks.slack.com");
+    let same_as_api = reqwest::Url::parse(slack_api_url).is_ok_and(|api| {
+        api.scheme() == url.scheme()
+            && api.host_str() == url.host_str()
+            && api.port_or_known_default() == url.port_or_known_default()
+    });
+    slack_hooks || same_as_api
+}
+
 /// Posts a late answer to the command's `response_url` (from the signed
 /// payload). Failures are logged, never the URL: it grants posting rights.
-pub async fn send_later(response_url: &str, answer: &Answer) {
-    let Ok(url) = reqwest::Url::parse(response_url) else {
-        tracing::warn!("slash command without a usable response_url");
-        return;
+pub async fn send_later(response_url: &str, slack_api_url: &str, answer: &Answer) {
+    let url = match reqwest::Url::parse(response_url) {
+        Ok(url) if trusted_response_url(&url, slack_api_url) => url,
+        _ => {
+            tracing::warn!("slash command without a usable response_url");
+            return;
+        }
     };
     let client = reqwest::Client::new();
     let result = client
@@ -516,6 +531,33 @@ mod tests {
         );
         assert_eq!(plan("decide"), Plan::Answer(Reply::DecideHowTo));
         assert_eq!(plan("decide pricing"), Plan::Answer(Reply::DecideHowTo));
+    }
+
+    #[test]
+    fn late_answers_go_only_to_slack_hooks_or_the_configured_api_host() {
+        let parse = |url: &str| reqwest::Url::parse(url).expect("a URL");
+        let api = "https://slack.com/api/";
+        assert!(trusted_response_url(
+            &parse("https://hooks.slack.com/commands/T1/2/x"),
+            api
+        ));
+        assert!(!trusted_response_url(
+            &parse("http://hooks.slack.com/commands/T1/2/x"),
+            api
+        ));
+        assert!(!trusted_response_url(
+            &parse("https://evil.example/commands"),
+            api
+        ));
+        let fake = "http://127.0.0.1:4000/api/";
+        assert!(trusted_response_url(
+            &parse("http://127.0.0.1:4000/api/response"),
+            fake
+        ));
+        assert!(!trusted_response_url(
+            &parse("http://127.0.0.1:4001/api/response"),
+            fake
+        ));
     }
 
     #[test]

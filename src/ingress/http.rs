@@ -137,10 +137,6 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
     }
 }
 
-/// How long a command may take before its answer goes through `response_url`
-/// instead (Slack gives up on the request after 3 s).
-const COMMAND_DEADLINE: Duration = Duration::from_millis(2500);
-
 async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(verifier) = &state.app.verifier else {
         return (
@@ -165,15 +161,23 @@ async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Byte
     let app = state.app.clone();
     let who = invocation.clone();
     let mut work = tokio::spawn(async move { commands::perform(&app, &who, plan, now_ms()).await });
-    match tokio::time::timeout(COMMAND_DEADLINE, &mut work).await {
-        Ok(Ok(answer)) => Json(answer.to_json()).into_response(),
-        Ok(Err(_)) => Json(commands::Answer::failed().to_json()).into_response(),
-        Err(_) => {
+    // Slack gives up on the request after 3 s.
+    let deadline = Duration::from_millis(state.app.settings.file.server.command_answer_ms);
+    let in_time = if deadline.is_zero() {
+        None
+    } else {
+        tokio::time::timeout(deadline, &mut work).await.ok()
+    };
+    match in_time {
+        Some(Ok(answer)) => Json(answer.to_json()).into_response(),
+        Some(Err(_)) => Json(commands::Answer::failed().to_json()).into_response(),
+        None => {
             tracing::info!("slow command; answering through response_url");
             let url = invocation.response_url;
+            let slack_api_url = state.app.settings.slack_api_url.clone();
             tokio::spawn(async move {
                 let answer = work.await.unwrap_or_else(|_| commands::Answer::failed());
-                commands::send_later(&url, &answer).await;
+                commands::send_later(&url, &slack_api_url, &answer).await;
             });
             Json(commands::Answer::working().to_json()).into_response()
         }

@@ -348,3 +348,30 @@ async fn a_command_with_a_bad_signature_or_a_malformed_body_is_refused() {
         .await;
     assert_eq!(response.status(), 400, "required fields missing");
 }
+
+#[tokio::test]
+async fn a_slow_answer_arrives_through_the_response_url() {
+    // Every answer is "slow": the request gets a placeholder at once.
+    let app = spawn_app_with("[server]\ncommand_answer_ms = 0\n").await;
+    let first = run(&app, &[("text", "decide pricing :: three tiers")]).await;
+    assert_eq!(first["response_type"], "ephemeral");
+    assert!(text(&first).contains("Working on it"), "{}", text(&first));
+
+    let slack = app.slack.clone();
+    wait_for("the answer on the response_url", || {
+        let slack = slack.clone();
+        async move { !slack.calls("response").is_empty() }
+    })
+    .await;
+    let late = &app.slack.calls("response")[0].body;
+    assert_eq!(late["response_type"], "in_channel");
+    assert_eq!(late["text"], "Decision recorded: *pricing* — three tiers");
+}
+
+#[tokio::test]
+async fn a_command_body_over_the_limit_is_refused_with_413() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let response = app.post_command(&[("text", huge.as_str())]).await;
+    assert_eq!(response.status(), 413);
+}
