@@ -127,7 +127,7 @@ impl Store {
 
     /// Current decisions whose topic or text contains `query`, newest first:
     /// this channel's, and other channels' of the same team unless private
-    /// (flagged at recording, or a `G…`/`D…` channel id).
+    /// or of unknown privacy (flagged at recording, or a `G…`/`D…` channel id).
     pub async fn search_decisions(
         &self,
         team_id: &str,

@@ -375,3 +375,37 @@ async fn a_command_body_over_the_limit_is_refused_with_413() {
     let response = app.post_command(&[("text", huge.as_str())]).await;
     assert_eq!(response.status(), 413);
 }
+
+#[tokio::test]
+async fn a_decision_stated_in_a_message_stays_in_its_channel() {
+    let app = spawn_app().await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvStated",
+            "C333",
+            "1700000100.000100",
+            None,
+            "Decision: the Q3 roadmap ships search first",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    // The bot cannot tell whether C333 is private, so it keeps it there.
+    let elsewhere = text(
+        &run(
+            &app,
+            &[("text", "decisions roadmap"), ("channel_id", "C111")],
+        )
+        .await,
+    );
+    assert!(elsewhere.contains("No decisions match"), "{elsewhere}");
+    let there = text(
+        &run(
+            &app,
+            &[("text", "decisions roadmap"), ("channel_id", "C333")],
+        )
+        .await,
+    );
+    assert!(there.contains("ships search first"), "{there}");
+}
