@@ -561,6 +561,17 @@ mod tests {
     }
 
     #[test]
+    fn dates_and_links_read_well_on_a_phone() {
+        assert_eq!(format_date(1_759_398_000_000), "2 Oct 2025");
+        assert_eq!(format_time(1_759_398_000_000), "Thu 2 Oct 2025, 09:40 UTC");
+        assert_eq!(
+            message_link("acme", "C1", "1700000100.000100").as_deref(),
+            Some("https://acme.slack.com/archives/C1/p1700000100000100")
+        );
+        assert_eq!(message_link("evil.example/x?", "C1", "1.2"), None);
+    }
+
+    #[test]
     fn durations_read_hours_days_and_weeks() {
         assert_eq!(plan("mute"), Plan::Mute { for_ms: 7 * DAY_MS });
         assert_eq!(
