@@ -5,6 +5,7 @@
 
 pub mod classify;
 pub mod cli;
+pub mod commands;
 pub mod domain;
 pub mod evaluate;
 pub mod ingress;

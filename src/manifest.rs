@@ -20,7 +20,14 @@ pub fn manifest(base_url: &str) -> Value {
             "background_color": "#1d3557"
         },
         "features": {
-            "bot_user": {"display_name": "clarity", "always_online": true}
+            "bot_user": {"display_name": "clarity", "always_online": true},
+            "slash_commands": [{
+                "command": "/clarity",
+                "url": format!("{base}/slack/commands"),
+                "description": "Check a draft, record or find a decision, see what is undecided, or mute me",
+                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | mute [2h|3d|1w]",
+                "should_escape": false
+            }]
         },
         "oauth_config": {
             "scopes": {
@@ -29,7 +36,9 @@ pub fn manifest(base_url: &str) -> Value {
                     "channels:history",
                     "groups:history",
                     // Post the threaded question.
-                    "chat:write"
+                    "chat:write",
+                    // Answer /clarity.
+                    "commands"
                 ]
             }
         },
@@ -56,6 +65,14 @@ mod tests {
             manifest["settings"]["event_subscriptions"]["request_url"],
             "https://bot.acme.dev/slack/events"
         );
+        assert_eq!(
+            manifest["features"]["slash_commands"][0]["url"],
+            "https://bot.acme.dev/slack/commands"
+        );
+        assert_eq!(
+            manifest["features"]["slash_commands"][0]["command"],
+            "/clarity"
+        );
     }
 
     #[test]
@@ -67,6 +84,7 @@ mod tests {
         for scope in ["channels:history", "groups:history", "chat:write"] {
             assert!(scopes.iter().any(|s| s == scope), "{scope}");
         }
+        assert!(scopes.iter().any(|s| s == "commands"));
         let events = &manifest["settings"]["event_subscriptions"]["bot_events"];
         assert_eq!(events, &json!(["message.channels", "message.groups"]));
     }

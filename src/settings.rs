@@ -60,6 +60,10 @@ pub struct ServerSettings {
     pub bind: String,
     /// Request bodies larger than this are refused with 413.
     pub max_body_bytes: usize,
+    /// A `/clarity` answer not ready after this many ms goes through the
+    /// command's `response_url` instead (Slack waits 3 s); 0 sends every
+    /// answer that way.
+    pub command_answer_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -67,6 +71,7 @@ impl Default for ServerSettings {
         Self {
             bind: DEFAULT_BIND.into(),
             max_body_bytes: 1024 * 1024,
+            command_answer_ms: 2500,
         }
     }
 }

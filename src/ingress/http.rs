@@ -1,23 +1,24 @@
 //! HTTP ingress: `POST /slack/events` (signature and 5-minute window checked
 //! before anything parses the body), `GET /healthz`, `GET /readyz`,
-//! `GET /metrics`.
+//! `GET /metrics`, and `POST /slack/commands` (`/clarity`, verified the same way).
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
 //! could not be persisted 503 (so Slack retries it), everything else 200.
 
-use crate::state::{AppState, IngestRequest};
+use crate::commands::{self, Invocation};
+use crate::state::{AppState, IngestRequest, now_ms};
 use crate::store::NewEvent;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Event types the pipeline acts on; others are acknowledged and dropped.
@@ -36,6 +37,7 @@ pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
     let state = HttpState { app, ingest };
     Router::new()
         .route("/slack/events", post(events))
+        .route("/slack/commands", post(commands))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -144,6 +146,53 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
         _ => {
             metrics::counter!("clarity_events_ignored_total").increment(1);
             StatusCode::OK.into_response()
+        }
+    }
+}
+
+async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &state.app.verifier else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "slash commands need SLACK_SIGNING_SECRET",
+        )
+            .into_response();
+    };
+    if let Err(status) = verify(verifier, &headers, &body) {
+        return status.into_response();
+    }
+    let invocation: Invocation = match serde_urlencoded::from_bytes(&body) {
+        Ok(invocation) => invocation,
+        Err(_) => {
+            // Never log the body: it holds the command's text.
+            tracing::warn!("malformed slash command body");
+            return (StatusCode::BAD_REQUEST, "malformed form body").into_response();
+        }
+    };
+    metrics::counter!("clarity_commands_total").increment(1);
+    let plan = commands::plan(&invocation.text);
+    let app = state.app.clone();
+    let who = invocation.clone();
+    let mut work = tokio::spawn(async move { commands::perform(&app, &who, plan, now_ms()).await });
+    // Slack gives up on the request after 3 s.
+    let deadline = Duration::from_millis(state.app.settings.file.server.command_answer_ms);
+    let in_time = if deadline.is_zero() {
+        None
+    } else {
+        tokio::time::timeout(deadline, &mut work).await.ok()
+    };
+    match in_time {
+        Some(Ok(answer)) => Json(answer.to_json()).into_response(),
+        Some(Err(_)) => Json(commands::Answer::failed().to_json()).into_response(),
+        None => {
+            tracing::info!("slow command; answering through response_url");
+            let url = invocation.response_url;
+            let slack_api_url = state.app.settings.slack_api_url.clone();
+            tokio::spawn(async move {
+                let answer = work.await.unwrap_or_else(|_| commands::Answer::failed());
+                commands::send_later(&url, &slack_api_url, &answer).await;
+            });
+            Json(commands::Answer::working().to_json()).into_response()
         }
     }
 }

@@ -14,6 +14,76 @@ pub enum Reply {
         /// The words that made it read as an alignment ask.
         asked_with: Option<String>,
     },
+    /// `/clarity help`, and the answer to anything it does not understand.
+    Usage {
+        /// Why the usage is shown (an input it could not read), if not asked for.
+        problem: Option<String>,
+        /// Each command's syntax and what it does.
+        commands: Vec<(String, String)>,
+    },
+    /// `/clarity check`: what the classifier makes of a draft.
+    Verdict {
+        kind: String,
+        premature: bool,
+        topic: Option<String>,
+        score: f64,
+        /// The words that matched, with the kind of rule they matched.
+        reasons: Vec<(String, String)>,
+    },
+    /// `/clarity decide` without a topic and a decision.
+    DecideHowTo,
+    /// `/clarity decide`: the decision, announced in the channel.
+    DecisionRecorded {
+        topic: String,
+        decision: String,
+        author: String,
+        /// A decision on the same topic was replaced by this one.
+        supersedes: bool,
+    },
+    /// `/clarity decisions [query]`.
+    Decisions {
+        query: Option<String>,
+        items: Vec<DecisionLine>,
+    },
+    /// `/clarity status`: what is still undecided in the channel.
+    Status {
+        open: Vec<OpenLine>,
+        decided: Vec<DecisionLine>,
+    },
+    /// `/clarity mute`: quiet until then (formatted date and time, UTC).
+    Muted { until: String },
+    /// `/clarity unmute`.
+    Unmuted,
+    /// `/clarity settings`.
+    ChannelSettings {
+        monitored: bool,
+        /// Formatted end of a mute in force.
+        muted_until: Option<String>,
+    },
+    /// Something went wrong on the bot's side; says what to do next.
+    Problem { what: String, next: String },
+}
+
+/// One decision in a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionLine {
+    pub topic: String,
+    pub decision: String,
+    /// Formatted date.
+    pub date: String,
+    pub owner: Option<String>,
+    /// The channel, when the list spans channels.
+    pub channel: Option<String>,
+    pub link: Option<String>,
+}
+
+/// One undecided topic in `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenLine {
+    pub topic: String,
+    pub asks: i64,
+    pub askers: i64,
+    pub link: Option<String>,
 }
 
 impl Reply {
@@ -53,8 +123,186 @@ impl Reply {
                         .into(),
                     ])
             }
+            Reply::Usage { problem, commands } => {
+                let mut lines = Vec::new();
+                if let Some(problem) = problem {
+                    lines.push(format!("{} Here is what I can do:", escape(problem)));
+                } else {
+                    lines.push("Here is what I can do:".to_string());
+                }
+                for (syntax, about) in commands {
+                    lines.push(format!("• `/clarity {syntax}` — {}", escape(about)));
+                }
+                plain(lines.join("\n"))
+            }
+            Reply::Verdict {
+                kind,
+                premature,
+                topic,
+                score,
+                reasons,
+            } => {
+                let verdict = if *premature {
+                    "I would ask which decision has been made: this reads as an alignment ask with no decision behind it."
+                        .to_string()
+                } else {
+                    format!(
+                        "I would stay quiet: this reads as *{}*.",
+                        kind.replace('_', " ")
+                    )
+                };
+                let mut lines = vec![verdict];
+                if let Some(topic) = topic {
+                    lines.push(format!("Topic: *{}*", escape(topic)));
+                }
+                lines.push(format!("Confidence: {:.0}%", score * 100.0));
+                if !reasons.is_empty() {
+                    let words: Vec<String> = reasons
+                        .iter()
+                        .map(|(matched, kind)| {
+                            format!("“{}” ({})", escape(matched), kind.replace('_', " "))
+                        })
+                        .collect();
+                    lines.push(format!("Because of: {}", words.join(", ")));
+                }
+                plain(lines.join("\n"))
+            }
+            Reply::DecideHowTo => plain(
+                "To record a decision, write the topic, two colons, then the decision:\n\
+                 `/clarity decide search relevance :: we ship BM25 ranking first`"
+                    .to_string(),
+            ),
+            Reply::DecisionRecorded {
+                topic,
+                decision,
+                author,
+                supersedes,
+            } => {
+                let headline = format!(
+                    "Decision recorded: *{}* — {}",
+                    escape(topic),
+                    escape_inline(decision)
+                );
+                let mut note = format!("Recorded by <@{}>.", escape(author));
+                if *supersedes {
+                    note.push_str(" It replaces the earlier decision on this topic.");
+                }
+                with_context(headline, note)
+            }
+            Reply::Decisions { query, items } => {
+                if items.is_empty() {
+                    return plain(match query {
+                        Some(query) => format!(
+                            "No decisions match “{}”. Try fewer words, or record one with `/clarity decide topic :: decision`.",
+                            escape(query)
+                        ),
+                        None => "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`.".to_string(),
+                    });
+                }
+                let title = match query {
+                    Some(query) => format!("Decisions matching “{}”, newest first:", escape(query)),
+                    None => "Decisions in this channel, newest first:".to_string(),
+                };
+                let mut lines = vec![title];
+                lines.extend(items.iter().map(decision_line));
+                plain(lines.join("\n"))
+            }
+            Reply::Status { open, decided } => {
+                let mut lines = Vec::new();
+                if open.is_empty() {
+                    lines.push("Nothing undecided: no alignment asks without a decision here in the last 30 days.".to_string());
+                } else {
+                    lines.push("Asked to align on, but not decided (last 30 days):".to_string());
+                    for topic in open {
+                        let times = if topic.asks == 1 {
+                            "once".to_string()
+                        } else {
+                            format!("{} times", topic.asks)
+                        };
+                        let people = if topic.askers == 1 {
+                            "1 person".to_string()
+                        } else {
+                            format!("{} people", topic.askers)
+                        };
+                        let link = topic
+                            .link
+                            .as_deref()
+                            .map(|l| format!(" · <{}|latest ask>", escape(l)))
+                            .unwrap_or_default();
+                        lines.push(format!(
+                            "• *{}* — asked {times} by {people}{link}",
+                            escape(&topic.topic)
+                        ));
+                    }
+                    lines.push("Record one with `/clarity decide topic :: decision`.".to_string());
+                }
+                if !decided.is_empty() {
+                    lines.push("Decided in the same period:".to_string());
+                    lines.extend(decided.iter().map(decision_line));
+                }
+                plain(lines.join("\n"))
+            }
+            Reply::Muted { until } => plain(format!(
+                "I'll stay quiet in this channel until {until}. `/clarity unmute` brings me back sooner."
+            )),
+            Reply::Unmuted => plain("I'm listening in this channel again.".to_string()),
+            Reply::ChannelSettings {
+                monitored,
+                muted_until,
+            } => {
+                let watching = if *monitored { "on" } else { "off" };
+                let mute = match muted_until {
+                    Some(until) => format!("muted until {until} (`/clarity unmute` to undo)"),
+                    None => "not muted (`/clarity mute 3d` to quiet me)".to_string(),
+                };
+                plain(format!(
+                    "Settings for this channel:\n• Watching for alignment asks: {watching}\n• Mute: {mute}"
+                ))
+            }
+            Reply::Problem { what, next } => plain(format!("{what} {next}")),
         }
     }
+}
+
+/// One decision as a bullet: topic, decision, date, owner, channel, link.
+fn decision_line(item: &DecisionLine) -> String {
+    let mut line = format!(
+        "• *{}* — {} ({}",
+        escape(&item.topic),
+        escape_inline(&item.decision),
+        item.date
+    );
+    if let Some(owner) = &item.owner {
+        line.push_str(&format!(", <@{}>", escape(owner)));
+    }
+    if let Some(channel) = &item.channel {
+        line.push_str(&format!(", in <#{}>", escape(channel)));
+    }
+    line.push(')');
+    if let Some(link) = &item.link {
+        line.push_str(&format!(" <{}|source>", escape(link)));
+    }
+    line
+}
+
+/// A message of one section: its text is also the fallback.
+fn plain(text: String) -> SlackMessageContent {
+    SlackMessageContent::new()
+        .with_text(text.clone())
+        .with_blocks(vec![SlackSectionBlock::new().with_text(md(text)).into()])
+}
+
+/// A section and a context line under it.
+fn with_context(text: String, context: String) -> SlackMessageContent {
+    SlackMessageContent::new()
+        .with_text(text.clone())
+        .with_blocks(vec![
+            SlackSectionBlock::new().with_text(md(text)).into(),
+            SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+                SlackBlockMarkDownText::new(context),
+            )])
+            .into(),
+        ])
 }
 
 fn md(text: String) -> SlackBlockText {
@@ -68,6 +316,13 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('*', "")
+}
+
+/// Escapes control characters for free text shown as is (asterisks kept).
+fn escape_inline(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -104,4 +359,308 @@ mod tests {
         assert!(text.contains("&lt;!channel&gt;"), "{text}");
         assert!(!text.contains("<!channel>"));
     }
+}
+
+#[cfg(test)]
+mod command_snapshots {
+    use super::*;
+
+    fn decision() -> DecisionLine {
+        DecisionLine {
+            topic: "search relevance".into(),
+            decision: "we ship BM25 ranking first".into(),
+            date: "2 Oct 2026".into(),
+            owner: Some("U123".into()),
+            channel: None,
+            link: Some("https://acme.slack.com/archives/C1/p1".into()),
+        }
+    }
+
+    fn cases() -> Vec<(&'static str, Reply)> {
+        vec![
+            (
+                "usage",
+                Reply::Usage {
+                    problem: Some("I don't know that command.".into()),
+                    commands: vec![
+                        (
+                            "check <text>".into(),
+                            "Would I ask about this message?".into(),
+                        ),
+                        (
+                            "mute [duration]".into(),
+                            "Stop asking here for a while.".into(),
+                        ),
+                    ],
+                },
+            ),
+            (
+                "verdict",
+                Reply::Verdict {
+                    kind: "alignment_request".into(),
+                    premature: true,
+                    topic: Some("Q3 roadmap".into()),
+                    score: 0.82,
+                    reasons: vec![("get aligned on".into(), "alignment_request".into())],
+                },
+            ),
+            (
+                "verdict_quiet",
+                Reply::Verdict {
+                    kind: "other".into(),
+                    premature: false,
+                    topic: None,
+                    score: 0.1,
+                    reasons: vec![],
+                },
+            ),
+            ("decide_how_to", Reply::DecideHowTo),
+            (
+                "decision_recorded",
+                Reply::DecisionRecorded {
+                    topic: "search relevance".into(),
+                    decision: "we ship BM25 ranking first".into(),
+                    author: "U123".into(),
+                    supersedes: true,
+                },
+            ),
+            (
+                "decisions",
+                Reply::Decisions {
+                    query: Some("search".into()),
+                    items: vec![DecisionLine {
+                        channel: Some("C9".into()),
+                        ..decision()
+                    }],
+                },
+            ),
+            (
+                "decisions_none",
+                Reply::Decisions {
+                    query: None,
+                    items: vec![],
+                },
+            ),
+            (
+                "status",
+                Reply::Status {
+                    open: vec![OpenLine {
+                        topic: "pricing page".into(),
+                        asks: 3,
+                        askers: 2,
+                        link: Some("https://acme.slack.com/archives/C1/p2".into()),
+                    }],
+                    decided: vec![decision()],
+                },
+            ),
+            (
+                "status_empty",
+                Reply::Status {
+                    open: vec![],
+                    decided: vec![],
+                },
+            ),
+            (
+                "muted",
+                Reply::Muted {
+                    until: "Wed 2 Dec 2026, 09:00 UTC".into(),
+                },
+            ),
+            ("unmuted", Reply::Unmuted),
+            (
+                "settings",
+                Reply::ChannelSettings {
+                    monitored: true,
+                    muted_until: None,
+                },
+            ),
+            (
+                "problem",
+                Reply::Problem {
+                    what: "I couldn't reach my database just now.".into(),
+                    next: "Please try the command again in a minute.".into(),
+                },
+            ),
+        ]
+    }
+
+    /// Every command answer as Slack receives it. A change here is a change
+    /// people see: review the text, then update the expected JSON.
+    #[test]
+    fn each_command_answer_renders_as_its_snapshot() {
+        let expected: serde_json::Value =
+            serde_json::from_str(SNAPSHOTS).expect("the snapshots are JSON");
+        for (name, reply) in cases() {
+            let json = serde_json::to_value(reply.render()).expect("serializes");
+            assert_eq!(json, expected[name], "{name}");
+        }
+    }
+
+    const SNAPSHOTS: &str = r##"{
+  "usage": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while."
+  },
+  "verdict": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I would ask which decision has been made: this reads as an alignment ask with no decision behind it.\nTopic: *Q3 roadmap*\nConfidence: 82%\nBecause of: “get aligned on” (alignment request)",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I would ask which decision has been made: this reads as an alignment ask with no decision behind it.\nTopic: *Q3 roadmap*\nConfidence: 82%\nBecause of: “get aligned on” (alignment request)"
+  },
+  "verdict_quiet": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I would stay quiet: this reads as *other*.\nConfidence: 10%",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I would stay quiet: this reads as *other*.\nConfidence: 10%"
+  },
+  "decide_how_to": {
+    "blocks": [
+      {
+        "text": {
+          "text": "To record a decision, write the topic, two colons, then the decision:\n`/clarity decide search relevance :: we ship BM25 ranking first`",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "To record a decision, write the topic, two colons, then the decision:\n`/clarity decide search relevance :: we ship BM25 ranking first`"
+  },
+  "decision_recorded": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Decision recorded: *search relevance* — we ship BM25 ranking first",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      },
+      {
+        "elements": [
+          {
+            "text": "Recorded by <@U123>. It replaces the earlier decision on this topic.",
+            "type": "mrkdwn"
+          }
+        ],
+        "type": "context"
+      }
+    ],
+    "text": "Decision recorded: *search relevance* — we ship BM25 ranking first"
+  },
+  "decisions": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Decisions matching “search”, newest first:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>, in <#C9>) <https://acme.slack.com/archives/C1/p1|source>",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Decisions matching “search”, newest first:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>, in <#C9>) <https://acme.slack.com/archives/C1/p1|source>"
+  },
+  "decisions_none": {
+    "blocks": [
+      {
+        "text": {
+          "text": "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`."
+  },
+  "status": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Asked to align on, but not decided (last 30 days):\n• *pricing page* — asked 3 times by 2 people · <https://acme.slack.com/archives/C1/p2|latest ask>\nRecord one with `/clarity decide topic :: decision`.\nDecided in the same period:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>) <https://acme.slack.com/archives/C1/p1|source>",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Asked to align on, but not decided (last 30 days):\n• *pricing page* — asked 3 times by 2 people · <https://acme.slack.com/archives/C1/p2|latest ask>\nRecord one with `/clarity decide topic :: decision`.\nDecided in the same period:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>) <https://acme.slack.com/archives/C1/p1|source>"
+  },
+  "status_empty": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Nothing undecided: no alignment asks without a decision here in the last 30 days.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Nothing undecided: no alignment asks without a decision here in the last 30 days."
+  },
+  "muted": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I'll stay quiet in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I'll stay quiet in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner."
+  },
+  "unmuted": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I'm listening in this channel again.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I'm listening in this channel again."
+  },
+  "settings": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Settings for this channel:\n• Watching for alignment asks: on\n• Mute: not muted (`/clarity mute 3d` to quiet me)",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Settings for this channel:\n• Watching for alignment asks: on\n• Mute: not muted (`/clarity mute 3d` to quiet me)"
+  },
+  "problem": {
+    "blocks": [
+      {
+        "text": {
+          "text": "I couldn't reach my database just now. Please try the command again in a minute.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "I couldn't reach my database just now. Please try the command again in a minute."
+  }
+}"##;
 }

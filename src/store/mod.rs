@@ -7,6 +7,10 @@
 //! replicas may share one PostgreSQL database: whatever must agree between
 //! them is decided here, in the database, never in a replica's memory.
 
+mod decisions;
+
+pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
+
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};

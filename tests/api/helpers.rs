@@ -466,6 +466,43 @@ impl TestApp {
         request.send().await.expect("request reaches the bot")
     }
 
+    /// POSTs a `/clarity` command, signed now: Slack's `slash_command.txt`
+    /// with `command` and `response_url` (the fake Slack) replaced, then
+    /// each of `fields` (e.g. `("text", "help")`, `("channel_id", "C222")`).
+    pub async fn post_command(&self, fields: &[(&str, &str)]) -> reqwest::Response {
+        let body = self.command_body(fields);
+        let timestamp = now_secs().to_string();
+        let signature = sign(SIGNING_SECRET, &timestamp, &body);
+        self.http
+            .post(format!("{}/slack/commands", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("request reaches the bot")
+    }
+
+    /// The form body of a `/clarity` command (see [`TestApp::post_command`]).
+    pub fn command_body(&self, fields: &[(&str, &str)]) -> String {
+        let mut pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(fixture("slash_command.txt").trim())
+                .expect("the fixture is a form body");
+        let response_url = format!("{}response", self.slack.base_url);
+        let defaults = [
+            ("command", "/clarity"),
+            ("response_url", response_url.as_str()),
+        ];
+        for (name, value) in defaults.iter().chain(fields) {
+            match pairs.iter_mut().find(|(key, _)| key == name) {
+                Some(pair) => pair.1 = value.to_string(),
+                None => pairs.push((name.to_string(), value.to_string())),
+            }
+        }
+        serde_urlencoded::to_string(&pairs).expect("encodes")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.address))

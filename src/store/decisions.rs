@@ -1,0 +1,233 @@
+//! The decision log and channel settings as `/clarity` reads and writes
+//! them: recording (a newer decision on a topic supersedes the older one,
+//! which stays in the history), listing and searching within what the
+//! caller may see, the channel's undecided topics, and muting.
+
+use super::{NewDecision, Result, Store};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A decision as listed to a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRow {
+    pub channel_id: String,
+    pub topic: String,
+    pub decision: String,
+    pub owner: Option<String>,
+    pub permalink: Option<String>,
+    pub created_at: i64,
+}
+
+/// A topic people asked to align on without a recorded decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenTopic {
+    pub topic: String,
+    pub asks: i64,
+    pub askers: i64,
+    /// The latest ask's message ts.
+    pub latest_ts: String,
+}
+
+/// A channel's settings as stored (defaults when never set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChannelSettings {
+    pub monitored: bool,
+    pub muted_until: Option<i64>,
+}
+
+/// At most this many rows in one answer: it must stay readable on a phone.
+const LIST_LIMIT: i64 = 10;
+
+fn decision_row(row: &AnyRow) -> Result<DecisionRow> {
+    Ok(DecisionRow {
+        channel_id: row.try_get("channel_id")?,
+        topic: row.try_get("topic")?,
+        decision: row.try_get("decision")?,
+        owner: row.try_get("owner")?,
+        permalink: row.try_get("permalink")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// `%text%` for LIKE, with the pattern characters in `text` escaped (`\`).
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Store {
+    /// Records a decision a person stated with `/clarity decide` and marks
+    /// the channel's current decision on the same topic (case-insensitive)
+    /// as superseded by it. Returns the new id.
+    pub async fn record_stated_decision(
+        &self,
+        decision: &NewDecision,
+        channel_private: bool,
+        now: i64,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
+             source_ts, recorded_by, created_at, channel_private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&decision.team_id)
+        .bind(&decision.channel_id)
+        .bind(&decision.topic)
+        .bind(&decision.decision)
+        .bind(decision.owner.clone())
+        .bind(decision.reasoning.clone())
+        .bind(decision.permalink.clone())
+        .bind(decision.source_ts.clone())
+        .bind(decision.recorded_by.clone())
+        .bind(now)
+        .bind(i64::from(channel_private))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        sqlx::query(
+            "UPDATE decisions SET superseded_by = $1 \
+             WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \
+             AND id <> $1 AND superseded_by IS NULL",
+        )
+        .bind(id)
+        .bind(&decision.team_id)
+        .bind(&decision.channel_id)
+        .bind(&decision.topic)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The channel's current decisions, newest first, recorded at or after `since`.
+    pub async fn channel_decisions(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        since: i64,
+    ) -> Result<Vec<DecisionRow>> {
+        let rows = sqlx::query(
+            "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
+             WHERE team_id = $1 AND channel_id = $2 AND superseded_by IS NULL AND created_at >= $3 \
+             ORDER BY created_at DESC, id DESC LIMIT $4",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(since)
+        .bind(LIST_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decision_row).collect()
+    }
+
+    /// Current decisions whose topic or text contains `query`, newest first:
+    /// this channel's, and other channels' of the same team unless private
+    /// or of unknown privacy (flagged at recording, or a `G…`/`D…` channel id).
+    pub async fn search_decisions(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        query: &str,
+    ) -> Result<Vec<DecisionRow>> {
+        let rows = sqlx::query(
+            "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
+             WHERE team_id = $1 AND superseded_by IS NULL \
+             AND (channel_id = $2 OR (channel_private = 0 AND channel_id NOT LIKE 'G%' \
+                  AND channel_id NOT LIKE 'D%')) \
+             AND (LOWER(topic) LIKE $3 ESCAPE '\\' OR LOWER(decision) LIKE $3 ESCAPE '\\') \
+             ORDER BY created_at DESC, id DESC LIMIT $4",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(like_pattern(query))
+        .bind(LIST_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decision_row).collect()
+    }
+
+    /// Topics of premature alignment asks in the channel since `since`
+    /// with no decision recorded on that topic, most asked first.
+    pub async fn open_topics(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        since: i64,
+    ) -> Result<Vec<OpenTopic>> {
+        let rows = sqlx::query(
+            "SELECT f.topic AS topic, COUNT(*) AS asks, COUNT(DISTINCT f.user_id) AS askers, \
+             MAX(f.message_ts) AS latest_ts FROM flags f \
+             WHERE f.team_id = $1 AND f.channel_id = $2 AND f.created_at >= $3 \
+             AND f.kind = 'alignment_request' AND f.premature = 1 AND f.topic IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.team_id = f.team_id \
+                 AND d.channel_id = f.channel_id AND LOWER(d.topic) = LOWER(f.topic)) \
+             GROUP BY f.topic ORDER BY asks DESC, latest_ts DESC LIMIT $4",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(since)
+        .bind(LIST_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OpenTopic {
+                    topic: row.try_get("topic")?,
+                    asks: row.try_get("asks")?,
+                    askers: row.try_get("askers")?,
+                    latest_ts: row.try_get("latest_ts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Sets (or, with `None`, clears) the time until which the channel is muted.
+    pub async fn set_muted_until(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        until: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO channel_settings (team_id, channel_id, muted_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (team_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The channel's settings (defaults when never set).
+    pub async fn channel_settings(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+    ) -> Result<ChannelSettings> {
+        let row = sqlx::query(
+            "SELECT monitored, muted_until FROM channel_settings \
+             WHERE team_id = $1 AND channel_id = $2",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(ChannelSettings {
+                monitored: true,
+                muted_until: None,
+            }),
+            Some(row) => Ok(ChannelSettings {
+                monitored: row.try_get::<i64, _>("monitored")? != 0,
+                muted_until: row.try_get("muted_until")?,
+            }),
+        }
+    }
+}
