@@ -158,10 +158,13 @@ async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Byte
         )
             .into_response();
     };
-    if let Err(status) = verify(verifier, &headers, &body) {
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    if let Err(status) = verify(verifier, &headers, text) {
         return status.into_response();
     }
-    let invocation: Invocation = match serde_urlencoded::from_bytes(&body) {
+    let invocation: Invocation = match serde_urlencoded::from_str(text) {
         Ok(invocation) => invocation,
         Err(_) => {
             // Never log the body: it holds the command's text.

@@ -2,6 +2,23 @@
 //! decisions that quiet the bot, privacy between channels and teams.
 
 use crate::helpers::*;
+
+crate::sqlite_and_postgres! {
+    help_no_text_and_unknown_commands_answer_the_usage_privately => help_no_text_and_unknown_commands_answer_the_usage_privately;
+    garbage_input_is_answered_with_the_usage_and_a_200 => garbage_input_is_answered_with_the_usage_and_a_200;
+    check_shows_the_verdict_with_its_topic_and_reasons => check_shows_the_verdict_with_its_topic_and_reasons;
+    a_recorded_decision_is_announced_in_channel_and_quiets_asks_on_its_topic => a_recorded_decision_is_announced_in_channel_and_quiets_asks_on_its_topic;
+    decide_without_a_decision_explains_how_to_write_one => decide_without_a_decision_explains_how_to_write_one;
+    a_newer_decision_supersedes_the_older_and_decisions_lists_newest_first => a_newer_decision_supersedes_the_older_and_decisions_lists_newest_first;
+    a_private_channels_decision_never_shows_in_another_channel_or_team => a_private_channels_decision_never_shows_in_another_channel_or_team;
+    status_lists_undecided_topics_with_counts_and_a_link_then_recent_decisions => status_lists_undecided_topics_with_counts_and_a_link_then_recent_decisions;
+    a_muted_channel_gets_no_flag_until_unmuted => a_muted_channel_gets_no_flag_until_unmuted;
+    a_bad_duration_says_which_durations_work => a_bad_duration_says_which_durations_work;
+    a_command_with_a_bad_signature_or_a_malformed_body_is_refused => a_command_with_a_bad_signature_or_a_malformed_body_is_refused;
+    a_slow_answer_arrives_through_the_response_url => a_slow_answer_arrives_through_the_response_url;
+    a_command_body_over_the_limit_is_refused_with_413 => a_command_body_over_the_limit_is_refused_with_413;
+    a_decision_stated_in_a_message_stays_in_its_channel => a_decision_stated_in_a_message_stays_in_its_channel;
+}
 use serde_json::Value;
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -17,9 +34,8 @@ fn text(answer: &Value) -> String {
     answer["text"].as_str().unwrap_or_default().to_string()
 }
 
-#[tokio::test]
-async fn help_no_text_and_unknown_commands_answer_the_usage_privately() {
-    let app = spawn_app().await;
+async fn help_no_text_and_unknown_commands_answer_the_usage_privately(backend: Backend) {
+    let app = spawn_app(backend).await;
     for input in ["help", "", "frobnicate the roadmap"] {
         let answer = run(&app, &[("text", input)]).await;
         assert_eq!(answer["response_type"], "ephemeral", "{input:?}");
@@ -38,9 +54,8 @@ async fn help_no_text_and_unknown_commands_answer_the_usage_privately() {
     }
 }
 
-#[tokio::test]
-async fn garbage_input_is_answered_with_the_usage_and_a_200() {
-    let app = spawn_app().await;
+async fn garbage_input_is_answered_with_the_usage_and_a_200(backend: Backend) {
+    let app = spawn_app(backend).await;
     let long = "align ".repeat(2000);
     for input in [
         "\u{0}\u{7}\u{1b}[31mcheck",
@@ -61,9 +76,8 @@ async fn garbage_input_is_answered_with_the_usage_and_a_200() {
     assert!(text(&answer).contains("Decision recorded"));
 }
 
-#[tokio::test]
-async fn check_shows_the_verdict_with_its_topic_and_reasons() {
-    let app = spawn_app().await;
+async fn check_shows_the_verdict_with_its_topic_and_reasons(backend: Backend) {
+    let app = spawn_app(backend).await;
     let answer = run(&app, &[("text", &format!("check {ASK}"))]).await;
     assert_eq!(answer["response_type"], "ephemeral");
     let text = text(&answer);
@@ -78,9 +92,10 @@ async fn check_shows_the_verdict_with_its_topic_and_reasons() {
     assert!(super::commands::text(&quiet).contains("I would stay quiet"));
 }
 
-#[tokio::test]
-async fn a_recorded_decision_is_announced_in_channel_and_quiets_asks_on_its_topic() {
-    let app = spawn_app().await;
+async fn a_recorded_decision_is_announced_in_channel_and_quiets_asks_on_its_topic(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
     let answer = run(
         &app,
         &[(
@@ -129,9 +144,8 @@ async fn a_recorded_decision_is_announced_in_channel_and_quiets_asks_on_its_topi
     assert_eq!(app.slack.posts().len(), 1);
 }
 
-#[tokio::test]
-async fn decide_without_a_decision_explains_how_to_write_one() {
-    let app = spawn_app().await;
+async fn decide_without_a_decision_explains_how_to_write_one(backend: Backend) {
+    let app = spawn_app(backend).await;
     for input in ["decide", "decide pricing page", "decide :: nothing"] {
         let answer = run(&app, &[("text", input)]).await;
         assert_eq!(answer["response_type"], "ephemeral");
@@ -142,9 +156,8 @@ async fn decide_without_a_decision_explains_how_to_write_one() {
     }
 }
 
-#[tokio::test]
-async fn a_newer_decision_supersedes_the_older_and_decisions_lists_newest_first() {
-    let app = spawn_app().await;
+async fn a_newer_decision_supersedes_the_older_and_decisions_lists_newest_first(backend: Backend) {
+    let app = spawn_app(backend).await;
     run(&app, &[("text", "decide pricing :: two tiers")]).await;
     run(&app, &[("text", "decide search :: BM25 first")]).await;
     let newer = run(&app, &[("text", "decide Pricing :: three tiers")]).await;
@@ -179,9 +192,8 @@ async fn a_newer_decision_supersedes_the_older_and_decisions_lists_newest_first(
     );
 }
 
-#[tokio::test]
-async fn a_private_channels_decision_never_shows_in_another_channel_or_team() {
-    let app = spawn_app().await;
+async fn a_private_channels_decision_never_shows_in_another_channel_or_team(backend: Backend) {
+    let app = spawn_app(backend).await;
     run(
         &app,
         &[
@@ -236,9 +248,10 @@ async fn a_private_channels_decision_never_shows_in_another_channel_or_team() {
     assert!(!from_private.contains("other workspace"), "{from_private}");
 }
 
-#[tokio::test]
-async fn status_lists_undecided_topics_with_counts_and_a_link_then_recent_decisions() {
-    let app = spawn_app().await;
+async fn status_lists_undecided_topics_with_counts_and_a_link_then_recent_decisions(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
     send_all(
         &app,
         &[message_event(
@@ -274,9 +287,8 @@ async fn status_lists_undecided_topics_with_counts_and_a_link_then_recent_decisi
     assert!(after.contains("Nothing undecided"), "{after}");
 }
 
-#[tokio::test]
-async fn a_muted_channel_gets_no_flag_until_unmuted() {
-    let app = spawn_app().await;
+async fn a_muted_channel_gets_no_flag_until_unmuted(backend: Backend) {
+    let app = spawn_app(backend).await;
     let muted = text(&run(&app, &[("text", "mute 3d")]).await);
     assert!(
         muted.contains("I'll stay quiet in this channel until"),
@@ -318,16 +330,14 @@ async fn a_muted_channel_gets_no_flag_until_unmuted() {
     assert_eq!(app.slack.posts().len(), 1);
 }
 
-#[tokio::test]
-async fn a_bad_duration_says_which_durations_work() {
-    let app = spawn_app().await;
+async fn a_bad_duration_says_which_durations_work(backend: Backend) {
+    let app = spawn_app(backend).await;
     let answer = text(&run(&app, &[("text", "mute forever")]).await);
     assert!(answer.contains("try `2h`, `3d` or `1w`"), "{answer}");
 }
 
-#[tokio::test]
-async fn a_command_with_a_bad_signature_or_a_malformed_body_is_refused() {
-    let app = spawn_app().await;
+async fn a_command_with_a_bad_signature_or_a_malformed_body_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = app.command_body(&[("text", "mute 1w")]);
     let timestamp = now_secs().to_string();
     let forged = sign("not-the-secret", &timestamp, &body);
@@ -349,10 +359,9 @@ async fn a_command_with_a_bad_signature_or_a_malformed_body_is_refused() {
     assert_eq!(response.status(), 400, "required fields missing");
 }
 
-#[tokio::test]
-async fn a_slow_answer_arrives_through_the_response_url() {
+async fn a_slow_answer_arrives_through_the_response_url(backend: Backend) {
     // Every answer is "slow": the request gets a placeholder at once.
-    let app = spawn_app_with("[server]\ncommand_answer_ms = 0\n").await;
+    let app = spawn_app_with(backend, "[server]\ncommand_answer_ms = 0\n").await;
     let first = run(&app, &[("text", "decide pricing :: three tiers")]).await;
     assert_eq!(first["response_type"], "ephemeral");
     assert!(text(&first).contains("Working on it"), "{}", text(&first));
@@ -368,17 +377,15 @@ async fn a_slow_answer_arrives_through_the_response_url() {
     assert_eq!(late["text"], "Decision recorded: *pricing* — three tiers");
 }
 
-#[tokio::test]
-async fn a_command_body_over_the_limit_is_refused_with_413() {
-    let app = spawn_app().await;
+async fn a_command_body_over_the_limit_is_refused_with_413(backend: Backend) {
+    let app = spawn_app(backend).await;
     let huge = "x".repeat(2 * 1024 * 1024);
     let response = app.post_command(&[("text", huge.as_str())]).await;
     assert_eq!(response.status(), 413);
 }
 
-#[tokio::test]
-async fn a_decision_stated_in_a_message_stays_in_its_channel() {
-    let app = spawn_app().await;
+async fn a_decision_stated_in_a_message_stays_in_its_channel(backend: Backend) {
+    let app = spawn_app(backend).await;
     send_all(
         &app,
         &[message_event(
