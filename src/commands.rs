@@ -376,8 +376,8 @@ async fn act(
                         permalink: None,
                         source_ts: None,
                         recorded_by: Some(who.user_id.clone()),
+                        channel_private: who.channel_private(),
                     },
-                    who.channel_private(),
                     now,
                 )
                 .await?;

@@ -88,6 +88,9 @@ pub struct Message {
     pub thread_ts: Option<String>,
     pub user_id: String,
     pub text: String,
+    /// A private channel (or one whose kind Slack did not say): its content
+    /// never appears outside it.
+    pub channel_private: bool,
 }
 
 impl Message {

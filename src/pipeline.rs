@@ -282,6 +282,7 @@ async fn record_decision(
                 permalink,
                 source_ts: Some(message.ts.clone()),
                 recorded_by: Some(message.user_id.clone()),
+                channel_private: message.channel_private,
             },
             now,
         )

@@ -55,6 +55,7 @@ pub fn person_message(
     let Some(channel) = &event.origin.channel else {
         return Err(Skipped::NotAMessage);
     };
+    let channel_private = channel_type != Some("channel");
     let in_channel = match channel_type {
         Some(kind) => kind == "channel" || kind == "group",
         None => channel.0.starts_with('C') || channel.0.starts_with('G'),
@@ -77,5 +78,6 @@ pub fn person_message(
         thread_ts: event.origin.thread_ts.as_ref().map(|ts| ts.0.clone()),
         user_id: user.0.clone(),
         text,
+        channel_private,
     })
 }

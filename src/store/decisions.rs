@@ -63,12 +63,8 @@ impl Store {
     /// Records a decision a person stated with `/clarity decide` and marks
     /// the channel's current decision on the same topic (case-insensitive)
     /// as superseded by it. Returns the new id.
-    pub async fn record_stated_decision(
-        &self,
-        decision: &NewDecision,
-        channel_private: bool,
-        now: i64,
-    ) -> Result<i64> {
+    pub async fn record_stated_decision(&self, decision: &NewDecision, now: i64) -> Result<i64> {
+        let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
@@ -85,7 +81,7 @@ impl Store {
         .bind(decision.source_ts.clone())
         .bind(decision.recorded_by.clone())
         .bind(now)
-        .bind(i64::from(channel_private))
+        .bind(i64::from(decision.channel_private))
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;

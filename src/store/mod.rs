@@ -155,6 +155,8 @@ pub struct NewDecision {
     pub permalink: Option<String>,
     pub source_ts: Option<String>,
     pub recorded_by: Option<String>,
+    /// Private channels' decisions are never shown outside them.
+    pub channel_private: bool,
 }
 
 /// What the bot has seen of a thread.
@@ -520,7 +522,8 @@ impl Store {
         let _write = self.write_gate().await;
         let row = sqlx::query(
             "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
-             source_ts, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             source_ts, recorded_by, created_at, channel_private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(&decision.team_id)
@@ -533,6 +536,7 @@ impl Store {
         .bind(decision.source_ts.clone())
         .bind(decision.recorded_by.clone())
         .bind(now)
+        .bind(i64::from(decision.channel_private))
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| row.try_get::<i64, _>("id")).transpose()

@@ -386,19 +386,24 @@ async fn a_command_body_over_the_limit_is_refused_with_413(backend: Backend) {
 
 async fn a_decision_stated_in_a_message_stays_in_its_channel(backend: Backend) {
     let app = spawn_app(backend).await;
-    send_all(
-        &app,
-        &[message_event(
-            "EvStated",
-            "C333",
-            "1700000100.000100",
-            None,
-            "Decision: the Q3 roadmap ships search first",
-        )],
-    )
-    .await;
+    let public = message_event(
+        "EvStatedPublic",
+        "C333",
+        "1700000100.000100",
+        None,
+        "Decision: the Q3 roadmap ships search first",
+    );
+    let mut private: Value = serde_json::from_str(&message_event(
+        "EvStatedPrivate",
+        "G444",
+        "1700000101.000100",
+        None,
+        "Decision: the Q3 roadmap keeps the salary bands secret",
+    ))
+    .expect("json");
+    private["event"]["channel_type"] = serde_json::json!("group");
+    send_all(&app, &[public, private.to_string()]).await;
     app.wait_until_idle().await;
-    // The bot cannot tell whether C333 is private, so it keeps it there.
     let elsewhere = text(
         &run(
             &app,
@@ -406,13 +411,20 @@ async fn a_decision_stated_in_a_message_stays_in_its_channel(backend: Backend) {
         )
         .await,
     );
-    assert!(elsewhere.contains("No decisions match"), "{elsewhere}");
+    assert!(
+        elsewhere.contains("ships search first"),
+        "a public channel's decision is findable: {elsewhere}"
+    );
+    assert!(
+        !elsewhere.contains("salary bands"),
+        "a private channel's decision stays there: {elsewhere}"
+    );
     let there = text(
         &run(
             &app,
-            &[("text", "decisions roadmap"), ("channel_id", "C333")],
+            &[("text", "decisions roadmap"), ("channel_id", "G444")],
         )
         .await,
     );
-    assert!(there.contains("ships search first"), "{there}");
+    assert!(there.contains("salary bands"), "{there}");
 }
