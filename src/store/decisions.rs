@@ -66,25 +66,11 @@ impl Store {
     pub async fn record_stated_decision(&self, decision: &NewDecision, now: i64) -> Result<i64> {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
-             source_ts, recorded_by, created_at, channel_private) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(&decision.team_id)
-        .bind(&decision.channel_id)
-        .bind(&decision.topic)
-        .bind(&decision.decision)
-        .bind(decision.owner.clone())
-        .bind(decision.reasoning.clone())
-        .bind(decision.permalink.clone())
-        .bind(decision.source_ts.clone())
-        .bind(decision.recorded_by.clone())
-        .bind(now)
-        .bind(i64::from(decision.channel_private))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        let id: i64 = super::insert_decision(decision, now)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?
+            .try_get("id")?;
         sqlx::query(
             "UPDATE decisions SET superseded_by = $1 \
              WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \

@@ -520,25 +520,9 @@ impl Store {
     /// source message is not added twice. Returns the new id, if any.
     pub async fn record_decision(&self, decision: &NewDecision, now: i64) -> Result<Option<i64>> {
         let _write = self.write_gate().await;
-        let row = sqlx::query(
-            "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
-             source_ts, recorded_by, created_at, channel_private) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(&decision.team_id)
-        .bind(&decision.channel_id)
-        .bind(&decision.topic)
-        .bind(&decision.decision)
-        .bind(decision.owner.clone())
-        .bind(decision.reasoning.clone())
-        .bind(decision.permalink.clone())
-        .bind(decision.source_ts.clone())
-        .bind(decision.recorded_by.clone())
-        .bind(now)
-        .bind(i64::from(decision.channel_private))
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = insert_decision(decision, now)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| row.try_get::<i64, _>("id")).transpose()
     }
 
@@ -795,6 +779,31 @@ async fn policy_facts(
         last_channel_flag: row.try_get("last_flag")?,
         user_flags: row.try_get("user_flags")?,
     })
+}
+
+/// Adds a decision (`RETURNING id`); one already recorded from the same
+/// source message is skipped (no row returned).
+pub(crate) fn insert_decision(
+    decision: &NewDecision,
+    now: i64,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
+         source_ts, recorded_by, created_at, channel_private) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&decision.team_id)
+    .bind(&decision.channel_id)
+    .bind(&decision.topic)
+    .bind(&decision.decision)
+    .bind(decision.owner.clone())
+    .bind(decision.reasoning.clone())
+    .bind(decision.permalink.clone())
+    .bind(decision.source_ts.clone())
+    .bind(decision.recorded_by.clone())
+    .bind(now)
+    .bind(i64::from(decision.channel_private))
 }
 
 async fn enqueue(
