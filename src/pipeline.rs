@@ -106,6 +106,9 @@ async fn process(
             return Ok(());
         }
     };
+    if let Some((channel, deleted_ts)) = deleted_message(&body) {
+        return forget_reply(state, &event.team_id, channel, deleted_ts, now).await;
+    }
     let message = match person_message(&event.team_id, &body, &state.bot_user_id) {
         Ok(message) => message,
         Err(skipped) => {
@@ -388,6 +391,47 @@ fn planned_flag(
             .map(|reason| reason.as_str().to_string()),
     };
     (flag, reply)
+}
+
+/// The channel and ts of a deleted message, for a `message_deleted` event.
+fn deleted_message(body: &SlackEventCallbackBody) -> Option<(&str, &str)> {
+    let SlackEventCallbackBody::Message(event) = body else {
+        return None;
+    };
+    if event.subtype != Some(SlackMessageEventType::MessageDeleted) {
+        return None;
+    }
+    let channel = event.origin.channel.as_ref()?;
+    let ts = event
+        .deleted_ts
+        .as_ref()
+        .or_else(|| event.previous_message.as_ref().map(|m| &m.ts))?;
+    Some((channel.0.as_str(), ts.0.as_str()))
+}
+
+/// When a flagged message is deleted, its question goes too: the bot's
+/// reply is deleted through the outbox.
+async fn forget_reply(
+    state: &AppState,
+    team_id: &str,
+    channel: &str,
+    message_ts: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(reply_ts) = state.store.reply_to(team_id, channel, message_ts).await? else {
+        return Ok(());
+    };
+    let request = SlackApiChatDeleteRequest::new(channel.into(), reply_ts.into());
+    let message = NewOutboxMessage {
+        team_id: team_id.to_string(),
+        dedupe_key: format!("flag-delete:{team_id}:{channel}:{message_ts}"),
+        method: "chat.delete".into(),
+        payload: serde_json::to_string(&request).unwrap_or_default(),
+    };
+    if state.store.enqueue(&message, now).await? {
+        state.outbox_ready.notify_one();
+    }
+    Ok(())
 }
 
 /// A short subject for a message: its first words, for a topic fallback.

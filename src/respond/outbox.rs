@@ -49,6 +49,14 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
                 Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
             }
         }
+        "chat.delete" => match serde_json::from_str::<SlackApiChatDeleteRequest>(&row.payload) {
+            // A reply already gone is what we wanted.
+            Ok(request) => match state.slack.delete_message(&request).await {
+                Err(CallError::Permanent(code)) if code == "message_not_found" => Ok(None),
+                other => other.map(|()| None),
+            },
+            Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
+        },
         other => Err(CallError::Permanent(format!(
             "unknown outbox method {other}"
         ))),

@@ -71,6 +71,16 @@ impl Slack {
         counted("chat.postMessage", session.chat_post_message(request)).await
     }
 
+    pub async fn delete_message(
+        &self,
+        request: &SlackApiChatDeleteRequest,
+    ) -> Result<(), CallError> {
+        let session = self.client.open_session(&self.token);
+        counted("chat.delete", session.chat_delete(request))
+            .await
+            .map(|_| ())
+    }
+
     pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, CallError> {
         let session = self.client.open_session(&self.token);
         let request = SlackApiChatGetPermalinkRequest::new(channel.into(), ts.into());

@@ -596,14 +596,23 @@ impl Store {
         Ok(Some((flag_id, reply.is_some())))
     }
 
-    /// The channel and reply ts of a flag, once its reply was posted.
-    pub async fn flag_reply(&self, flag_id: i64) -> Result<Option<(String, Option<String>)>> {
-        let row = sqlx::query("SELECT channel_id, reply_ts FROM flags WHERE id = $1")
-            .bind(flag_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| Ok((row.try_get("channel_id")?, row.try_get("reply_ts")?)))
-            .transpose()
+    /// The ts of the bot's posted reply to a flagged message, if any.
+    pub async fn reply_to(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        message_ts: &str,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT reply_ts FROM flags WHERE team_id = $1 AND channel_id = $2 AND message_ts = $3 \
+             AND posted = 1 AND reply_ts IS NOT NULL",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(message_ts)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| row.try_get("reply_ts")).transpose()
     }
 
     // ---- outbox ----------------------------------------------------------

@@ -11,6 +11,7 @@ crate::sqlite_and_postgres! {
     an_ask_under_a_root_stating_the_decision_gets_no_reply => an_ask_under_a_root_stating_the_decision_gets_no_reply;
     an_ask_under_an_undecided_root_is_flagged_in_that_thread => an_ask_under_an_undecided_root_is_flagged_in_that_thread;
     an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies => an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies;
+    deleting_a_flagged_message_deletes_the_reply => deleting_a_flagged_message_deletes_the_reply;
 }
 use serde_json::json;
 
@@ -267,4 +268,45 @@ async fn an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies(backen
         "the thread's decision covers it: {:?}",
         app.slack.posts()
     );
+}
+
+async fn deleting_a_flagged_message_deletes_the_reply(backend: Backend) {
+    let app = spawn_app(backend).await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvToDelete",
+            "C111",
+            "1665368619.804829",
+            None,
+            ASK,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), 1);
+    // Slack's own message_deleted payload for that message.
+    let mut deleted = fixture_json("events_message_deleted.json");
+    deleted["event_id"] = json!("EvDeleted");
+    send_all(&app, &[deleted.to_string()]).await;
+    app.wait_until_idle().await;
+    let deletes = app.slack.calls("chat.delete");
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_eq!(deletes[0].body["channel"], "C111");
+    let stored: Vec<String> = sqlx::query_scalar("SELECT reply_ts FROM flags WHERE posted = 1")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("query");
+    assert_eq!(
+        deletes[0].body["ts"],
+        json!(stored[0]),
+        "the bot's own reply is the one deleted"
+    );
+    // Deleting a message the bot never answered deletes nothing.
+    let mut other = fixture_json("events_message_deleted.json");
+    other["event_id"] = json!("EvDeletedOther");
+    other["event"]["deleted_ts"] = json!("1665368000.000001");
+    send_all(&app, &[other.to_string()]).await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.calls("chat.delete").len(), 1);
 }

@@ -202,6 +202,7 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
         "chat.postMessage" => {
             json!({"ok": true, "channel": channel, "ts": ts, "message": {"ts": ts, "text": body.get("text")}})
         }
+        "chat.delete" => json!({"ok": true, "channel": channel, "ts": body.get("ts")}),
         "chat.getPermalink" => {
             json!({"ok": true, "channel": channel, "permalink": format!("https://test.slack.com/archives/{}/p1", channel.as_str().unwrap_or_default())})
         }
