@@ -109,6 +109,9 @@ async fn process(
     if let Some((channel, deleted_ts)) = deleted_message(&body) {
         return forget_reply(state, &event.team_id, channel, deleted_ts, now).await;
     }
+    if let Some((channel, edited_ts, text)) = edited_message(&body) {
+        return reassess_edit(state, &event.team_id, channel, edited_ts, text, now).await;
+    }
     let message = match person_message(&event.team_id, &body, &state.bot_user_id) {
         Ok(message) => message,
         Err(skipped) => {
@@ -134,7 +137,14 @@ async fn process(
 
     let assessment = {
         let mut indexes = state.decision_indexes.lock().await;
-        let index = refreshed_index(state, &mut indexes, &mut step.fresh_indexes, &message).await?;
+        let index = refreshed_index(
+            state,
+            &mut indexes,
+            &mut step.fresh_indexes,
+            &message.team_id,
+            &message.channel_id,
+        )
+        .await?;
         state.classifier.assess(
             &message.text,
             &Context {
@@ -227,9 +237,10 @@ async fn refreshed_index<'a>(
     state: &AppState,
     indexes: &'a mut std::collections::HashMap<(String, String), (i64, DecisionIndex)>,
     fresh: &mut HashSet<(String, String)>,
-    message: &Message,
+    team_id: &str,
+    channel_id: &str,
 ) -> anyhow::Result<&'a DecisionIndex> {
-    let key = (message.team_id.clone(), message.channel_id.clone());
+    let key = (team_id.to_string(), channel_id.to_string());
     let entry = indexes
         .entry(key.clone())
         .or_insert_with(|| (0, DecisionIndex::new()));
@@ -238,7 +249,7 @@ async fn refreshed_index<'a>(
     }
     for (id, topic, decision) in state
         .store
-        .decisions_after(&message.team_id, &message.channel_id, entry.0)
+        .decisions_after(team_id, channel_id, entry.0)
         .await?
     {
         entry.1.insert(id, &topic, &decision);
@@ -409,6 +420,66 @@ fn deleted_message(body: &SlackEventCallbackBody) -> Option<(&str, &str)> {
     Some((channel.0.as_str(), ts.0.as_str()))
 }
 
+/// The channel, ts and new text of an edited message (`message_changed`).
+fn edited_message(body: &SlackEventCallbackBody) -> Option<(&str, &str, &str)> {
+    let SlackEventCallbackBody::Message(event) = body else {
+        return None;
+    };
+    if event.subtype != Some(SlackMessageEventType::MessageChanged) {
+        return None;
+    }
+    let channel = event.origin.channel.as_ref()?;
+    let edited = event.message.as_ref()?;
+    let text = edited.content.as_ref()?.text.as_deref()?;
+    Some((channel.0.as_str(), edited.ts.0.as_str(), text))
+}
+
+/// When a flagged message is edited so that it is no longer a premature ask
+/// (its author added the decision, say), the question is withdrawn.
+async fn reassess_edit(
+    state: &AppState,
+    team_id: &str,
+    channel: &str,
+    message_ts: &str,
+    text: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some((thread_ts, _)) = state.store.reply_to(team_id, channel, message_ts).await? else {
+        return Ok(());
+    };
+    let thread = if thread_ts == message_ts {
+        ThreadContext::default()
+    } else {
+        state
+            .store
+            .thread_context(team_id, channel, &thread_ts)
+            .await?
+            .unwrap_or_default()
+    };
+    let thread_texts: Vec<String> = thread
+        .root_text
+        .iter()
+        .chain(thread.decisions.iter())
+        .cloned()
+        .collect();
+    let assessment = {
+        let mut indexes = state.decision_indexes.lock().await;
+        let index =
+            refreshed_index(state, &mut indexes, &mut HashSet::new(), team_id, channel).await?;
+        state.classifier.assess(
+            text,
+            &Context {
+                thread: &thread_texts,
+                log: Some(index),
+            },
+        )
+    };
+    if assessment.premature {
+        return Ok(());
+    }
+    forget_reply(state, team_id, channel, message_ts, now).await
+}
+
 /// When a flagged message is deleted, its question goes too: the bot's
 /// reply is deleted through the outbox.
 async fn forget_reply(
@@ -418,7 +489,7 @@ async fn forget_reply(
     message_ts: &str,
     now: i64,
 ) -> anyhow::Result<()> {
-    let Some(reply_ts) = state.store.reply_to(team_id, channel, message_ts).await? else {
+    let Some((_, reply_ts)) = state.store.reply_to(team_id, channel, message_ts).await? else {
         return Ok(());
     };
     let request = SlackApiChatDeleteRequest::new(channel.into(), reply_ts.into());

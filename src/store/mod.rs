@@ -596,15 +596,15 @@ impl Store {
         Ok(Some((flag_id, reply.is_some())))
     }
 
-    /// The ts of the bot's posted reply to a flagged message, if any.
+    /// The thread ts and the bot's posted reply ts of a flagged message, if any.
     pub async fn reply_to(
         &self,
         team_id: &str,
         channel_id: &str,
         message_ts: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<(String, String)>> {
         let row = sqlx::query(
-            "SELECT reply_ts FROM flags WHERE team_id = $1 AND channel_id = $2 AND message_ts = $3 \
+            "SELECT thread_ts, reply_ts FROM flags WHERE team_id = $1 AND channel_id = $2 AND message_ts = $3 \
              AND posted = 1 AND reply_ts IS NOT NULL",
         )
         .bind(team_id)
@@ -612,7 +612,8 @@ impl Store {
         .bind(message_ts)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| row.try_get("reply_ts")).transpose()
+        row.map(|row| Ok((row.try_get("thread_ts")?, row.try_get("reply_ts")?)))
+            .transpose()
     }
 
     // ---- outbox ----------------------------------------------------------

@@ -12,6 +12,7 @@ crate::sqlite_and_postgres! {
     an_ask_under_an_undecided_root_is_flagged_in_that_thread => an_ask_under_an_undecided_root_is_flagged_in_that_thread;
     an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies => an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies;
     deleting_a_flagged_message_deletes_the_reply => deleting_a_flagged_message_deletes_the_reply;
+    editing_the_decision_into_a_flagged_message_withdraws_the_question => editing_the_decision_into_a_flagged_message_withdraws_the_question;
 }
 use serde_json::json;
 
@@ -309,4 +310,55 @@ async fn deleting_a_flagged_message_deletes_the_reply(backend: Backend) {
     send_all(&app, &[other.to_string()]).await;
     app.wait_until_idle().await;
     assert_eq!(app.slack.calls("chat.delete").len(), 1);
+}
+
+/// Slack's own `message_changed` payload, for message `ts` in `channel`, now reading `text`.
+fn edit_event(event_id: &str, channel: &str, ts: &str, text: &str) -> String {
+    let mut edit = fixture_json("events_message_changed.json");
+    edit["event_id"] = json!(event_id);
+    // The captured payload's ids are redacted; put it in the test workspace.
+    edit["team_id"] = json!(TEAM);
+    edit["event"]["channel"] = json!(channel);
+    edit["event"]["message"]["ts"] = json!(ts);
+    edit["event"]["message"]["text"] = json!(text);
+    edit.to_string()
+}
+
+async fn editing_the_decision_into_a_flagged_message_withdraws_the_question(backend: Backend) {
+    let app = spawn_app(backend).await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvToEdit",
+            "C700",
+            "1700002000.000100",
+            None,
+            ASK,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), 1);
+    // An edit that still asks without a decision leaves the question up.
+    let still_open = edit_event(
+        "EvEdit1",
+        "C700",
+        "1700002000.000100",
+        &format!("{ASK}, please"),
+    );
+    send_all(&app, &[still_open]).await;
+    app.wait_until_idle().await;
+    assert!(app.slack.calls("chat.delete").is_empty());
+    // The author adds the decision: the question is withdrawn.
+    let decided = edit_event(
+        "EvEdit2",
+        "C700",
+        "1700002000.000100",
+        "We decided: the Q3 roadmap is search relevance first. Let's get aligned on the Q3 roadmap around that.",
+    );
+    send_all(&app, &[decided]).await;
+    app.wait_until_idle().await;
+    let deletes = app.slack.calls("chat.delete");
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_eq!(deletes[0].body["channel"], "C700");
 }
