@@ -128,31 +128,14 @@ async fn process(
     } else {
         ThreadContext::default()
     };
-    let thread_texts: Vec<String> = thread
-        .root_text
-        .iter()
-        .chain(thread.decisions.iter())
-        .cloned()
-        .collect();
-
-    let assessment = {
-        let mut indexes = state.decision_indexes.lock().await;
-        let index = refreshed_index(
-            state,
-            &mut indexes,
-            &mut step.fresh_indexes,
-            &message.team_id,
-            &message.channel_id,
-        )
-        .await?;
-        state.classifier.assess(
-            &message.text,
-            &Context {
-                thread: &thread_texts,
-                log: Some(index),
-            },
-        )
-    };
+    let assessment = assess_in_channel(
+        state,
+        &mut step.fresh_indexes,
+        (&message.team_id, &message.channel_id),
+        &message.text,
+        &thread,
+    )
+    .await?;
     metrics::counter!("clarity_assessments_total", "kind" => assessment.kind.as_str()).increment(1);
 
     if !message.is_reply() {
@@ -229,6 +212,26 @@ async fn thread_context(
             Ok(ThreadContext::default())
         }
     }
+}
+
+/// Assesses `text` in its thread with the channel's decision log.
+async fn assess_in_channel(
+    state: &AppState,
+    fresh: &mut HashSet<(String, String)>,
+    (team_id, channel_id): (&str, &str),
+    text: &str,
+    thread: &ThreadContext,
+) -> anyhow::Result<Assessment> {
+    let thread_texts = thread.texts();
+    let mut indexes = state.decision_indexes.lock().await;
+    let index = refreshed_index(state, &mut indexes, fresh, team_id, channel_id).await?;
+    Ok(state.classifier.assess(
+        text,
+        &Context {
+            thread: &thread_texts,
+            log: Some(index),
+        },
+    ))
 }
 
 /// The channel's decision index, brought up to date with rows added since
@@ -456,24 +459,14 @@ async fn reassess_edit(
             .await?
             .unwrap_or_default()
     };
-    let thread_texts: Vec<String> = thread
-        .root_text
-        .iter()
-        .chain(thread.decisions.iter())
-        .cloned()
-        .collect();
-    let assessment = {
-        let mut indexes = state.decision_indexes.lock().await;
-        let index =
-            refreshed_index(state, &mut indexes, &mut HashSet::new(), team_id, channel).await?;
-        state.classifier.assess(
-            text,
-            &Context {
-                thread: &thread_texts,
-                log: Some(index),
-            },
-        )
-    };
+    let assessment = assess_in_channel(
+        state,
+        &mut HashSet::new(),
+        (team_id, channel),
+        text,
+        &thread,
+    )
+    .await?;
     if assessment.premature {
         return Ok(());
     }

@@ -26,6 +26,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The clause that lets concurrent claimers pass over each other's rows
+    /// (PostgreSQL; SQLite has a single writer and needs none).
+    fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
 /// The database handle: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -164,6 +175,17 @@ pub struct NewDecision {
 pub struct ThreadContext {
     pub root_text: Option<String>,
     pub decisions: Vec<String>,
+}
+
+impl ThreadContext {
+    /// The texts the classifier sees as the thread: root first, then decisions.
+    pub fn texts(&self) -> Vec<String> {
+        self.root_text
+            .iter()
+            .chain(&self.decisions)
+            .cloned()
+            .collect()
+    }
 }
 
 impl Store {
@@ -305,10 +327,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ClaimedEvent>> {
         let _write = self.write_gate().await;
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        };
+        let lock = self.backend.skip_locked();
         let sql = format!(
             "UPDATE events SET locked_until = $1, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM events WHERE state = 'pending' AND locked_until < $2 \
@@ -635,10 +654,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ClaimedOutbox>> {
         let _write = self.write_gate().await;
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        };
+        let lock = self.backend.skip_locked();
         let sql = format!(
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
