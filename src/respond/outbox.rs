@@ -78,10 +78,13 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
             at: now + i64::try_from(wait.as_millis()).unwrap_or(MAX_BACKOFF_MS),
             error: "rate limited".into(),
             refund: true,
+            unanswered: false,
         },
-        Err(CallError::Transient(reason))
+        Err(err @ (CallError::Transient(_) | CallError::Unanswered(_)))
             if row.attempts < i64::from(state.settings.file.workers.outbox_max_attempts) =>
         {
+            let unanswered = matches!(err, CallError::Unanswered(_));
+            let reason = err.to_string();
             let backoff = (1000_i64 << row.attempts.clamp(0, 16)).min(MAX_BACKOFF_MS);
             tracing::warn!(outbox = row.id, attempt = row.attempts, %reason, "Slack call failed; retrying");
             Settlement::Retry {
@@ -89,6 +92,7 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
                 at: now + backoff,
                 error: reason,
                 refund: false,
+                unanswered,
             }
         }
         Err(err) => {

@@ -17,6 +17,10 @@ pub enum CallError {
     /// Worth retrying: a network failure, a 5xx, Slack's own internal errors.
     #[error("transient Slack failure: {0}")]
     Transient(String),
+    /// Sent, but no answer came back (a timeout, a connection closed
+    /// mid-call): Slack may have acted on it, so check before repeating it.
+    #[error("no answer from Slack: {0}")]
+    Unanswered(String),
     /// Retrying cannot help: channel_not_found, not_in_channel, invalid_auth…
     #[error("Slack refused the call: {0}")]
     Permanent(String),
@@ -118,12 +122,12 @@ async fn counted<T>(
 ) -> Result<T, CallError> {
     let result = match tokio::time::timeout(CALL_TIMEOUT, call).await {
         Ok(result) => result.map_err(classify_error),
-        Err(_) => Err(CallError::Transient("timed out".into())),
+        Err(_) => Err(CallError::Unanswered("timed out".into())),
     };
     let outcome = match &result {
         Ok(_) => "ok",
         Err(CallError::RateLimited(_)) => "rate_limited",
-        Err(CallError::Transient(_)) => "transient_error",
+        Err(CallError::Transient(_) | CallError::Unanswered(_)) => "transient_error",
         Err(CallError::Permanent(_)) => "error",
     };
     metrics::counter!("clarity_slack_calls_total", "method" => method, "outcome" => outcome)
@@ -154,12 +158,12 @@ fn classify_error(err: SlackClientError) -> CallError {
         }
         SlackClientError::HttpError(e) => CallError::Permanent(format!("HTTP {}", e.status_code)),
         // Protocol errors carry the whole response body: name the kind only.
-        SlackClientError::ProtocolError(_) => CallError::Transient("unreadable response".into()),
+        SlackClientError::ProtocolError(_) => CallError::Unanswered("unreadable response".into()),
         SlackClientError::HttpProtocolError(_) => {
-            CallError::Transient("HTTP protocol error".into())
+            CallError::Unanswered("HTTP protocol error".into())
         }
-        SlackClientError::EndOfStream(_) => CallError::Transient("connection closed".into()),
-        SlackClientError::SystemError(_) => CallError::Transient("network or system error".into()),
+        SlackClientError::EndOfStream(_) => CallError::Unanswered("connection closed".into()),
+        SlackClientError::SystemError(_) => CallError::Unanswered("network or system error".into()),
         SlackClientError::SocketModeProtocolError(_) => {
             CallError::Transient("socket mode protocol error".into())
         }

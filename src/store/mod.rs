@@ -144,11 +144,14 @@ pub enum Settlement {
         ts: Option<String>,
     },
     /// Try again at `at` (ms); a `refund`ed attempt (a 429) does not count.
+    /// An `unanswered` call may have reached Slack: the next claim is told
+    /// (`abandoned_before`), as after a crash mid-call.
     Retry {
         id: i64,
         at: i64,
         error: String,
         refund: bool,
+        unanswered: bool,
     },
     /// Given up: retrying cannot help.
     Failed { id: i64, error: String },
@@ -296,6 +299,28 @@ impl Store {
     /// Persists a batch of events in one transaction (group commit). Events
     /// whose `event_id` is already stored are skipped; returns how many were new.
     pub async fn insert_events(&self, events: &[NewEvent], now: i64) -> Result<u64> {
+        // Two replicas given the same events (Slack's retries) in other
+        // orders can deadlock on PostgreSQL; the loser's statement is rolled
+        // back whole, so running it again is safe. Arrival order is kept
+        // (a thread's root before its replies), so locks are not sorted.
+        let mut deadlocks = 0;
+        loop {
+            match self.insert_events_once(events, now).await {
+                Err(sqlx::Error::Database(e))
+                    if e.code().as_deref() == Some("40P01") && deadlocks < 3 =>
+                {
+                    deadlocks += 1;
+                    tracing::warn!(
+                        deadlocks,
+                        "event insert deadlocked with another replica; retrying"
+                    );
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn insert_events_once(&self, events: &[NewEvent], now: i64) -> Result<u64> {
         let _write = self.write_gate().await;
         // One statement is one implicit transaction: a batch that fits in
         // one costs a single round trip to the database.
@@ -701,14 +726,16 @@ impl Store {
                     at,
                     error,
                     refund,
+                    unanswered,
                 } => {
                     sqlx::query(
                         "UPDATE outbox SET next_attempt_at = $1, locked_until = 0, last_error = $2, \
-                         attempts = attempts - $3, settled = claims WHERE id = $4",
+                         attempts = attempts - $3, settled = claims - $4 WHERE id = $5",
                     )
                     .bind(*at)
                     .bind(error.clone())
                     .bind(i64::from(*refund))
+                    .bind(i64::from(*unanswered))
                     .bind(*id)
                     .execute(&mut *tx)
                     .await?;

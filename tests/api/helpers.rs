@@ -422,6 +422,11 @@ pub async fn spawn_app_with(backend: Backend, config: &str) -> TestApp {
 /// another replica beside a running one.
 pub async fn spawn_on(db: Arc<TestDb>, slack: FakeSlack, config: &str) -> TestApp {
     let settings = settings(&db, &slack, config);
+    spawn_with(db, slack, settings).await
+}
+
+/// Starts a bot with `settings` as given (say, a database URL through a proxy).
+pub async fn spawn_with(db: Arc<TestDb>, slack: FakeSlack, settings: Settings) -> TestApp {
     let app = Application::build(settings).await.expect("the bot builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let shutdown = app.shutdown_handle();

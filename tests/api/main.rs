@@ -5,5 +5,6 @@ mod commands;
 mod flags;
 mod helpers;
 mod ingress;
+mod outage;
 mod replicas;
 mod resilience;

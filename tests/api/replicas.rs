@@ -74,7 +74,7 @@ async fn same_events_on_both() {
 async fn burst_split_across_both() {
     let (first, second) = two_replicas().await;
     let mut asks = Vec::new();
-    let bodies: Vec<String> = (0..300)
+    let bodies: Vec<String> = (0..1000)
         .map(|i| {
             let ts = format!("1700003000.{i:06}");
             let text = if i % 2 == 0 {
@@ -85,9 +85,9 @@ async fn burst_split_across_both() {
             };
             message_from(
                 &format!("EvBurst{i}"),
-                &format!("C8{i:03}"),
+                &format!("C8{i:04}"),
                 &ts,
-                &format!("U8{i:03}"),
+                &format!("U8{i:04}"),
                 text,
             )
         })
