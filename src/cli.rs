@@ -16,7 +16,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the bot: the Events API over HTTP, with its inbox and outbox workers.
+    /// Runs the bot: the Events API over HTTP, and Socket Mode when SLACK_APP_TOKEN is set, with its inbox and outbox workers.
     Serve,
     /// Assesses TEXT (or each line of stdin) and explains why.
     Check(CheckArgs),
@@ -35,6 +35,10 @@ pub struct ManifestArgs {
     /// The bot's public base URL; request URLs are BASE/slack/events and so on.
     #[arg(long, value_name = "BASE")]
     pub url: Option<String>,
+    /// For Socket Mode (SLACK_APP_TOKEN): Slack delivers over a websocket the
+    /// bot opens, so the manifest has no request URLs.
+    #[arg(long, conflicts_with = "url")]
+    pub socket_mode: bool,
 }
 
 #[derive(Debug, clap::Args)]

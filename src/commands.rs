@@ -5,7 +5,7 @@
 
 use crate::classify::Context;
 use crate::respond::blocks::{DecisionLine, OpenLine, Reply};
-use crate::state::AppState;
+use crate::state::{AppState, now_ms};
 use crate::store::{DecisionRow, NewDecision};
 use clap::{CommandFactory, Parser, Subcommand};
 use serde::Deserialize;
@@ -321,6 +321,39 @@ pub async fn send_later(response_url: &str, slack_api_url: &str, answer: &Answer
         .and_then(reqwest::Response::error_for_status);
     if let Err(err) = result {
         tracing::warn!(status = ?err.status(), "could not deliver a late command answer");
+    }
+}
+
+/// Answers a command within Slack's deadline, however it arrived (HTTP or
+/// Socket Mode): the answer itself when it is ready within
+/// `server.command_answer_ms`, otherwise "working on it" now and the answer
+/// through the command's `response_url` when it is done.
+pub async fn answer_in_time(app: &AppState, invocation: Invocation) -> Answer {
+    metrics::counter!("clarity_commands_total").increment(1);
+    let plan = plan(&invocation.text);
+    let state = app.clone();
+    let who = invocation.clone();
+    let mut work = tokio::spawn(async move { perform(&state, &who, plan, now_ms()).await });
+    // Slack gives up on the request after 3 s.
+    let deadline = std::time::Duration::from_millis(app.settings.file.server.command_answer_ms);
+    let in_time = if deadline.is_zero() {
+        None
+    } else {
+        tokio::time::timeout(deadline, &mut work).await.ok()
+    };
+    match in_time {
+        Some(Ok(answer)) => answer,
+        Some(Err(_)) => Answer::failed(),
+        None => {
+            tracing::info!("slow command; answering through response_url");
+            let url = invocation.response_url;
+            let slack_api_url = app.settings.slack_api_url.clone();
+            tokio::spawn(async move {
+                let answer = work.await.unwrap_or_else(|_| Answer::failed());
+                send_later(&url, &slack_api_url, &answer).await;
+            });
+            Answer::working()
+        }
     }
 }
 

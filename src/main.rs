@@ -15,14 +15,18 @@ fn main() -> ExitCode {
         Command::Migrate => run_async(migrate),
         Command::Scan(args) => clarity_bot::scan::run(&args),
         Command::Manifest(args) => {
-            let base = args
-                .url
-                .as_deref()
-                .unwrap_or(clarity_bot::manifest::PLACEHOLDER_URL);
-            if args.url.is_none() {
-                eprintln!("note: no --url given; replace {base} with the bot's public URL");
-            }
-            let manifest = clarity_bot::manifest::manifest(base);
+            let manifest = if args.socket_mode {
+                clarity_bot::manifest::socket_mode_manifest()
+            } else {
+                let base = args
+                    .url
+                    .as_deref()
+                    .unwrap_or(clarity_bot::manifest::PLACEHOLDER_URL);
+                if args.url.is_none() {
+                    eprintln!("note: no --url given; replace {base} with the bot's public URL");
+                }
+                clarity_bot::manifest::manifest(base)
+            };
             match serde_json::to_string_pretty(&manifest) {
                 Ok(text) => {
                     println!("{text}");

@@ -54,6 +54,27 @@ pub fn manifest(base_url: &str) -> Value {
     })
 }
 
+/// The manifest for Socket Mode: `socket_mode_enabled` and no request URLs
+/// (Slack delivers events, commands and interactions over the websocket).
+pub fn socket_mode_manifest() -> Value {
+    let mut manifest = manifest(PLACEHOLDER_URL);
+    if let Some(commands) = manifest
+        .pointer_mut("/features/slash_commands")
+        .and_then(Value::as_array_mut)
+    {
+        for command in commands.iter_mut().filter_map(Value::as_object_mut) {
+            command.remove("url");
+        }
+    }
+    if let Some(settings) = manifest.get_mut("settings").and_then(Value::as_object_mut) {
+        for section in settings.values_mut().filter_map(Value::as_object_mut) {
+            section.remove("request_url");
+        }
+        settings.insert("socket_mode_enabled".into(), Value::Bool(true));
+    }
+    manifest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +108,26 @@ mod tests {
         assert!(scopes.iter().any(|s| s == "commands"));
         let events = &manifest["settings"]["event_subscriptions"]["bot_events"];
         assert_eq!(events, &json!(["message.channels", "message.groups"]));
+    }
+
+    #[test]
+    fn the_socket_mode_manifest_enables_it_and_names_no_url() {
+        let manifest = socket_mode_manifest();
+        assert_eq!(manifest["settings"]["socket_mode_enabled"], true);
+        let text = manifest.to_string();
+        assert!(!text.contains("http"), "{text}");
+        assert!(!text.contains("request_url"), "{text}");
+        assert_eq!(
+            manifest["features"]["slash_commands"][0]["command"],
+            "/clarity"
+        );
+        assert_eq!(
+            manifest["settings"]["event_subscriptions"]["bot_events"],
+            json!(["message.channels", "message.groups"])
+        );
+        assert_eq!(
+            manifest["oauth_config"]["scopes"],
+            self::manifest(PLACEHOLDER_URL)["oauth_config"]["scopes"]
+        );
     }
 }

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
 
 const DEFAULT_CONFIG: &str = "config/clarity.toml";
@@ -51,6 +52,7 @@ pub struct FileSettings {
     pub noise: NoisePolicy,
     pub threads: ThreadSettings,
     pub workers: WorkerSettings,
+    pub socket_mode: SocketModeSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -149,6 +151,30 @@ impl Default for WorkerSettings {
     }
 }
 
+/// Socket Mode (used when `SLACK_APP_TOKEN` is set).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SocketModeSettings {
+    /// Websockets kept open to Slack; Slack spreads envelopes over them, so a
+    /// reconnecting one loses nothing. Slack allows at most 10 per app.
+    pub connections: NonZeroU32,
+    /// Seconds to wait before trying `apps.connections.open` again after a
+    /// failed attempt (Slack allows about one call a minute).
+    pub reconnect_secs: NonZeroU64,
+}
+
+/// The most websockets Slack lets one app open.
+pub const MAX_SOCKET_CONNECTIONS: u32 = 10;
+
+impl Default for SocketModeSettings {
+    fn default() -> Self {
+        Self {
+            connections: NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN),
+            reconnect_secs: NonZeroU64::new(30).unwrap_or(NonZeroU64::MIN),
+        }
+    }
+}
+
 /// Every problem found while loading settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
@@ -232,6 +258,14 @@ impl Settings {
                 LogFormat::Text
             }
         };
+
+        if file.socket_mode.connections.get() > MAX_SOCKET_CONNECTIONS {
+            problems.push(format!(
+                "{}: [socket_mode] connections: {} is more than Slack allows; expected 1 to {MAX_SOCKET_CONNECTIONS}",
+                config_path.display(),
+                file.socket_mode.connections
+            ));
+        }
 
         let secret = |key: &str, prefix: Option<&str>, problems: &mut Vec<String>| {
             let value = env(key)?;
@@ -405,6 +439,43 @@ mod tests {
         assert_eq!(settings.bind.port(), 0);
         assert!(!format!("{settings:?}").contains("xoxb-123"));
         assert!(!format!("{settings:?}").contains("shh"));
+    }
+
+    #[test]
+    fn socket_mode_settings_are_checked() {
+        let parsed = parse_file(
+            Path::new("x.toml"),
+            "[socket_mode]\nconnections = 1\nreconnect_secs = 5\n",
+        )
+        .expect("valid");
+        assert_eq!(parsed.socket_mode.connections.get(), 1);
+        assert_eq!(parsed.socket_mode.reconnect_secs.get(), 5);
+
+        let problems = parse_file(
+            Path::new("bad.toml"),
+            "[socket_mode]\nconnections = 0\nreconnect_secs = 0\n",
+        )
+        .expect_err("zero is not a count or a wait");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("[socket_mode]"), "{problems:?}");
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("clarity.toml");
+        std::fs::write(&path, "[socket_mode]\nconnections = 11\n").expect("write");
+        let err = load(&[("CLARITY_CONFIG", &path.display().to_string())]).expect_err("too many");
+        assert!(
+            err.to_string()
+                .contains("[socket_mode] connections: 11 is more than Slack allows"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_app_token_that_is_not_xapp_is_refused_without_showing_it() {
+        let err = load(&[("SLACK_APP_TOKEN", "xoxb-not-an-app-token")]).expect_err("wrong kind");
+        assert!(err.to_string().contains("SLACK_APP_TOKEN"), "{err}");
+        assert!(err.to_string().contains("xapp-"), "{err}");
+        assert!(!err.to_string().contains("not-an-app-token"), "{err}");
     }
 
     #[test]

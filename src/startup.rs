@@ -1,6 +1,7 @@
 //! `Application::build(settings)`: one build path for production and tests.
 //! Binds the listener (port 0 allowed), connects the store, learns the bot's
-//! identity, and starts the workers; `run_until_stopped` serves until
+//! identity, checks the Socket Mode app token if one is set, and starts the
+//! workers; `run_until_stopped` serves HTTP (and Socket Mode) until
 //! SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight work finish.
 
 use crate::classify::Classifier;
@@ -30,6 +31,8 @@ pub struct Application {
     ingest: mpsc::Receiver<crate::state::IngestRequest>,
     ingest_tx: mpsc::Sender<crate::state::IngestRequest>,
     shutdown: CancellationToken,
+    /// Socket Mode, when `SLACK_APP_TOKEN` is set.
+    socket: Option<ingress::socket::SocketMode>,
 }
 
 /// Stops a running application from elsewhere (tests, signal handlers).
@@ -99,6 +102,12 @@ impl Application {
             decision_indexes: Mutex::new(Default::default()),
             metrics: crate::telemetry::metrics_handle(),
         }));
+        let socket = match state.settings.app_token.clone() {
+            Some(app_token) => Some(
+                ingress::socket::SocketMode::connect(&state, &app_token, ingest_tx.clone()).await?,
+            ),
+            None => None,
+        };
         Ok(Self {
             port,
             listener,
@@ -106,6 +115,7 @@ impl Application {
             ingest,
             ingest_tx,
             shutdown: CancellationToken::new(),
+            socket,
         })
     }
 
@@ -131,6 +141,7 @@ impl Application {
             ingest_tx,
             shutdown,
             port,
+            socket,
         } = self;
         tracing::info!(
             port,
@@ -148,18 +159,30 @@ impl Application {
         ));
         tasks.close();
 
+        if state.verifier.is_none() {
+            tracing::info!(
+                "SLACK_SIGNING_SECRET is unset: the Slack HTTP routes refuse requests; Slack reaches the bot over Socket Mode"
+            );
+        }
+        if let Some(socket) = &socket {
+            socket.start().await;
+        }
         let app = ingress::http::router(state.clone(), ingest_tx);
         let stop = shutdown.clone();
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     () = stop.cancelled() => {}
                     () = os_signal() => {}
                 }
             })
-            .await?;
-        // The server dropped its handlers and with them the writer's
-        // sender: the writer persists what it holds and ends.
+            .await;
+        if let Some(socket) = socket {
+            socket.stop().await;
+        }
+        served?;
+        // The server and Socket Mode dropped their handles on the writer:
+        // it persists what it holds and ends.
         let _ = writer.await;
         shutdown.cancel();
         tasks.wait().await;

@@ -7,7 +7,8 @@
 //! could not be persisted 503 (so Slack retries it), everything else 200.
 
 use crate::commands::{self, Invocation};
-use crate::state::{AppState, IngestRequest, now_ms};
+use crate::ingress::writer::{self, NotPersisted};
+use crate::state::{AppState, IngestRequest};
 use crate::store::NewEvent;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -18,11 +19,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
-
-/// Event types the pipeline acts on; others are acknowledged and dropped.
-const HANDLED_EVENT_TYPES: &[&str] = &["message"];
+use std::time::Instant;
+use tokio::sync::mpsc;
 
 /// What the HTTP handlers share: the app, and the way into the writer. The
 /// sender lives only here, so the writer ends once the server has stopped.
@@ -58,12 +56,6 @@ struct Envelope<'a> {
     event: Option<&'a RawValue>,
     #[serde(default)]
     authorizations: Vec<Authorization>,
-}
-
-#[derive(Deserialize)]
-struct InnerEvent {
-    #[serde(rename = "type")]
-    kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -112,31 +104,18 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
             let Some(event) = envelope.event else {
                 return (StatusCode::BAD_REQUEST, "event_callback without event").into_response();
             };
-            let event_type = serde_json::from_str::<InnerEvent>(event.get())
-                .ok()
-                .and_then(|e| e.kind)
-                .unwrap_or_default();
-            if !HANDLED_EVENT_TYPES.contains(&event_type.as_str()) {
-                metrics::counter!("clarity_events_ignored_total").increment(1);
-                return StatusCode::OK.into_response();
-            }
             let team_id = envelope
                 .team_id
                 .or_else(|| envelope.authorizations.into_iter().find_map(|a| a.team_id))
                 .unwrap_or_default();
-            let payload = event.get().to_string();
-            match persist(
-                state,
-                NewEvent {
-                    team_id,
-                    event_id,
-                    payload,
-                },
-            )
-            .await
-            {
-                Ok(()) => StatusCode::OK.into_response(),
-                Err(()) => (
+            let event = NewEvent {
+                team_id,
+                event_id,
+                payload: event.get().to_string(),
+            };
+            match writer::accept(&state.ingest, event).await {
+                Ok(_) => StatusCode::OK.into_response(),
+                Err(NotPersisted) => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "could not persist the event; retry",
                 )
@@ -172,32 +151,12 @@ async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Byte
             return (StatusCode::BAD_REQUEST, "malformed form body").into_response();
         }
     };
-    metrics::counter!("clarity_commands_total").increment(1);
-    let plan = commands::plan(&invocation.text);
-    let app = state.app.clone();
-    let who = invocation.clone();
-    let mut work = tokio::spawn(async move { commands::perform(&app, &who, plan, now_ms()).await });
-    // Slack gives up on the request after 3 s.
-    let deadline = Duration::from_millis(state.app.settings.file.server.command_answer_ms);
-    let in_time = if deadline.is_zero() {
-        None
-    } else {
-        tokio::time::timeout(deadline, &mut work).await.ok()
-    };
-    match in_time {
-        Some(Ok(answer)) => Json(answer.to_json()).into_response(),
-        Some(Err(_)) => Json(commands::Answer::failed().to_json()).into_response(),
-        None => {
-            tracing::info!("slow command; answering through response_url");
-            let url = invocation.response_url;
-            let slack_api_url = state.app.settings.slack_api_url.clone();
-            tokio::spawn(async move {
-                let answer = work.await.unwrap_or_else(|_| commands::Answer::failed());
-                commands::send_later(&url, &slack_api_url, &answer).await;
-            });
-            Json(commands::Answer::working().to_json()).into_response()
-        }
-    }
+    Json(
+        commands::answer_in_time(&state.app, invocation)
+            .await
+            .to_json(),
+    )
+    .into_response()
 }
 
 /// Checks the v0 signature and the 5-minute window with slack-morphism's verifier.
@@ -223,17 +182,6 @@ fn verify(
         tracing::warn!(reason = kind, "refused an unsigned or stale request");
         StatusCode::UNAUTHORIZED
     })
-}
-
-/// Hands the event to the group-commit writer and waits until it is durable.
-async fn persist(state: &HttpState, event: NewEvent) -> Result<(), ()> {
-    let (done, persisted) = oneshot::channel();
-    state
-        .ingest
-        .send(IngestRequest { event, done })
-        .await
-        .map_err(|_| ())?;
-    persisted.await.map_err(|_| ())?
 }
 
 async fn readyz(State(state): State<HttpState>) -> Response {

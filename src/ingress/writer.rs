@@ -1,11 +1,68 @@
 //! The group-commit writer: events from every request are gathered and
 //! persisted in one transaction, then each request learns it may acknowledge.
 //! One transaction per event could not keep up with Slack's bursts.
+//!
+//! [`accept`] is the one way into it, for HTTP and Socket Mode alike.
 
 use crate::state::{AppState, IngestRequest, now_ms};
-use tokio::sync::mpsc;
+use crate::store::NewEvent;
+use serde::Deserialize;
+use tokio::sync::{mpsc, oneshot};
 
-/// Runs until every sender is gone (the HTTP server stopped), then returns.
+/// Event types the pipeline acts on; others are acknowledged and dropped.
+const HANDLED_EVENT_TYPES: &[&str] = &["message"];
+
+/// What became of an event offered to the inbox; either way it may be
+/// acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// Durable in the inbox (or already there: a retry).
+    Persisted,
+    /// A type the pipeline does not act on.
+    Ignored,
+}
+
+/// The event could not be persisted: it must not be acknowledged, so that
+/// Slack delivers it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the event could not be persisted; it was not acknowledged")]
+pub struct NotPersisted;
+
+/// The part of an inner event (the inbox payload) that says what it is.
+#[derive(Deserialize)]
+struct InnerEvent {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// Offers one event (its `payload` is the inner `event` object as JSON) to
+/// the inbox: types the pipeline ignores are dropped, the rest are handed to
+/// the writer, and this returns only once they are durable.
+pub async fn accept(
+    ingest: &mpsc::Sender<IngestRequest>,
+    event: NewEvent,
+) -> Result<Accepted, NotPersisted> {
+    let event_type = serde_json::from_str::<InnerEvent>(&event.payload)
+        .ok()
+        .and_then(|e| e.kind)
+        .unwrap_or_default();
+    if !HANDLED_EVENT_TYPES.contains(&event_type.as_str()) {
+        metrics::counter!("clarity_events_ignored_total").increment(1);
+        return Ok(Accepted::Ignored);
+    }
+    let (done, persisted) = oneshot::channel();
+    ingest
+        .send(IngestRequest { event, done })
+        .await
+        .map_err(|_| NotPersisted)?;
+    match persisted.await {
+        Ok(Ok(())) => Ok(Accepted::Persisted),
+        Ok(Err(())) | Err(_) => Err(NotPersisted),
+    }
+}
+
+/// Runs until every sender is gone (the HTTP server and Socket Mode
+/// stopped), then returns.
 pub async fn run(state: AppState, mut requests: mpsc::Receiver<IngestRequest>) {
     let max_batch = state.settings.file.workers.ingest_batch.max(1) as usize;
     let mut batch = Vec::with_capacity(max_batch);

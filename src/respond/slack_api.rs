@@ -93,6 +93,22 @@ impl Slack {
             .map(|r| r.permalink.to_string())
     }
 
+    /// `apps.connections.open` with an app-level token: a Socket Mode URL.
+    /// Socket Mode itself opens its connections through [`Slack::client`];
+    /// this call lets start-up refuse a token Slack does not accept.
+    pub async fn open_socket_connection(&self, app_token: &SecretString) -> Result<(), CallError> {
+        let token = SlackApiToken::new(SlackApiTokenValue::new(
+            app_token.expose_secret().to_string(),
+        ));
+        let session = self.client.open_session(&token);
+        counted(
+            "apps.connections.open",
+            session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// The first page of a thread's messages (root first).
     pub async fn replies(
         &self,

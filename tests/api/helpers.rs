@@ -46,6 +46,8 @@ struct FakeState {
     /// (thread_ts, ts, text) of every delivered chat.postMessage.
     delivered: Vec<(String, String, String)>,
     next_ts: u64,
+    /// The websocket URL apps.connections.open hands out (unset: invalid_auth).
+    socket_url: Option<String>,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -126,6 +128,12 @@ impl FakeSlack {
     pub fn release_posts(&self) {
         self.lock().hold_posts = false;
         self.released.notify_waiters();
+    }
+
+    /// Answers apps.connections.open with this websocket URL (Socket Mode);
+    /// until it is called, apps.connections.open answers `invalid_auth`.
+    pub fn serve_socket_mode(&self, url: &str) {
+        self.lock().socket_url = Some(url.to_string());
     }
 
     /// What conversations.replies answers for a thread.
@@ -223,6 +231,10 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
                 json!({"ok": true, "messages": messages})
             }
         }
+        "apps.connections.open" => match &state.socket_url {
+            Some(url) => json!({"ok": true, "url": url}),
+            None => json!({"ok": false, "error": "invalid_auth"}),
+        },
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
     Some(reply)

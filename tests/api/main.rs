@@ -8,3 +8,5 @@ mod ingress;
 mod outage;
 mod replicas;
 mod resilience;
+mod socket_mode;
+mod socket_support;

@@ -1,0 +1,325 @@
+//! Socket Mode ingress: the bot opens websockets to Slack (no public URL, no
+//! signing secret), with slack-morphism's Socket Mode listener, and feeds what
+//! arrives into the same paths as HTTP:
+//!
+//! - `events_api` → [`writer::accept`], the inbox the pipeline reads; the
+//!   envelope is acknowledged only once the event is persisted (a failure
+//!   returns an error, the error handler answers 503, the listener sends no
+//!   ack and Slack delivers the envelope again).
+//! - `slash_commands` → [`commands::answer_in_time`]; the answer goes back in
+//!   the ack's payload (or through `response_url` when slow, as over HTTP).
+//! - `interactive` → [`handle_interaction`].
+//! - Malformed or unknown envelopes go to the error handler, which logs their
+//!   kind only (they hold message text); the listener acknowledges any that
+//!   carry an `envelope_id`, and the connection keeps reading.
+//!
+//! The listener reconnects on `disconnect` envelopes (Slack's refresh
+//! requests), closed or failed sockets and missed pongs; a failed
+//! `apps.connections.open` or handshake is retried every
+//! `[socket_mode] reconnect_secs`. An app token Slack refuses stops start-up.
+
+use crate::commands::{self, Answer, Invocation, Visibility};
+use crate::ingress::writer::{self, NotPersisted};
+use crate::state::{AppState, IngestRequest};
+use crate::store::NewEvent;
+use anyhow::Context as _;
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A running Socket Mode listener. [`SocketMode::stop`] closes its
+/// connections and lets go of the writer, so the writer can finish.
+pub struct SocketMode {
+    listener: SlackClientSocketModeListener<SlackClientHyperHttpsConnector>,
+    /// The listener's callbacks only hold a weak handle on the writer: the
+    /// writer ends once this one is dropped, whatever the connections do.
+    _ingest: mpsc::Sender<IngestRequest>,
+    connections: u32,
+}
+
+/// What the callbacks share (slack-morphism passes state by type).
+struct SocketState {
+    app: AppState,
+    ingest: mpsc::WeakSender<IngestRequest>,
+}
+
+impl SocketMode {
+    /// Checks the app token with `apps.connections.open` (a refused token is a
+    /// start-up error that names SLACK_APP_TOKEN, never its value), then
+    /// registers the connections; [`SocketMode::start`] opens them.
+    pub async fn connect(
+        app: &AppState,
+        app_token: &SecretString,
+        ingest: mpsc::Sender<IngestRequest>,
+    ) -> anyhow::Result<Self> {
+        app.slack
+            .open_socket_connection(app_token)
+            .await
+            .with_context(|| {
+                format!(
+                    "apps.connections.open at {} refused SLACK_APP_TOKEN: use the app-level token (xapp-…) with the connections:write scope, from the app's Basic Information page",
+                    app.settings.slack_api_url
+                )
+            })?;
+        let settings = &app.settings.file.socket_mode;
+        let config = SlackClientSocketModeConfig::new()
+            .with_max_connections_count(settings.connections.get())
+            .with_reconnect_timeout_in_seconds(settings.reconnect_secs.get());
+        let environment = Arc::new(
+            SlackClientEventsListenerEnvironment::new(app.slack.client().clone())
+                .with_error_handler(on_error)
+                .with_user_state(SocketState {
+                    app: app.clone(),
+                    ingest: ingest.downgrade(),
+                }),
+        );
+        let callbacks = SlackSocketModeListenerCallbacks::new()
+            .with_hello_events(on_hello)
+            .with_push_events(on_push_event)
+            .with_command_events(on_command)
+            .with_interaction_events(on_interaction);
+        let listener = SlackClientSocketModeListener::new(&config, environment, callbacks);
+        let token = SlackApiToken::new(SlackApiTokenValue::new(
+            app_token.expose_secret().to_string(),
+        ));
+        listener
+            .listen_for(&token)
+            .await
+            .context("while registering the Socket Mode connections")?;
+        Ok(Self {
+            listener,
+            _ingest: ingest,
+            connections: settings.connections.get(),
+        })
+    }
+
+    /// Opens the connections (in the background; each retries on its own).
+    pub async fn start(&self) {
+        self.listener.start().await;
+        tracing::info!(connections = self.connections, "Socket Mode starting");
+    }
+
+    /// Closes the connections. Envelopes in flight still finish persisting;
+    /// any whose ack cannot be sent any more are redelivered by Slack.
+    pub async fn stop(self) {
+        self.listener.shutdown().await;
+        tracing::info!("Socket Mode stopped");
+    }
+}
+
+async fn socket_state(
+    states: &SlackClientEventsUserState,
+) -> Result<(AppState, mpsc::WeakSender<IngestRequest>), BoxError> {
+    let storage = states.read().await;
+    let state = storage
+        .get_user_state::<SocketState>()
+        .ok_or("Socket Mode state missing")?;
+    Ok((state.app.clone(), state.ingest.clone()))
+}
+
+/// A new connection said hello: it is ready for envelopes. (The hello type
+/// is not nameable outside slack-morphism, hence the generic.)
+async fn on_hello<E: std::fmt::Debug + Send>(
+    _hello: E,
+    _client: Arc<SlackHyperClient>,
+    _states: SlackClientEventsUserState,
+) {
+    metrics::counter!("clarity_socket_connections_total").increment(1);
+    tracing::info!("Socket Mode connection ready");
+}
+
+/// `events_api`: the inner event, as JSON, into the inbox. Ok means
+/// persisted (or ignored): only then does the listener acknowledge it.
+async fn on_push_event(
+    event: SlackPushEventCallback,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    let started = Instant::now();
+    metrics::counter!("clarity_events_received_total").increment(1);
+    let (_app, ingest) = socket_state(&states).await?;
+    // Stopping: leave the envelope unacknowledged for another connection.
+    let ingest = ingest.upgrade().ok_or(NotPersisted)?;
+    let event = inbox_event(&event)?;
+    writer::accept(&ingest, event).await?;
+    metrics::histogram!("clarity_ack_seconds").record(started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The inbox row for a pushed event: the same `payload` (the inner `event`
+/// object) that HTTP stores from the request body. slack-morphism hands the
+/// event over parsed, so it is written back as JSON; the pipeline parses it
+/// into the same type again.
+fn inbox_event(event: &SlackPushEventCallback) -> Result<NewEvent, serde_json::Error> {
+    Ok(NewEvent {
+        team_id: event.team_id.to_string(),
+        event_id: event.event_id.to_string(),
+        payload: serde_json::to_string(&event.event)?,
+    })
+}
+
+/// `slash_commands`: the same handler as `POST /slack/commands`; the answer
+/// rides on the ack.
+async fn on_command(
+    event: SlackCommandEvent,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    let (app, _) = socket_state(&states).await?;
+    let answer = commands::answer_in_time(&app, invocation(event)).await;
+    Ok(command_response(&answer))
+}
+
+fn invocation(event: SlackCommandEvent) -> Invocation {
+    Invocation {
+        team_id: event.team_id.to_string(),
+        team_domain: event.team_domain.unwrap_or_default(),
+        channel_id: event.channel_id.to_string(),
+        channel_name: event.channel_name.unwrap_or_default(),
+        user_id: event.user_id.to_string(),
+        text: event.text.unwrap_or_default(),
+        response_url: event.response_url.0.to_string(),
+    }
+}
+
+/// The ack payload for a command: the same message and `response_type`
+/// as the HTTP answer's JSON body.
+fn command_response(answer: &Answer) -> SlackCommandEventResponse {
+    let response_type = match answer.visibility {
+        Visibility::Ephemeral => SlackMessageResponseType::Ephemeral,
+        Visibility::InChannel => SlackMessageResponseType::InChannel,
+    };
+    SlackCommandEventResponse::new(answer.reply.render()).with_response_type(response_type)
+}
+
+/// `interactive`: handed on as the JSON Slack sent.
+async fn on_interaction(
+    event: SlackInteractionEvent,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackInteractionResponse> {
+    let (app, _) = socket_state(&states).await?;
+    let payload = serde_json::to_value(&event)?;
+    handle_interaction(&app, payload).await
+}
+
+/// Where interactive envelopes (button clicks, modal submissions, shortcuts)
+/// go. TEMPORARY SEAM: `POST /slack/interactions` is being built on another
+/// branch; once it lands, this calls its entry point
+/// (`interactions::handle(app, payload)`) so both ingresses share it. Until
+/// then the envelope is logged (its kind only) and acknowledged.
+async fn handle_interaction(
+    _app: &AppState,
+    payload: serde_json::Value,
+) -> UserCallbackResult<SlackInteractionResponse> {
+    let kind = payload
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("unknown");
+    tracing::info!(kind, "interaction over Socket Mode acknowledged");
+    Ok(SlackInteractionResponse::Empty)
+}
+
+/// Errors from callbacks and connections. The status decides whether an
+/// envelope is acknowledged: 503 (not persisted) withholds the ack so Slack
+/// redelivers; anything else is acknowledged, since retrying cannot help.
+/// Nothing here logs an error's text: parse errors carry the whole frame.
+fn on_error(
+    err: BoxError,
+    _client: Arc<SlackHyperClient>,
+    _states: SlackClientEventsUserState,
+) -> HttpStatusCode {
+    if err.downcast_ref::<NotPersisted>().is_some() {
+        tracing::warn!(
+            "a Socket Mode event could not be persisted; not acknowledged, Slack will deliver it again"
+        );
+        return HttpStatusCode::SERVICE_UNAVAILABLE;
+    }
+    let kind = match err.downcast_ref::<SlackClientError>() {
+        Some(SlackClientError::ProtocolError(_)) => "unreadable envelope (acknowledged, dropped)",
+        Some(SlackClientError::SocketModeProtocolError(_)) => "websocket error (reconnecting)",
+        Some(_) => "Slack client error",
+        None if err.downcast_ref::<serde_json::Error>().is_some() => {
+            "envelope could not be handed on as JSON (acknowledged, dropped)"
+        }
+        None => "Socket Mode handler error",
+    };
+    metrics::counter!("clarity_socket_errors_total").increment(1);
+    tracing::warn!(kind, "Socket Mode");
+    HttpStatusCode::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/tests/fixtures/slack/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+    }
+
+    /// The socket path stores what the pipeline reads: the inner event, equal
+    /// (as the pipeline parses it) to what HTTP stores from the raw body.
+    #[test]
+    fn a_socket_event_is_stored_in_the_shape_http_stores() {
+        for (http, socket) in [
+            ("events_message.json", "socket_mode_events_api_message.json"),
+            (
+                "events_app_mention.json",
+                "socket_mode_events_api_app_mention.json",
+            ),
+            (
+                "events_message_changed.json",
+                "socket_mode_events_api_message.json",
+            ),
+            (
+                "events_message_deleted.json",
+                "socket_mode_events_api_message.json",
+            ),
+            (
+                "events_message_thread_broadcast.json",
+                "socket_mode_events_api_message.json",
+            ),
+            (
+                "events_message_file_share.json",
+                "socket_mode_events_api_message.json",
+            ),
+        ] {
+            let http: serde_json::Value = serde_json::from_str(&fixture(http)).expect("json");
+            let mut envelope: serde_json::Value =
+                serde_json::from_str(&fixture(socket)).expect("json");
+            // The same inner event, delivered over the socket instead.
+            envelope["payload"]["event"] = http["event"].clone();
+            let pushed: SlackPushEventCallback =
+                serde_json::from_value(envelope["payload"].clone())
+                    .expect("slack-morphism parses it");
+            let stored = inbox_event(&pushed).expect("serializes");
+            let from_socket: SlackEventCallbackBody =
+                serde_json::from_str(&stored.payload).expect("the pipeline parses it");
+            let from_http: SlackEventCallbackBody =
+                serde_json::from_value(http["event"].clone()).expect("the pipeline parses it");
+            assert_eq!(from_socket, from_http);
+            let stored: serde_json::Value = serde_json::from_str(&stored.payload).expect("json");
+            assert_eq!(stored["type"], http["event"]["type"]);
+            assert_eq!(stored["text"], http["event"]["text"]);
+        }
+    }
+
+    #[test]
+    fn a_command_answer_rides_on_the_ack_as_over_http() {
+        let answer = Answer {
+            visibility: Visibility::InChannel,
+            reply: crate::respond::blocks::Reply::Problem {
+                what: "Decision recorded".into(),
+                next: "Align around it".into(),
+            },
+        };
+        let over_socket = serde_json::to_value(command_response(&answer)).expect("json");
+        assert_eq!(over_socket, answer.to_json());
+    }
+}

@@ -1,0 +1,240 @@
+//! Socket Mode end to end: the real bot opens a websocket to a fake Slack on
+//! 127.0.0.1 (apps.connections.open, then the URL it returns) and handles
+//! Slack's envelopes through the same paths as HTTP.
+
+use crate::helpers::*;
+use crate::socket_support::*;
+use clarity_bot::startup::Application;
+use secrecy::SecretString;
+use serde_json::json;
+
+crate::sqlite_and_postgres! {
+    socket_mode_events_commands_and_interactions_reach_the_http_handlers_and_survive_a_reconnect => socket_mode_events_commands_and_interactions_reach_the_http_handlers_and_survive_a_reconnect;
+    socket_mode_runs_alone_without_a_signing_secret => socket_mode_runs_alone_without_a_signing_secret;
+    an_event_that_could_not_be_persisted_is_not_acknowledged_and_its_redelivery_gets_one_reply => an_event_that_could_not_be_persisted_is_not_acknowledged_and_its_redelivery_gets_one_reply;
+    an_app_token_slack_refuses_stops_start_up_without_showing_it => an_app_token_slack_refuses_stops_start_up_without_showing_it;
+}
+
+const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
+const OTHER_ASK: &str = "can we all get on the same page about the pricing page redesign";
+
+async fn stored_payload(app: &TestApp, event_id: &str) -> Option<serde_json::Value> {
+    let payload: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT payload FROM events WHERE event_id = '{event_id}'"
+    ))
+    .fetch_optional(app.app.store.pool())
+    .await
+    .expect("query");
+    payload.map(|text| serde_json::from_str(&text).expect("the payload is JSON"))
+}
+
+async fn socket_mode_events_commands_and_interactions_reach_the_http_handlers_and_survive_a_reconnect(
+    backend: Backend,
+) {
+    let (app, mut socket) = spawn_socket_app(backend, true).await;
+    let mut slack_side = socket.next_connection().await;
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+
+    // An ask: acknowledged by its envelope id once persisted, then one reply
+    // in its thread.
+    let ts = "1700000200.000100";
+    slack_side
+        .send(&events_envelope("env-1", "EvS1", "C111", ts, ASK))
+        .await;
+    assert_eq!(
+        slack_side.ack("env-1").await,
+        json!({"envelope_id": "env-1"})
+    );
+    let stored = stored_payload(&app, "EvS1")
+        .await
+        .expect("persisted before the ack");
+    assert_eq!(stored["type"], "message");
+    assert_eq!(stored["text"], ASK);
+    assert_eq!(stored["channel"], "C111");
+    wait_for("the threaded reply", || async {
+        !app.slack.posts().is_empty()
+    })
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["channel"], "C111");
+    assert_eq!(posts[0]["thread_ts"], ts);
+    let text = posts[0]["text"].as_str().expect("text");
+    assert!(text.contains("Q3 roadmap"), "{text}");
+
+    // /clarity over the socket: the ack carries the same answer as over HTTP.
+    let command = "check let's get aligned on the launch date";
+    slack_side
+        .send(&command_envelope(&app, "env-2", command))
+        .await;
+    let ack = slack_side.ack("env-2").await;
+    let over_http: serde_json::Value = app
+        .post_command(&[
+            ("text", command),
+            ("channel_id", "C111"),
+            ("user_id", "U111"),
+        ])
+        .await
+        .json()
+        .await
+        .expect("a JSON answer");
+    assert_eq!(ack["payload"], over_http, "{ack}");
+    assert_eq!(ack["payload"]["response_type"], "ephemeral");
+    assert!(
+        ack["payload"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("launch date")),
+        "{ack}"
+    );
+
+    // An interaction (a global shortcut) is acknowledged.
+    slack_side
+        .send(&fixture("socket_mode_interactive_shortcut.json"))
+        .await;
+    assert_eq!(
+        slack_side.ack("57d6a792-4d35-4d0b-b6aa-3361493e1caf").await,
+        json!({"envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf"})
+    );
+
+    // Garbage: a frame that is not JSON cannot be acknowledged and gets
+    // nothing; envelopes the listener cannot read are acknowledged (Slack
+    // would only send them again); the loop keeps reading.
+    slack_side.send("this is not JSON {").await;
+    slack_side
+        .send(r#"{"type":"events_api","envelope_id":"env-bad","accepts_response_payload":false,"payload":{"event":"nonsense"}}"#)
+        .await;
+    assert_eq!(
+        slack_side.ack("env-bad").await,
+        json!({"envelope_id": "env-bad"})
+    );
+    slack_side
+        .send(r#"{"type":"a_kind_slack_adds_later","envelope_id":"env-new","payload":{"x":1}}"#)
+        .await;
+    slack_side.ack("env-new").await;
+
+    // Slack asks the bot to reconnect: it opens a new connection through
+    // apps.connections.open and keeps working on it.
+    let opened = app.slack.calls("apps.connections.open").len();
+    slack_side
+        .send(&fixture("socket_mode_disconnect.json"))
+        .await;
+    let mut slack_side = socket.next_connection().await;
+    assert!(app.slack.calls("apps.connections.open").len() > opened);
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let later = "1700000300.000100";
+    slack_side
+        .send(&events_envelope("env-3", "EvS3", "C222", later, OTHER_ASK))
+        .await;
+    slack_side.ack("env-3").await;
+    wait_for("the reply after reconnecting", || async {
+        app.slack.posts().len() == 2
+    })
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1]["channel"], "C222");
+    assert_eq!(posts[1]["thread_ts"], later);
+}
+
+async fn socket_mode_runs_alone_without_a_signing_secret(backend: Backend) {
+    let (app, mut socket) = spawn_socket_app(backend, false).await;
+    // HTTP still answers health and readiness; its Slack routes refuse.
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let refused = app
+        .post_event(&message_event(
+            "EvH1",
+            "C111",
+            "1700000400.000100",
+            None,
+            ASK,
+        ))
+        .await;
+    assert_eq!(refused.status(), 503);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("SLACK_SIGNING_SECRET")
+    );
+
+    let mut slack_side = socket.next_connection().await;
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let ts = "1700000400.000200";
+    slack_side
+        .send(&events_envelope("env-1", "EvS1", "C111", ts, ASK))
+        .await;
+    slack_side.ack("env-1").await;
+    wait_for("the threaded reply", || async {
+        !app.slack.posts().is_empty()
+    })
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["thread_ts"], ts);
+}
+
+async fn an_event_that_could_not_be_persisted_is_not_acknowledged_and_its_redelivery_gets_one_reply(
+    backend: Backend,
+) {
+    let (app, mut socket) = spawn_socket_app(backend, false).await;
+    let mut slack_side = socket.next_connection().await;
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+
+    // The inbox table is out of reach: the event cannot be persisted.
+    let pool = app.app.store.pool();
+    sqlx::query("ALTER TABLE events RENAME TO events_away")
+        .execute(pool)
+        .await
+        .expect("rename");
+    let ts = "1700000500.000100";
+    let envelope = events_envelope("env-1", "EvS1", "C111", ts, ASK);
+    slack_side.send(&envelope).await;
+    // Frames are handled in order on a connection: the next frame answers
+    // the probe, so the event got no ack (and its attempt has ended).
+    slack_side
+        .send(r#"{"type":"a_kind_slack_adds_later","envelope_id":"probe"}"#)
+        .await;
+    slack_side.ack("probe").await;
+
+    // Slack delivers the unacknowledged envelope again, once the store is back.
+    sqlx::query("ALTER TABLE events_away RENAME TO events")
+        .execute(pool)
+        .await
+        .expect("rename back");
+    let mut redelivery: serde_json::Value = serde_json::from_str(&envelope).expect("json");
+    redelivery["retry_attempt"] = json!(1);
+    redelivery["retry_reason"] = json!("timeout");
+    slack_side.send(&redelivery.to_string()).await;
+    slack_side.ack("env-1").await;
+    assert!(stored_payload(&app, "EvS1").await.is_some());
+    wait_for("the threaded reply", || async {
+        !app.slack.posts().is_empty()
+    })
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["thread_ts"], ts);
+}
+
+async fn an_app_token_slack_refuses_stops_start_up_without_showing_it(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    // This fake Slack serves no Socket Mode: apps.connections.open answers
+    // invalid_auth, as Slack does for a revoked or mistyped app token.
+    let slack = FakeSlack::start().await;
+    let mut settings = settings(&db, &slack, "");
+    settings.app_token = Some(SecretString::from(APP_TOKEN));
+    let err = match Application::build(settings).await {
+        Ok(_) => panic!("start-up accepted a refused app token"),
+        Err(err) => format!("{err:#}"),
+    };
+    assert!(err.contains("SLACK_APP_TOKEN"), "{err}");
+    assert!(err.contains("invalid_auth"), "{err}");
+    assert!(err.contains("connections:write"), "{err}");
+    assert!(!err.contains(APP_TOKEN), "{err}");
+    assert_eq!(slack.calls("apps.connections.open").len(), 1);
+}
