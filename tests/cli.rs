@@ -170,3 +170,28 @@ fn manifest_prints_json_with_request_urls_under_the_given_base() {
         "https://bot.acme.dev/slack/events"
     );
 }
+
+#[test]
+fn manifest_for_socket_mode_enables_it_and_has_no_request_urls() {
+    let output = bin()
+        .args(["manifest", "--socket-mode"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(manifest["settings"]["socket_mode_enabled"], true);
+    let text = manifest.to_string();
+    assert!(
+        !text.contains("request_url") && !text.contains("https://"),
+        "{text}"
+    );
+    assert!(output.stderr.is_empty(), "no note about a missing --url");
+
+    let both = bin()
+        .args(["manifest", "--socket-mode", "--url", "https://bot.acme.dev"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+}

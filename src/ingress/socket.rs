@@ -20,6 +20,7 @@
 
 use crate::commands::{self, Answer, Invocation, Visibility};
 use crate::ingress::writer::{self, NotPersisted};
+use crate::respond::slack_api::CallError;
 use crate::state::{AppState, IngestRequest};
 use crate::store::NewEvent;
 use anyhow::Context as _;
@@ -50,22 +51,27 @@ struct SocketState {
 
 impl SocketMode {
     /// Checks the app token with `apps.connections.open` (a refused token is a
-    /// start-up error that names SLACK_APP_TOKEN, never its value), then
+    /// start-up error that names SLACK_APP_TOKEN, never its value; Slack being
+    /// unavailable is logged and left to the listener's retries), then
     /// registers the connections; [`SocketMode::start`] opens them.
     pub async fn connect(
         app: &AppState,
         app_token: &SecretString,
         ingest: mpsc::Sender<IngestRequest>,
     ) -> anyhow::Result<Self> {
-        app.slack
-            .open_socket_connection(app_token)
-            .await
-            .with_context(|| {
-                format!(
-                    "apps.connections.open at {} refused SLACK_APP_TOKEN: use the app-level token (xapp-…) with the connections:write scope, from the app's Basic Information page",
-                    app.settings.slack_api_url
-                )
-            })?;
+        match app.slack.open_socket_connection(app_token).await {
+            Ok(()) => {}
+            Err(CallError::Permanent(code)) => anyhow::bail!(
+                "apps.connections.open at {} refused SLACK_APP_TOKEN ({code}): use the app-level token (xapp-…) with the connections:write scope, from the app's Basic Information page",
+                app.settings.slack_api_url
+            ),
+            // Slack busy or rate limited (a restarting bot): the listener
+            // keeps trying every `reconnect_secs`.
+            Err(err) => tracing::warn!(
+                error = %err,
+                "apps.connections.open failed at start-up; Socket Mode will keep trying"
+            ),
+        }
         let settings = &app.settings.file.socket_mode;
         let config = SlackClientSocketModeConfig::new()
             .with_max_connections_count(settings.connections.get())

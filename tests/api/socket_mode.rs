@@ -13,6 +13,8 @@ crate::sqlite_and_postgres! {
     socket_mode_runs_alone_without_a_signing_secret => socket_mode_runs_alone_without_a_signing_secret;
     an_event_that_could_not_be_persisted_is_not_acknowledged_and_its_redelivery_gets_one_reply => an_event_that_could_not_be_persisted_is_not_acknowledged_and_its_redelivery_gets_one_reply;
     an_app_token_slack_refuses_stops_start_up_without_showing_it => an_app_token_slack_refuses_stops_start_up_without_showing_it;
+    the_binary_in_socket_mode_alone_replies_and_stops_cleanly_on_sigterm => the_binary_in_socket_mode_alone_replies_and_stops_cleanly_on_sigterm;
+    the_binary_names_a_refused_app_token_and_exits_2 => the_binary_names_a_refused_app_token_and_exits_2;
 }
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -237,4 +239,89 @@ async fn an_app_token_slack_refuses_stops_start_up_without_showing_it(backend: B
     assert!(err.contains("connections:write"), "{err}");
     assert!(!err.contains(APP_TOKEN), "{err}");
     assert_eq!(slack.calls("apps.connections.open").len(), 1);
+}
+
+/// `clarity-bot serve` in Socket Mode alone, as a child process.
+fn serve_socket_mode(
+    db: &TestDb,
+    slack: &FakeSlack,
+    stderr: std::process::Stdio,
+) -> std::process::Child {
+    let config = db.dir.path().join("clarity.toml");
+    std::fs::write(&config, "[socket_mode]\nconnections = 1\n").expect("config");
+    std::process::Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
+        .arg("serve")
+        .env("CLARITY_CONFIG", &config)
+        .env("CLARITY_BIND", "127.0.0.1:0")
+        .env("DATABASE_URL", &db.url)
+        .env("SLACK_API_URL", &slack.base_url)
+        .env("SLACK_BOT_TOKEN", "xoxb-test-token")
+        .env("SLACK_APP_TOKEN", APP_TOKEN)
+        .env_remove("SLACK_SIGNING_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Waits (deadline 15 s) for the child to exit; kills it if it does not.
+async fn exit_status(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited on") {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the bot did not exit within 15 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+async fn the_binary_in_socket_mode_alone_replies_and_stops_cleanly_on_sigterm(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let slack = FakeSlack::start().await;
+    let mut socket = FakeSocket::start().await;
+    slack.serve_socket_mode(&socket.url);
+    let mut bot = serve_socket_mode(&db, &slack, std::process::Stdio::null());
+
+    let mut slack_side = socket.next_connection().await;
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let ts = "1700000600.000100";
+    slack_side
+        .send(&events_envelope("env-1", "EvBin1", "C111", ts, ASK))
+        .await;
+    slack_side.ack("env-1").await;
+    wait_for("the threaded reply", || async { !slack.posts().is_empty() }).await;
+    assert_eq!(slack.posts()[0]["thread_ts"], ts);
+
+    // SIGTERM: the socket closes, the writer and workers finish, exit 0.
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = exit_status(&mut bot).await;
+    assert!(status.success(), "{status:?}");
+}
+
+async fn the_binary_names_a_refused_app_token_and_exits_2(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    // No Socket Mode on this fake Slack: apps.connections.open says invalid_auth.
+    let slack = FakeSlack::start().await;
+    let mut bot = serve_socket_mode(&db, &slack, std::process::Stdio::piped());
+    let status = exit_status(&mut bot).await;
+    assert_eq!(status.code(), Some(2));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(
+        &mut bot.stderr.take().expect("stderr is piped"),
+        &mut stderr,
+    )
+    .expect("stderr");
+    assert!(stderr.contains("SLACK_APP_TOKEN"), "{stderr}");
+    assert!(stderr.contains("invalid_auth"), "{stderr}");
+    assert!(!stderr.contains(APP_TOKEN), "{stderr}");
 }
