@@ -48,6 +48,8 @@ struct FakeState {
     next_ts: u64,
     /// The websocket URL apps.connections.open hands out (unset: invalid_auth).
     socket_url: Option<String>,
+    /// apps.connections.open answers this many `ratelimited` before the URL.
+    socket_open_failures: u32,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -134,6 +136,11 @@ impl FakeSlack {
     /// until it is called, apps.connections.open answers `invalid_auth`.
     pub fn serve_socket_mode(&self, url: &str) {
         self.lock().socket_url = Some(url.to_string());
+    }
+
+    /// The next `n` apps.connections.open calls are rate limited.
+    pub fn rate_limit_socket_opens(&self, n: u32) {
+        self.lock().socket_open_failures = n;
     }
 
     /// What conversations.replies answers for a thread.
@@ -230,6 +237,10 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
             } else {
                 json!({"ok": true, "messages": messages})
             }
+        }
+        "apps.connections.open" if state.socket_open_failures > 0 => {
+            state.socket_open_failures -= 1;
+            json!({"ok": false, "error": "ratelimited"})
         }
         "apps.connections.open" => match &state.socket_url {
             Some(url) => json!({"ok": true, "url": url}),

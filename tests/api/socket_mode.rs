@@ -15,6 +15,8 @@ crate::sqlite_and_postgres! {
     an_app_token_slack_refuses_stops_start_up_without_showing_it => an_app_token_slack_refuses_stops_start_up_without_showing_it;
     the_binary_in_socket_mode_alone_replies_and_stops_cleanly_on_sigterm => the_binary_in_socket_mode_alone_replies_and_stops_cleanly_on_sigterm;
     the_binary_names_a_refused_app_token_and_exits_2 => the_binary_names_a_refused_app_token_and_exits_2;
+    dropped_and_closed_connections_are_reopened => dropped_and_closed_connections_are_reopened;
+    a_rate_limited_apps_connections_open_is_retried_until_the_bot_connects => a_rate_limited_apps_connections_open_is_retried_until_the_bot_connects;
 }
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -324,4 +326,53 @@ async fn the_binary_names_a_refused_app_token_and_exits_2(backend: Backend) {
     assert!(stderr.contains("SLACK_APP_TOKEN"), "{stderr}");
     assert!(stderr.contains("invalid_auth"), "{stderr}");
     assert!(!stderr.contains(APP_TOKEN), "{stderr}");
+}
+
+/// Sends an ask on `slack_side` and waits for its reply (the `n`th post).
+async fn ask_and_expect_reply(app: &TestApp, slack_side: &mut SocketPeer, n: usize) {
+    let ts = format!("1700000700.{n:06}");
+    let envelope_id = format!("env-{n}");
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    slack_side
+        .send(&events_envelope(
+            &envelope_id,
+            &format!("EvDrop{n}"),
+            &format!("C{n}00"),
+            &ts,
+            ASK,
+        ))
+        .await;
+    slack_side.ack(&envelope_id).await;
+    wait_for("the reply", || async { app.slack.posts().len() == n }).await;
+    assert_eq!(app.slack.posts()[n - 1]["thread_ts"], ts);
+}
+
+async fn dropped_and_closed_connections_are_reopened(backend: Backend) {
+    let (app, mut socket) = spawn_socket_app(backend, false).await;
+    let mut slack_side = socket.next_connection().await;
+    ask_and_expect_reply(&app, &mut slack_side, 1).await;
+
+    // The TCP connection drops without a websocket goodbye.
+    drop(slack_side);
+    let mut slack_side = socket.next_connection().await;
+    ask_and_expect_reply(&app, &mut slack_side, 2).await;
+
+    // Slack closes the websocket properly.
+    slack_side.close().await;
+    let mut slack_side = socket.next_connection().await;
+    ask_and_expect_reply(&app, &mut slack_side, 3).await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), 3);
+}
+
+async fn a_rate_limited_apps_connections_open_is_retried_until_the_bot_connects(backend: Backend) {
+    // The start-up check and the listener's first attempt are refused as
+    // rate limited: start-up goes on, and the listener tries again after
+    // `reconnect_secs` (1 s here).
+    let slack = FakeSlack::start().await;
+    slack.rate_limit_socket_opens(2);
+    let (app, mut socket) = spawn_socket_app_on(backend, false, slack).await;
+    let mut slack_side = socket.next_connection().await;
+    assert_eq!(app.slack.calls("apps.connections.open").len(), 3);
+    ask_and_expect_reply(&app, &mut slack_side, 1).await;
 }

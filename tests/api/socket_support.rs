@@ -90,6 +90,11 @@ impl SocketPeer {
             .expect("timed out waiting for a frame from the bot")
     }
 
+    /// Ends the connection with a websocket Close frame, as Slack does.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+
     /// Reads the next frame and checks it acknowledges `envelope_id`
     /// (frames are answered in order on one connection).
     pub async fn ack(&mut self, envelope_id: &str) -> Value {
@@ -102,8 +107,17 @@ impl SocketPeer {
 /// A bot with Socket Mode on `backend` (one connection), with HTTP's
 /// signing secret too when `http_too`, and the fake websocket server.
 pub async fn spawn_socket_app(backend: Backend, http_too: bool) -> (TestApp, FakeSocket) {
-    let db = TestDb::create(backend).await;
     let slack = FakeSlack::start().await;
+    spawn_socket_app_on(backend, http_too, slack).await
+}
+
+/// As [`spawn_socket_app`], with a fake Slack the test set up.
+pub async fn spawn_socket_app_on(
+    backend: Backend,
+    http_too: bool,
+    slack: FakeSlack,
+) -> (TestApp, FakeSocket) {
+    let db = TestDb::create(backend).await;
     let socket = FakeSocket::start().await;
     slack.serve_socket_mode(&socket.url);
     let mut settings = settings(
