@@ -17,6 +17,7 @@ crate::sqlite_and_postgres! {
     the_binary_names_a_refused_app_token_and_exits_2 => the_binary_names_a_refused_app_token_and_exits_2;
     dropped_and_closed_connections_are_reopened => dropped_and_closed_connections_are_reopened;
     a_rate_limited_apps_connections_open_is_retried_until_the_bot_connects => a_rate_limited_apps_connections_open_is_retried_until_the_bot_connects;
+    a_slow_command_over_the_socket_is_answered_through_response_url => a_slow_command_over_the_socket_is_answered_through_response_url;
 }
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -371,8 +372,42 @@ async fn a_rate_limited_apps_connections_open_is_retried_until_the_bot_connects(
     // `reconnect_secs` (1 s here).
     let slack = FakeSlack::start().await;
     slack.rate_limit_socket_opens(2);
-    let (app, mut socket) = spawn_socket_app_on(backend, false, slack).await;
+    let (app, mut socket) = spawn_socket_app_on(backend, false, slack, "").await;
     let mut slack_side = socket.next_connection().await;
     assert_eq!(app.slack.calls("apps.connections.open").len(), 3);
     ask_and_expect_reply(&app, &mut slack_side, 1).await;
+}
+
+async fn a_slow_command_over_the_socket_is_answered_through_response_url(backend: Backend) {
+    // command_answer_ms = 0: every answer counts as late.
+    let slack = FakeSlack::start().await;
+    let (app, mut socket) =
+        spawn_socket_app_on(backend, false, slack, "[server]\ncommand_answer_ms = 0\n").await;
+    let mut slack_side = socket.next_connection().await;
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    slack_side
+        .send(&command_envelope(
+            &app,
+            "env-1",
+            "decide pricing :: three tiers",
+        ))
+        .await;
+    let ack = slack_side.ack("env-1").await;
+    let first = ack["payload"]["text"].as_str().unwrap_or_default();
+    assert!(first.contains("Working on it"), "{ack}");
+    wait_for("the answer at response_url", || async {
+        !app.slack.calls("response").is_empty()
+    })
+    .await;
+    let late = &app.slack.calls("response")[0].body;
+    assert_eq!(late["response_type"], "in_channel", "{late}");
+    assert!(
+        late["text"].as_str().is_some_and(|t| t.contains("pricing")),
+        "{late}"
+    );
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM decisions")
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("query");
+    assert_eq!(recorded, 1);
 }

@@ -108,14 +108,16 @@ impl SocketPeer {
 /// signing secret too when `http_too`, and the fake websocket server.
 pub async fn spawn_socket_app(backend: Backend, http_too: bool) -> (TestApp, FakeSocket) {
     let slack = FakeSlack::start().await;
-    spawn_socket_app_on(backend, http_too, slack).await
+    spawn_socket_app_on(backend, http_too, slack, "").await
 }
 
-/// As [`spawn_socket_app`], with a fake Slack the test set up.
+/// As [`spawn_socket_app`], with a fake Slack the test set up and more
+/// config TOML.
 pub async fn spawn_socket_app_on(
     backend: Backend,
     http_too: bool,
     slack: FakeSlack,
+    config: &str,
 ) -> (TestApp, FakeSocket) {
     let db = TestDb::create(backend).await;
     let socket = FakeSocket::start().await;
@@ -123,7 +125,7 @@ pub async fn spawn_socket_app_on(
     let mut settings = settings(
         &db,
         &slack,
-        "[socket_mode]\nconnections = 1\nreconnect_secs = 1\n",
+        &format!("[socket_mode]\nconnections = 1\nreconnect_secs = 1\n{config}"),
     );
     settings.app_token = Some(SecretString::from(APP_TOKEN));
     if !http_too {
