@@ -4,7 +4,7 @@
 //! against the store and returns the answer.
 
 use crate::classify::Context;
-use crate::respond::blocks::{DecisionLine, OpenLine, Reply};
+use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
 use crate::state::{AppState, now_ms};
 use crate::store::{DecisionRow, NewDecision};
 use clap::{CommandFactory, Parser, Subcommand};
@@ -33,6 +33,9 @@ pub struct Invocation {
     pub text: String,
     #[serde(default)]
     pub response_url: String,
+    /// Opens a modal (`decide` without arguments) within 3 s of the command.
+    #[serde(default)]
+    pub trigger_id: String,
 }
 
 impl Invocation {
@@ -126,6 +129,8 @@ pub enum Plan {
         topic: String,
         decision: String,
     },
+    /// `decide` without arguments: the decide modal.
+    OpenDecideForm,
     ListChannel,
     Search(String),
     Status,
@@ -269,6 +274,7 @@ pub fn plan(text: &str) -> Plan {
     match grammar.command {
         Command::Help => Plan::Answer(usage_reply(None)),
         Command::Check { .. } => Plan::Check(rest.to_string()),
+        Command::Decide { .. } if rest.is_empty() => Plan::OpenDecideForm,
         Command::Decide { .. } => match rest.split_once("::") {
             Some((topic, decision)) if !topic.trim().is_empty() && !decision.trim().is_empty() => {
                 Plan::Record {
@@ -304,10 +310,21 @@ fn trusted_response_url(url: &reqwest::Url, slack_api_url: &str) -> bool {
 /// Posts a late answer to the command's `response_url` (from the signed
 /// payload). Failures are logged, never the URL: it grants posting rights.
 pub async fn send_later(response_url: &str, slack_api_url: &str, answer: &Answer) {
+    post_to_response_url(response_url, slack_api_url, &answer.to_json()).await;
+}
+
+/// Posts `body` to a `response_url` from a signed payload (a command's or a
+/// click's), if it is Slack's or the configured API host's. Failures are
+/// logged, never the URL: it grants posting rights.
+pub async fn post_to_response_url(
+    response_url: &str,
+    slack_api_url: &str,
+    body: &serde_json::Value,
+) {
     let url = match reqwest::Url::parse(response_url) {
         Ok(url) if trusted_response_url(&url, slack_api_url) => url,
         _ => {
-            tracing::warn!("slash command without a usable response_url");
+            tracing::warn!("no usable response_url");
             return;
         }
     };
@@ -315,12 +332,12 @@ pub async fn send_later(response_url: &str, slack_api_url: &str, answer: &Answer
     let result = client
         .post(url)
         .timeout(std::time::Duration::from_secs(10))
-        .json(&answer.to_json())
+        .json(body)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status);
     if let Err(err) = result {
-        tracing::warn!(status = ?err.status(), "could not deliver a late command answer");
+        tracing::warn!(status = ?err.status(), "could not deliver an answer to a response_url");
     }
 }
 
@@ -424,6 +441,28 @@ async fn act(
                 },
             }
         }
+        Plan::OpenDecideForm => {
+            let context = crate::respond::views::FormContext {
+                channel_id: who.channel_id.clone(),
+                flag_id: None,
+                channel_private: who.channel_private(),
+            };
+            match crate::interactions::open_decide_form(
+                state,
+                &who.trigger_id,
+                &context,
+                None,
+                &who.user_id,
+            )
+            .await
+            {
+                Ok(()) => Answer::ephemeral(Reply::DecideFormOpened),
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not open the decide form");
+                    Answer::ephemeral(Reply::DecideHowTo)
+                }
+            }
+        }
         Plan::ListChannel => {
             let rows = store
                 .channel_decisions(&who.team_id, &who.channel_id, 0)
@@ -450,6 +489,7 @@ async fn act(
             let decided = store
                 .channel_decisions(&who.team_id, &who.channel_id, since)
                 .await?;
+            let questions = store.open_questions(&who.team_id, &who.channel_id).await?;
             Answer::ephemeral(Reply::Status {
                 open: open
                     .into_iter()
@@ -461,6 +501,17 @@ async fn act(
                     })
                     .collect(),
                 decided: decided.iter().map(|row| line(row, who)).collect(),
+                questions: questions
+                    .into_iter()
+                    .map(|question| QuestionLine {
+                        topic: question.topic,
+                        owner: question.owner,
+                        due: question
+                            .due_date
+                            .and_then(|date| date.parse::<jiff::civil::Date>().ok())
+                            .map(crate::interactions::due_label),
+                    })
+                    .collect(),
             })
         }
         Plan::Mute { for_ms } => {
@@ -562,7 +613,7 @@ mod tests {
                 decision: "we ship BM25 first".into()
             }
         );
-        assert_eq!(plan("decide"), Plan::Answer(Reply::DecideHowTo));
+        assert_eq!(plan("decide"), Plan::OpenDecideForm);
         assert_eq!(plan("decide pricing"), Plan::Answer(Reply::DecideHowTo));
     }
 

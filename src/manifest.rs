@@ -47,6 +47,10 @@ pub fn manifest(base_url: &str) -> Value {
                 "request_url": format!("{base}/slack/events"),
                 "bot_events": ["message.channels", "message.groups"]
             },
+            "interactivity": {
+                "is_enabled": true,
+                "request_url": format!("{base}/slack/interactions")
+            },
             "org_deploy_enabled": false,
             "socket_mode_enabled": false,
             "token_rotation_enabled": false
@@ -93,6 +97,10 @@ mod tests {
         assert_eq!(
             manifest["features"]["slash_commands"][0]["command"],
             "/clarity"
+        );
+        assert_eq!(
+            manifest["settings"]["interactivity"]["request_url"],
+            "https://bot.acme.dev/slack/interactions"
         );
     }
 

@@ -6,7 +6,7 @@
 //! [`run_once`] is the inbox worker's single step; tests call it directly.
 
 use crate::classify::{Context, DecisionIndex};
-use crate::domain::{Assessment, Kind, Message};
+use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Message};
 use crate::ingress::message::person_message;
 use crate::policy::PolicyFacts;
 use crate::respond::blocks::Reply;
@@ -315,15 +315,19 @@ async fn record_decision(
     Ok(())
 }
 
-/// Stores the assessment; for a premature ask the noise policy decides
-/// whether its reply is queued with it.
+/// Stores the assessment; for a premature ask (or an ask on a decided
+/// topic, whose decision is surfaced) the noise policy decides whether its
+/// reply is queued with it. A surfaced decision is a posted reply like a
+/// flag, so the database's one-posted-reply-per-thread rule makes it once
+/// per thread, across replicas.
 async fn store_flag(
     state: &AppState,
     message: &Message,
     assessment: &Assessment,
     now: i64,
 ) -> anyhow::Result<()> {
-    let facts = assessment.premature.then(|| FactsQuery {
+    let surfaced = surfaced_decision(state, message, assessment).await?;
+    let facts = (assessment.premature || surfaced.is_some()).then(|| FactsQuery {
         team_id: &message.team_id,
         channel_id: &message.channel_id,
         thread_ts: message.thread_root(),
@@ -343,7 +347,7 @@ async fn store_flag(
             };
             state.settings.file.noise.verdict(&facts)
         });
-        planned_flag(message, assessment, verdict)
+        planned_flag(message, assessment, verdict, surfaced.as_ref())
     };
     let stored = state.store.store_flag(facts, plan, now).await?;
     if let Some((_, true)) = stored {
@@ -353,24 +357,63 @@ async fn store_flag(
     Ok(())
 }
 
-/// The flag row for an assessment and, when the policy's `verdict` lets it
-/// through, the reply to queue with it.
-fn planned_flag(
+/// For an ask on a topic with a decision in the log, when
+/// `surface_decisions` is on: the reply that answers with that decision.
+async fn surfaced_decision(
+    state: &AppState,
     message: &Message,
     assessment: &Assessment,
+) -> anyhow::Result<Option<Reply>> {
+    if !state.settings.file.threads.surface_decisions || assessment.kind != Kind::AlignmentRequest {
+        return Ok(None);
+    }
+    let Some(DecidedBy {
+        source: DecisionSource::Log { id },
+        ..
+    }) = &assessment.decided_by
+    else {
+        return Ok(None);
+    };
+    let Some(decision) = state.store.decision(&message.team_id, *id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Reply::SurfacedDecision {
+        decision: decision.decision,
+        date: jiff::Timestamp::from_millisecond(decision.created_at)
+            .map(|t| t.strftime("%-d %b").to_string())
+            .unwrap_or_else(|_| "an earlier day".into()),
+        owner: decision.owner,
+        link: decision.permalink,
+    }))
+}
+
+/// The flag row for an assessment and, when the policy's `verdict` lets it
+/// through, the reply to queue with it: the question (its buttons carry the
+/// flag's id, known once stored), or the `surfaced` decision.
+fn planned_flag<'a>(
+    message: &'a Message,
+    assessment: &'a Assessment,
     verdict: Option<Result<(), crate::policy::Suppressed>>,
-) -> (NewFlag, Option<NewOutboxMessage>) {
+    surfaced: Option<&'a Reply>,
+) -> (
+    NewFlag,
+    Option<impl FnOnce(i64) -> NewOutboxMessage + use<'a>>,
+) {
     let posted = verdict == Some(Ok(()));
-    let reply = posted.then(|| {
-        let content = Reply::Flag {
-            topic: assessment.topic.clone(),
-            asked_with: assessment
-                .reasons
-                .iter()
-                .find(|r| r.kind == "ask")
-                .map(|r| r.matched.clone()),
-        }
-        .render();
+    let reply = posted.then_some(move |flag_id: i64| {
+        let content = match surfaced {
+            Some(reply) => reply.render(),
+            None => Reply::Flag {
+                topic: assessment.topic.clone(),
+                asked_with: assessment
+                    .reasons
+                    .iter()
+                    .find(|r| r.kind == "ask")
+                    .map(|r| r.matched.clone()),
+                flag_id: Some(flag_id),
+            }
+            .render(),
+        };
         let request =
             SlackApiChatPostMessageRequest::new(message.channel_id.clone().into(), content)
                 .with_thread_ts(message.thread_root().into());
@@ -467,7 +510,16 @@ async fn reassess_edit(
         &thread,
     )
     .await?;
-    if assessment.premature {
+    // Still an ask on a topic the log has decided: a surfaced decision
+    // still answers it.
+    let decided_in_log = matches!(
+        assessment.decided_by,
+        Some(DecidedBy {
+            source: DecisionSource::Log { .. },
+            ..
+        })
+    );
+    if assessment.premature || (assessment.kind == Kind::AlignmentRequest && decided_in_log) {
         return Ok(());
     }
     forget_reply(state, team_id, channel, message_ts, now).await

@@ -109,6 +109,9 @@ pub struct ThreadSettings {
     pub context_retention_days: u32,
     /// Whether to call `conversations.replies` for threads older than the bot.
     pub fetch_missing_roots: bool,
+    /// Answer an ask on a topic with a recorded decision with that decision
+    /// (at most once per thread) instead of staying quiet.
+    pub surface_decisions: bool,
 }
 
 impl Default for ThreadSettings {
@@ -116,6 +119,7 @@ impl Default for ThreadSettings {
         Self {
             context_retention_days: 90,
             fetch_missing_roots: true,
+            surface_decisions: true,
         }
     }
 }

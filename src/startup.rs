@@ -260,13 +260,15 @@ async fn yield_to_ingest(state: &AppState) {
     }
 }
 
-/// Hourly upkeep: forget thread context past its retention.
+/// Hourly upkeep: forget thread context past its retention; remind the
+/// owners of open questions past their due date.
 async fn maintenance(state: &AppState) -> anyhow::Result<usize> {
     let days = i64::from(state.settings.file.threads.context_retention_days);
     state
         .store
         .prune_thread_context(now_ms() - days * 24 * 3600 * 1000)
         .await?;
+    crate::reminders::run_once(state, now_ms()).await?;
     Ok(0)
 }
 

@@ -1,6 +1,8 @@
 //! HTTP ingress: `POST /slack/events` (signature and 5-minute window checked
 //! before anything parses the body), `GET /healthz`, `GET /readyz`,
-//! `GET /metrics`, and `POST /slack/commands` (`/clarity`, verified the same way).
+//! `GET /metrics`, `POST /slack/commands` (`/clarity`, verified the same way)
+//! and `POST /slack/interactions` (buttons and modals, verified the same way,
+//! handled by [`crate::interactions::handle`]).
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
@@ -8,7 +10,7 @@
 
 use crate::commands::{self, Invocation};
 use crate::ingress::writer::{self, NotPersisted};
-use crate::state::{AppState, IngestRequest};
+use crate::state::{AppState, IngestRequest, now_ms};
 use crate::store::NewEvent;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -36,6 +38,7 @@ pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
     Router::new()
         .route("/slack/events", post(events))
         .route("/slack/commands", post(commands))
+        .route("/slack/interactions", post(interactions))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -157,6 +160,45 @@ async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Byte
             .to_json(),
     )
     .into_response()
+}
+
+/// The form body of an interaction: `payload=<json>`.
+#[derive(Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &state.app.verifier else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "interactions need SLACK_SIGNING_SECRET",
+        )
+            .into_response();
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    if let Err(status) = verify(verifier, &headers, text) {
+        return status.into_response();
+    }
+    let payload = serde_urlencoded::from_str::<InteractionForm>(text)
+        .ok()
+        .and_then(|form| serde_json::from_str::<serde_json::Value>(&form.payload).ok());
+    let Some(payload) = payload else {
+        // Never log the body: it holds message text.
+        tracing::warn!("malformed interaction body");
+        return (StatusCode::BAD_REQUEST, "malformed interaction payload").into_response();
+    };
+    let started = Instant::now();
+    let ack = crate::interactions::handle(&state.app, payload, now_ms()).await;
+    metrics::histogram!("clarity_interaction_ack_seconds").record(started.elapsed().as_secs_f64());
+    match ack {
+        crate::interactions::Ack::Unreadable => {
+            (StatusCode::BAD_REQUEST, "unreadable interaction payload").into_response()
+        }
+        ack => ack.to_slack().into_response(),
+    }
 }
 
 /// Checks the v0 signature and the 5-minute window with slack-morphism's verifier.

@@ -190,6 +190,7 @@ fn invocation(event: SlackCommandEvent) -> Invocation {
         user_id: event.user_id.to_string(),
         text: event.text.unwrap_or_default(),
         response_url: event.response_url.0.to_string(),
+        trigger_id: event.trigger_id.to_string(),
     }
 }
 
@@ -215,20 +216,17 @@ async fn on_interaction(
 }
 
 /// Where interactive envelopes (button clicks, modal submissions, shortcuts)
-/// go. TEMPORARY SEAM: `POST /slack/interactions` is being built on another
-/// branch; once it lands, this calls its entry point
-/// (`interactions::handle(app, payload)`) so both ingresses share it. Until
-/// then the envelope is logged (its kind only) and acknowledged.
+/// go: the same entry point as `POST /slack/interactions`. A submission's
+/// field errors ride on the ack.
 async fn handle_interaction(
-    _app: &AppState,
+    app: &AppState,
     payload: serde_json::Value,
 ) -> UserCallbackResult<SlackInteractionResponse> {
-    let kind = payload
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("unknown");
-    tracing::info!(kind, "interaction over Socket Mode acknowledged");
-    Ok(SlackInteractionResponse::Empty)
+    Ok(
+        crate::interactions::handle(app, payload, crate::state::now_ms())
+            .await
+            .to_slack(),
+    )
 }
 
 /// Errors from callbacks and connections. The status decides whether an

@@ -2,6 +2,7 @@
 //! `text` fallback (notifications, screen readers) and Block Kit blocks.
 //! Short, kind, readable on a phone.
 
+use crate::respond::views::ActionId;
 use slack_morphism::prelude::*;
 
 /// Everything the bot posts.
@@ -13,6 +14,8 @@ pub enum Reply {
         topic: Option<String>,
         /// The words that made it read as an alignment ask.
         asked_with: Option<String>,
+        /// The stored flag: its buttons carry this id. `None`: no buttons.
+        flag_id: Option<i64>,
     },
     /// `/clarity help`, and the answer to anything it does not understand.
     Usage {
@@ -49,6 +52,8 @@ pub enum Reply {
     Status {
         open: Vec<OpenLine>,
         decided: Vec<DecisionLine>,
+        /// Open questions ("No decision yet"): who decides, by when.
+        questions: Vec<QuestionLine>,
     },
     /// `/clarity mute`: quiet until then (formatted date and time, UTC).
     Muted { until: String },
@@ -62,6 +67,45 @@ pub enum Reply {
     },
     /// Something went wrong on the bot's side; says what to do next.
     Problem { what: String, next: String },
+    /// The flag reply, updated in place once its decision is recorded.
+    FlagDecided {
+        topic: String,
+        decision: String,
+        owner: Option<String>,
+    },
+    /// The flag reply, updated in place after *Not an alignment request*.
+    FlagDismissed { by: String },
+    /// The flag reply, updated in place after *Mute this channel for a week*.
+    FlagMuted { until: String, by: String },
+    /// One line in the thread after *No decision yet*.
+    OpenQuestion {
+        topic: String,
+        owner: String,
+        /// Formatted due date ("Fri 12 Dec").
+        due: String,
+    },
+    /// The DM to an open question's owner once its due date has passed.
+    Reminder {
+        topic: String,
+        channel: String,
+        due: String,
+    },
+    /// An ask on a topic that has a recorded decision: the decision, once.
+    SurfacedDecision {
+        decision: String,
+        /// Formatted date ("2 Oct").
+        date: String,
+        owner: Option<String>,
+        link: Option<String>,
+    },
+    /// `/clarity decide` without arguments: the form is open.
+    DecideFormOpened,
+    /// One line in a flag's thread: the decision recorded from its button.
+    ThreadDecision {
+        topic: String,
+        decision: String,
+        by: String,
+    },
 }
 
 /// One decision in a list.
@@ -77,6 +121,15 @@ pub struct DecisionLine {
     pub link: Option<String>,
 }
 
+/// One open question in `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionLine {
+    pub topic: String,
+    pub owner: Option<String>,
+    /// Formatted due date.
+    pub due: Option<String>,
+}
+
 /// One undecided topic in `status`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenLine {
@@ -90,7 +143,11 @@ impl Reply {
     /// Renders the message content.
     pub fn render(&self) -> SlackMessageContent {
         match self {
-            Reply::Flag { topic, asked_with } => {
+            Reply::Flag {
+                topic,
+                asked_with,
+                flag_id,
+            } => {
                 let subject = topic
                     .as_deref()
                     .map(|t| format!("*{}*", escape(t)))
@@ -109,19 +166,23 @@ impl Reply {
                     (None, _) => "Why I ask: this reads as a request to align, and I found no decision in this thread or the decision log.".into(),
                 };
                 let hint = "If it's decided, say so here (“Decision: …”) and I'll remember it. If not, deciding first makes the alignment easy.";
+                let mut blocks: Vec<SlackBlock> = vec![
+                    SlackSectionBlock::new().with_text(md(question.clone())).into(),
+                    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+                        SlackBlockMarkDownText::new(why),
+                    )])
+                    .into(),
+                    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+                        SlackBlockMarkDownText::new(hint.into()),
+                    )])
+                    .into(),
+                ];
+                if let Some(id) = flag_id {
+                    blocks.push(flag_buttons(*id));
+                }
                 SlackMessageContent::new()
-                    .with_text(question.clone())
-                    .with_blocks(vec![
-                        SlackSectionBlock::new().with_text(md(question)).into(),
-                        SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
-                            SlackBlockMarkDownText::new(why),
-                        )])
-                        .into(),
-                        SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
-                            SlackBlockMarkDownText::new(hint.into()),
-                        )])
-                        .into(),
-                    ])
+                    .with_text(question)
+                    .with_blocks(blocks)
             }
             Reply::Usage { problem, commands } => {
                 let mut lines = Vec::new();
@@ -207,9 +268,15 @@ impl Reply {
                 lines.extend(items.iter().map(decision_line));
                 plain(lines.join("\n"))
             }
-            Reply::Status { open, decided } => {
+            Reply::Status {
+                open,
+                decided,
+                questions,
+            } => {
                 let mut lines = Vec::new();
-                if open.is_empty() {
+                if open.is_empty() && !questions.is_empty() {
+                    lines.push("No other alignment asks without a decision here in the last 30 days.".to_string());
+                } else if open.is_empty() {
                     lines.push("Nothing undecided: no alignment asks without a decision here in the last 30 days.".to_string());
                 } else {
                     lines.push("Asked to align on, but not decided (last 30 days):".to_string());
@@ -236,6 +303,19 @@ impl Reply {
                     }
                     lines.push("Record one with `/clarity decide topic :: decision`.".to_string());
                 }
+                if !questions.is_empty() {
+                    lines.push("Open questions:".to_string());
+                    for question in questions {
+                        let mut line = format!("• *{}*", escape(&question.topic));
+                        if let Some(owner) = &question.owner {
+                            line.push_str(&format!(" — <@{}> decides", escape(owner)));
+                        }
+                        if let Some(due) = &question.due {
+                            line.push_str(&format!(" by {due}"));
+                        }
+                        lines.push(line);
+                    }
+                }
                 if !decided.is_empty() {
                     lines.push("Decided in the same period:".to_string());
                     lines.extend(decided.iter().map(decision_line));
@@ -260,8 +340,103 @@ impl Reply {
                 ))
             }
             Reply::Problem { what, next } => plain(format!("{what} {next}")),
+            Reply::FlagDecided {
+                topic,
+                decision,
+                owner,
+            } => {
+                let headline = format!(
+                    "Decided: *{}* — {}",
+                    escape(topic),
+                    escape_inline(decision)
+                );
+                let note = match owner {
+                    Some(owner) => format!(
+                        "<@{}> owns it. Now aligning on it is the easy part.",
+                        escape(owner)
+                    ),
+                    None => "Now aligning on it is the easy part.".to_string(),
+                };
+                with_context(headline, note)
+            }
+            Reply::FlagDismissed { by } => plain(format!(
+                "Thanks, <@{}> — noted: not an alignment request. I'll leave this one alone.",
+                escape(by)
+            )),
+            Reply::FlagMuted { until, by } => plain(format!(
+                "<@{}> muted me in this channel until {until}. `/clarity unmute` brings me back sooner.",
+                escape(by)
+            )),
+            Reply::OpenQuestion { topic, owner, due } => plain(format!(
+                "Open: *{}* — <@{}> decides by {due}",
+                escape(topic),
+                escape(owner)
+            )),
+            Reply::Reminder {
+                topic,
+                channel,
+                due,
+            } => plain(format!(
+                "Reminder: *{}* in <#{}> was to be decided by {due}, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide {} :: …` in that channel.",
+                escape(topic),
+                escape(channel),
+                escape(topic)
+            )),
+            Reply::SurfacedDecision {
+                decision,
+                date,
+                owner,
+                link,
+            } => {
+                let by = owner
+                    .as_deref()
+                    .map(|owner| format!(" by <@{}>", escape(owner)))
+                    .unwrap_or_default();
+                let link = link
+                    .as_deref()
+                    .map(|link| format!(" (<{}|source>)", escape(link)))
+                    .unwrap_or_default();
+                plain(format!(
+                    "For reference: decided on {date}{by} — *{}*{link}",
+                    escape(decision)
+                ))
+            }
+            Reply::ThreadDecision {
+                topic,
+                decision,
+                by,
+            } => plain(format!(
+                "Decision recorded by <@{}>: *{}* — {}",
+                escape(by),
+                escape(topic),
+                escape_inline(decision)
+            )),
+            Reply::DecideFormOpened => plain(
+                "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
+                    .to_string(),
+            ),
         }
     }
+}
+
+/// The flag reply's buttons; each carries the flag's id.
+fn flag_buttons(flag_id: i64) -> SlackBlock {
+    let button = |id: ActionId, label: &str| {
+        SlackBlockButtonElement::new(label.into())
+            .with_action_id(id.as_str().into())
+            .with_value(flag_id.to_string())
+    };
+    SlackActionsBlock::new(vec![
+        SlackActionBlockElement::Button(
+            button(ActionId::RecordDecision, "Record the decision")
+                .with_style(SlackBlockButtonStyle::Primary),
+        ),
+        SlackActionBlockElement::Button(button(ActionId::NoDecisionYet, "No decision yet")),
+        SlackActionBlockElement::Button(button(ActionId::NotAlignment, "Not an alignment request")),
+        SlackActionBlockElement::Button(button(ActionId::MuteWeek, "Mute this channel for a week")),
+    ])
+    .with_block_id("flag_actions".into())
+    .into()
 }
 
 /// One decision as a bullet: topic, decision, date, owner, channel, link.
@@ -334,6 +509,7 @@ mod tests {
         let content = Reply::Flag {
             topic: Some("Q3 roadmap".into()),
             asked_with: Some("get aligned on".into()),
+            flag_id: None,
         }
         .render();
         let json = serde_json::to_value(&content).expect("serializes");
@@ -353,6 +529,7 @@ mod tests {
         let content = Reply::Flag {
             topic: Some("<!channel> *x*".into()),
             asked_with: None,
+            flag_id: None,
         }
         .render();
         let text = content.text.unwrap_or_default();
@@ -451,6 +628,7 @@ mod command_snapshots {
                         link: Some("https://acme.slack.com/archives/C1/p2".into()),
                     }],
                     decided: vec![decision()],
+                    questions: vec![],
                 },
             ),
             (
@@ -458,6 +636,7 @@ mod command_snapshots {
                 Reply::Status {
                     open: vec![],
                     decided: vec![],
+                    questions: vec![],
                 },
             ),
             (
@@ -661,6 +840,291 @@ mod command_snapshots {
       }
     ],
     "text": "I couldn't reach my database just now. Please try the command again in a minute."
+  }
+}"##;
+}
+
+#[cfg(test)]
+mod interaction_snapshots {
+    use super::*;
+
+    fn cases() -> Vec<(&'static str, Reply)> {
+        vec![
+            (
+                "flag_with_buttons",
+                Reply::Flag {
+                    topic: Some("pricing page".into()),
+                    asked_with: Some("get aligned on".into()),
+                    flag_id: Some(42),
+                },
+            ),
+            (
+                "flag_decided",
+                Reply::FlagDecided {
+                    topic: "pricing page".into(),
+                    decision: "three tiers, monthly and yearly".into(),
+                    owner: Some("U123".into()),
+                },
+            ),
+            ("flag_dismissed", Reply::FlagDismissed { by: "U123".into() }),
+            (
+                "flag_muted",
+                Reply::FlagMuted {
+                    until: "Wed 2 Dec 2026, 09:00 UTC".into(),
+                    by: "U123".into(),
+                },
+            ),
+            (
+                "thread_decision",
+                Reply::ThreadDecision {
+                    topic: "pricing page".into(),
+                    decision: "three tiers".into(),
+                    by: "U123".into(),
+                },
+            ),
+            (
+                "open_question",
+                Reply::OpenQuestion {
+                    topic: "pricing page".into(),
+                    owner: "U123".into(),
+                    due: "Fri 11 Dec".into(),
+                },
+            ),
+            (
+                "reminder",
+                Reply::Reminder {
+                    topic: "pricing page".into(),
+                    channel: "C1".into(),
+                    due: "Fri 11 Dec".into(),
+                },
+            ),
+            (
+                "surfaced_decision",
+                Reply::SurfacedDecision {
+                    decision: "ship the 3-tier layout".into(),
+                    date: "2 Oct".into(),
+                    owner: Some("U123".into()),
+                    link: Some("https://acme.slack.com/archives/C1/p1".into()),
+                },
+            ),
+            (
+                "status_with_questions",
+                Reply::Status {
+                    open: vec![],
+                    decided: vec![],
+                    questions: vec![QuestionLine {
+                        topic: "pricing page".into(),
+                        owner: Some("U123".into()),
+                        due: Some("Fri 11 Dec".into()),
+                    }],
+                },
+            ),
+            ("decide_form_opened", Reply::DecideFormOpened),
+        ]
+    }
+
+    /// The buttons, the in-place updates, the thread lines and the DM as
+    /// Slack receives them. Review the text, then update the expected JSON.
+    #[test]
+    fn each_interaction_reply_renders_as_its_snapshot() {
+        let expected: serde_json::Value =
+            serde_json::from_str(SNAPSHOTS).expect("the snapshots are JSON");
+        for (name, reply) in cases() {
+            let json = serde_json::to_value(reply.render()).expect("serializes");
+            assert_eq!(json, expected[name], "{name}");
+        }
+    }
+
+    const SNAPSHOTS: &str = r##"{
+  "decide_form_opened": {
+    "blocks": [
+      {
+        "text": {
+          "text": "The decision form is open. (You can also type `/clarity decide topic :: decision`.)",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
+  },
+  "flag_decided": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Decided: *pricing page* — three tiers, monthly and yearly",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      },
+      {
+        "elements": [
+          {
+            "text": "<@U123> owns it. Now aligning on it is the easy part.",
+            "type": "mrkdwn"
+          }
+        ],
+        "type": "context"
+      }
+    ],
+    "text": "Decided: *pricing page* — three tiers, monthly and yearly"
+  },
+  "flag_dismissed": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Thanks, <@U123> — noted: not an alignment request. I'll leave this one alone.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Thanks, <@U123> — noted: not an alignment request. I'll leave this one alone."
+  },
+  "flag_muted": {
+    "blocks": [
+      {
+        "text": {
+          "text": "<@U123> muted me in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "<@U123> muted me in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner."
+  },
+  "flag_with_buttons": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Before aligning on *pricing page*: which decision has actually been made?",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      },
+      {
+        "elements": [
+          {
+            "text": "Why I ask: “get aligned on” asks people to converge, and I found no decision on it in this thread or the decision log.",
+            "type": "mrkdwn"
+          }
+        ],
+        "type": "context"
+      },
+      {
+        "elements": [
+          {
+            "text": "If it's decided, say so here (“Decision: …”) and I'll remember it. If not, deciding first makes the alignment easy.",
+            "type": "mrkdwn"
+          }
+        ],
+        "type": "context"
+      },
+      {
+        "block_id": "flag_actions",
+        "elements": [
+          {
+            "action_id": "flag_record_decision",
+            "style": "primary",
+            "text": {
+              "text": "Record the decision",
+              "type": "plain_text"
+            },
+            "type": "button",
+            "value": "42"
+          },
+          {
+            "action_id": "flag_no_decision_yet",
+            "text": {
+              "text": "No decision yet",
+              "type": "plain_text"
+            },
+            "type": "button",
+            "value": "42"
+          },
+          {
+            "action_id": "flag_not_alignment",
+            "text": {
+              "text": "Not an alignment request",
+              "type": "plain_text"
+            },
+            "type": "button",
+            "value": "42"
+          },
+          {
+            "action_id": "flag_mute_week",
+            "text": {
+              "text": "Mute this channel for a week",
+              "type": "plain_text"
+            },
+            "type": "button",
+            "value": "42"
+          }
+        ],
+        "type": "actions"
+      }
+    ],
+    "text": "Before aligning on *pricing page*: which decision has actually been made?"
+  },
+  "open_question": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Open: *pricing page* — <@U123> decides by Fri 11 Dec",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Open: *pricing page* — <@U123> decides by Fri 11 Dec"
+  },
+  "reminder": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Reminder: *pricing page* in <#C1> was to be decided by Fri 11 Dec, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide pricing page :: …` in that channel.",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Reminder: *pricing page* in <#C1> was to be decided by Fri 11 Dec, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide pricing page :: …` in that channel."
+  },
+  "status_with_questions": {
+    "blocks": [
+      {
+        "text": {
+          "text": "No other alignment asks without a decision here in the last 30 days.\nOpen questions:\n• *pricing page* — <@U123> decides by Fri 11 Dec",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "No other alignment asks without a decision here in the last 30 days.\nOpen questions:\n• *pricing page* — <@U123> decides by Fri 11 Dec"
+  },
+  "surfaced_decision": {
+    "blocks": [
+      {
+        "text": {
+          "text": "For reference: decided on 2 Oct by <@U123> — *ship the 3-tier layout* (<https://acme.slack.com/archives/C1/p1|source>)",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "For reference: decided on 2 Oct by <@U123> — *ship the 3-tier layout* (<https://acme.slack.com/archives/C1/p1|source>)"
+  },
+  "thread_decision": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Decision recorded by <@U123>: *pricing page* — three tiers",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      }
+    ],
+    "text": "Decision recorded by <@U123>: *pricing page* — three tiers"
   }
 }"##;
 }

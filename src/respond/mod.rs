@@ -1,6 +1,8 @@
 //! Everything the bot says: one renderer (`blocks`), the Web API client
-//! (`slack_api`) and the durable outbox sender (`outbox`).
+//! (`slack_api`), the durable outbox sender (`outbox`), and the buttons' and
+//! modals' ids and forms (`views`).
 
 pub mod blocks;
 pub mod outbox;
 pub mod slack_api;
+pub mod views;

@@ -57,6 +57,10 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
             },
             Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
         },
+        "chat.update" => match serde_json::from_str::<SlackApiChatUpdateRequest>(&row.payload) {
+            Ok(request) => state.slack.update_message(&request).await.map(|()| None),
+            Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
+        },
         other => Err(CallError::Permanent(format!(
             "unknown outbox method {other}"
         ))),

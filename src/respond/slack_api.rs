@@ -85,6 +85,26 @@ impl Slack {
             .map(|_| ())
     }
 
+    /// `chat.update`: edits a message the bot posted, in place.
+    pub async fn update_message(
+        &self,
+        request: &SlackApiChatUpdateRequest,
+    ) -> Result<(), CallError> {
+        let session = self.client.open_session(&self.token);
+        counted("chat.update", session.chat_update(request))
+            .await
+            .map(|_| ())
+    }
+
+    /// `views.open`: shows a modal. Called at once, never queued: the
+    /// trigger_id it needs expires 3 seconds after the click.
+    pub async fn open_view(&self, request: &SlackApiViewsOpenRequest) -> Result<(), CallError> {
+        let session = self.client.open_session(&self.token);
+        counted("views.open", session.views_open(request))
+            .await
+            .map(|_| ())
+    }
+
     pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, CallError> {
         let session = self.client.open_session(&self.token);
         let request = SlackApiChatGetPermalinkRequest::new(channel.into(), ts.into());

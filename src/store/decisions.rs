@@ -82,6 +82,14 @@ impl Store {
         .bind(&decision.topic)
         .execute(&mut *tx)
         .await?;
+        super::questions::close_questions(
+            &mut tx,
+            &decision.team_id,
+            &decision.channel_id,
+            &decision.topic,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -8,8 +8,10 @@
 //! them is decided here, in the database, never in a replica's memory.
 
 mod decisions;
+mod questions;
 
 pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
+pub use questions::{DueQuestion, FlagRow, NewQuestion, QuestionRow};
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -560,14 +562,28 @@ impl Store {
             .collect()
     }
 
-    /// Adds a decision to the log; a decision already recorded from the same
-    /// source message is not added twice. Returns the new id, if any.
+    /// Adds a decision to the log and closes the channel's open questions on
+    /// its topic; a decision already recorded from the same source message
+    /// is not added twice. Returns the new id, if any.
     pub async fn record_decision(&self, decision: &NewDecision, now: i64) -> Result<Option<i64>> {
         let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
         let row = insert_decision(decision, now)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
-        row.map(|row| row.try_get::<i64, _>("id")).transpose()
+        let id = row.map(|row| row.try_get::<i64, _>("id")).transpose()?;
+        if id.is_some() {
+            questions::close_questions(
+                &mut tx,
+                &decision.team_id,
+                &decision.channel_id,
+                &decision.topic,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     // ---- flags and the noise policy's facts ------------------------------
@@ -579,15 +595,17 @@ impl Store {
     /// deciding at the same moment see each other's flags and a cool-down or
     /// daily limit holds across them. A message already flagged (a
     /// reprocessed event) or a thread that got a posted flag meanwhile adds
-    /// nothing. Returns the flag id and whether its reply was queued.
-    pub async fn store_flag<F>(
+    /// nothing. The reply is built from the new flag's id (its buttons carry
+    /// it). Returns the flag id and whether its reply was queued.
+    pub async fn store_flag<F, R>(
         &self,
         facts: Option<FactsQuery<'_>>,
         plan: F,
         now: i64,
     ) -> Result<Option<(i64, bool)>>
     where
-        F: FnOnce(Option<StoredFacts>) -> (NewFlag, Option<NewOutboxMessage>),
+        F: FnOnce(Option<StoredFacts>) -> (NewFlag, Option<R>),
+        R: FnOnce(i64) -> NewOutboxMessage,
     {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
@@ -605,7 +623,6 @@ impl Store {
             None => None,
         };
         let (flag, reply) = plan(stored);
-        let reply = reply.as_ref();
         let row = sqlx::query(
             "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
              score, reasons, decided_by, posted, suppressed, created_at) \
@@ -633,11 +650,12 @@ impl Store {
             return Ok(None);
         };
         let flag_id: i64 = row.try_get("id")?;
+        let queued = reply.is_some();
         if let Some(reply) = reply {
-            enqueue(&mut tx, reply, Some(flag_id), now).await?;
+            enqueue(&mut tx, &reply(flag_id), Some(flag_id), now).await?;
         }
         tx.commit().await?;
-        Ok(Some((flag_id, reply.is_some())))
+        Ok(Some((flag_id, queued)))
     }
 
     /// The thread ts and the bot's posted reply ts of a flagged message, if any.

@@ -126,7 +126,15 @@ async fn a_recorded_decision_is_announced_in_channel_and_quiets_asks_on_its_topi
     )
     .await;
     app.wait_until_idle().await;
-    assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
+    // No question: the decision is surfaced instead (surface_decisions).
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(
+        posts[0]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("For reference: decided on ")),
+        "{posts:?}"
+    );
 
     // The same ask in another channel is still flagged: decisions are per channel.
     send_all(
@@ -141,12 +149,20 @@ async fn a_recorded_decision_is_announced_in_channel_and_quiets_asks_on_its_topi
     )
     .await;
     app.wait_until_idle().await;
-    assert_eq!(app.slack.posts().len(), 1);
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1]["channel"], "C222");
+    assert!(
+        posts[1]
+            .to_string()
+            .contains("which decision has actually been made")
+    );
 }
 
 async fn decide_without_a_decision_explains_how_to_write_one(backend: Backend) {
     let app = spawn_app(backend).await;
-    for input in ["decide", "decide pricing page", "decide :: nothing"] {
+    // (`decide` alone opens the modal: see interactions.rs.)
+    for input in ["decide pricing page", "decide :: nothing"] {
         let answer = run(&app, &[("text", input)]).await;
         assert_eq!(answer["response_type"], "ephemeral");
         assert!(

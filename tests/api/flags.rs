@@ -183,7 +183,15 @@ async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Ba
     )
     .await;
     app.wait_until_idle().await;
-    assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
+    // No question: the decision is surfaced instead (surface_decisions).
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(
+        posts[0]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("For reference: decided on ")),
+        "{posts:?}"
+    );
     let decisions = sqlx::query_scalar::<_, String>("SELECT permalink FROM decisions")
         .fetch_all(app.app.store.pool())
         .await

@@ -246,6 +246,16 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
             Some(url) => json!({"ok": true, "url": url}),
             None => json!({"ok": false, "error": "invalid_auth"}),
         },
+        "chat.update" => {
+            json!({"ok": true, "channel": channel, "ts": body.get("ts"), "message": {"text": body.get("text")}})
+        }
+        "views.open" => {
+            let mut view = body.get("view").cloned().unwrap_or_else(|| json!({}));
+            view["id"] = json!(format!("V{}", state.next_ts));
+            view["team_id"] = json!(TEAM);
+            view["hash"] = json!(format!("{ts}.hash"));
+            json!({"ok": true, "view": view})
+        }
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
     Some(reply)
@@ -532,6 +542,81 @@ impl TestApp {
         serde_urlencoded::to_string(&pairs).expect("encodes")
     }
 
+    /// POSTs an interaction (`payload=<json>`), signed now.
+    pub async fn post_interaction(&self, payload: &Value) -> reqwest::Response {
+        let body = interaction_body(payload);
+        let timestamp = now_secs().to_string();
+        let signature = sign(SIGNING_SECRET, &timestamp, &body);
+        self.post_form("/slack/interactions", &body, &timestamp, &signature)
+            .await
+    }
+
+    /// POSTs a form body with the given signature headers.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        body: &str,
+        timestamp: &str,
+        signature: &str,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signature)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request reaches the bot")
+    }
+
+    /// A click on one of the bot's buttons: Slack's
+    /// `interactive_block_actions.json` with the action, its value, the
+    /// message clicked and `response_url` (the fake Slack) replaced.
+    pub fn block_actions(
+        &self,
+        action_id: &str,
+        value: &str,
+        channel: &str,
+        message_ts: &str,
+    ) -> Value {
+        let mut payload = fixture_json("interactive_block_actions.json");
+        payload["actions"][0]["action_id"] = json!(action_id);
+        payload["actions"][0]["value"] = json!(value);
+        payload["container"]["channel_id"] = json!(channel);
+        payload["container"]["message_ts"] = json!(message_ts);
+        payload["container"]["is_ephemeral"] = json!(false);
+        payload["channel"]["id"] = json!(channel);
+        payload["response_url"] = json!(format!("{}response", self.slack.base_url));
+        payload
+    }
+}
+
+/// The form body of an interaction: `payload=<urlencoded JSON>`.
+pub fn interaction_body(payload: &Value) -> String {
+    serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
+}
+
+/// A modal's submission: Slack's `interactive_view_submission.json` with
+/// the view the bot opened (its blocks, callback_id, private_metadata) and
+/// `values` as `view.state.values` (block_id → action_id → value).
+pub fn view_submission(opened: &Value, values: Value) -> Value {
+    let mut payload = fixture_json("interactive_view_submission.json");
+    let view = &mut payload["view"];
+    for key in [
+        "blocks",
+        "callback_id",
+        "private_metadata",
+        "title",
+        "submit",
+    ] {
+        view[key] = opened[key].clone();
+    }
+    view["state"]["values"] = values;
+    payload
+}
+
+impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.address))

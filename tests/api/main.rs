@@ -5,6 +5,7 @@ mod commands;
 mod flags;
 mod helpers;
 mod ingress;
+mod interactions;
 mod outage;
 mod replicas;
 mod resilience;

@@ -1,0 +1,684 @@
+//! Button clicks and modal submissions: the flag reply's buttons
+//! (*Record the decision*, *No decision yet*, *Not an alignment request*,
+//! *Mute this channel for a week*) and the two modals they open (the decide
+//! modal is also `/clarity decide` without arguments).
+//!
+//! [`handle`] is the one entry point, for `POST /slack/interactions` and
+//! Socket Mode's `interactive` envelopes alike: it takes the payload JSON,
+//! does the work (views.open at once, because its trigger expires in 3
+//! seconds; everything else the user sees leaves through the outbox) and
+//! returns the acknowledgement. A click is never trusted on its own: the
+//! flag is looked up by the payload's workspace and the button's flag id,
+//! and must belong to the channel it was clicked in.
+
+use crate::respond::blocks::Reply;
+use crate::respond::slack_api::CallError;
+use crate::respond::views::{self, ActionId, Field, FormContext, ViewId};
+use crate::state::AppState;
+use crate::store::{FlagRow, NewDecision, NewOutboxMessage, NewQuestion};
+use slack_morphism::prelude::*;
+use std::collections::HashMap;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// *Mute this channel for a week*.
+const MUTE_MS: i64 = 7 * DAY_MS;
+
+/// The answer to an interaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ack {
+    /// Acknowledged (a submission without errors closes its modal).
+    Done,
+    /// A submission with fields to fix: the modal stays open and shows these.
+    Errors(Vec<(Field, String)>),
+    /// Not an interaction payload: HTTP answers 400.
+    Unreadable,
+}
+
+impl Ack {
+    /// What Slack gets back: an empty acknowledgement, or the
+    /// `response_action: errors` of a submission. (`Unreadable` is empty
+    /// too; over HTTP it is a 400.)
+    pub fn to_slack(&self) -> SlackInteractionResponse {
+        match self {
+            Ack::Done | Ack::Unreadable => SlackInteractionResponse::Empty,
+            Ack::Errors(errors) => SlackInteractionResponse::ViewSubmission(
+                SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(
+                    errors
+                        .iter()
+                        .map(|(field, message)| (field.as_str().to_string(), message.clone()))
+                        .collect::<HashMap<_, _>>(),
+                )),
+            ),
+        }
+    }
+}
+
+/// Handles one interaction payload (the JSON in the `payload` form field,
+/// or a Socket Mode envelope's `payload`). Never fails: problems become a
+/// message to the person who clicked, or errors in the modal.
+pub async fn handle(state: &AppState, payload: serde_json::Value, now: i64) -> Ack {
+    let kind = payload
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    if !matches!(kind.as_deref(), Some("block_actions" | "view_submission")) {
+        if kind.is_none() {
+            tracing::warn!("interaction payload without a type");
+            return Ack::Unreadable;
+        }
+        // Shortcuts, view_closed…: nothing the bot offers; acknowledged.
+        return Ack::Done;
+    }
+    let event: SlackInteractionEvent = match serde_json::from_value(payload) {
+        Ok(event) => event,
+        Err(err) => {
+            // Never log the payload: it holds message text.
+            tracing::warn!(error.category = ?err.classify(), "unreadable interaction payload");
+            return Ack::Unreadable;
+        }
+    };
+    metrics::counter!("clarity_interactions_total", "kind" => kind.unwrap_or_default())
+        .increment(1);
+    match event {
+        SlackInteractionEvent::BlockActions(event) => {
+            if let Err(err) = clicked(state, &event, now).await {
+                tracing::error!(error = format!("{err:#}"), team = %event.team.id, "a button click failed");
+                tell(
+                    state,
+                    &event,
+                    &Reply::Problem {
+                        what: "Something went wrong on my side.".into(),
+                        next: "Please try the button again in a minute.".into(),
+                    },
+                )
+                .await;
+            }
+            Ack::Done
+        }
+        SlackInteractionEvent::ViewSubmission(event) => match submitted(state, &event, now).await {
+            Ok(ack) => ack,
+            Err(err) => {
+                tracing::error!(error = format!("{err:#}"), team = %event.team.id, "a form submission failed");
+                Ack::Errors(vec![(
+                    Field::Topic,
+                    "Something went wrong on my side. Please submit again in a minute.".into(),
+                )])
+            }
+        },
+        _ => Ack::Done,
+    }
+}
+
+/// Opens the decide modal for `/clarity decide` without arguments (and
+/// for *Record the decision*), with `topic` filled in and `owner` as the
+/// owner to start with.
+pub async fn open_decide_form(
+    state: &AppState,
+    trigger_id: &str,
+    context: &FormContext,
+    topic: Option<&str>,
+    owner: &str,
+) -> Result<(), CallError> {
+    let view = views::decide_form(context, topic, owner);
+    state
+        .slack
+        .open_view(&SlackApiViewsOpenRequest::new(trigger_id.into(), view))
+        .await
+}
+
+/// A due date as people read it: "Fri 12 Dec".
+pub fn due_label(date: jiff::civil::Date) -> String {
+    date.strftime("%a %-d %b").to_string()
+}
+
+/// The UTC calendar day of a time in ms.
+pub fn day_of(now: i64) -> jiff::civil::Date {
+    jiff::Timestamp::from_millisecond(now)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .unwrap_or_default()
+}
+
+// ---- clicks ---------------------------------------------------------------
+
+async fn clicked(
+    state: &AppState,
+    event: &SlackInteractionBlockActionsEvent,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(action) = event.actions.as_ref().and_then(|actions| actions.first()) else {
+        return Ok(());
+    };
+    let Some(id) = ActionId::parse(&action.action_id.0) else {
+        tracing::debug!("a click on a button the bot does not know; ignored");
+        return Ok(());
+    };
+    let Some(user) = event.user.as_ref().map(|user| user.id.0.clone()) else {
+        return Ok(());
+    };
+    let Some(flag) = clicked_flag(state, event, action.value.as_deref()).await? else {
+        tracing::warn!(team = %event.team.id, "refused a click for an unknown flag");
+        tell(
+            state,
+            event,
+            &Reply::Problem {
+                what: "I couldn't find the question this button belongs to.".into(),
+                next: "It may have been removed; nothing was changed.".into(),
+            },
+        )
+        .await;
+        return Ok(());
+    };
+    let reply_ts = flag.reply_ts.clone().or_else(|| match &event.container {
+        SlackInteractionActionContainer::Message(message) => Some(message.message_ts.0.clone()),
+        _ => None,
+    });
+    let context = FormContext {
+        channel_id: flag.channel_id.clone(),
+        flag_id: Some(flag.id),
+        // Whether the channel is public is not stored with the flag: its
+        // decisions stay in it, the safe side.
+        channel_private: true,
+    };
+    match id {
+        ActionId::RecordDecision => {
+            let opened = open_decide_form(
+                state,
+                &event.trigger_id.0,
+                &context,
+                flag.topic.as_deref(),
+                &user,
+            )
+            .await;
+            if let Err(err) = opened {
+                tracing::warn!(error = %err, "could not open the decide form");
+                tell(state, event, &form_failed()).await;
+            }
+        }
+        ActionId::NoDecisionYet => {
+            let view =
+                views::open_question_form(&context, flag.topic.as_deref(), &user, day_of(now));
+            let opened = state
+                .slack
+                .open_view(&SlackApiViewsOpenRequest::new(
+                    event.trigger_id.clone(),
+                    view,
+                ))
+                .await;
+            if let Err(err) = opened {
+                tracing::warn!(error = %err, "could not open the open-question form");
+                tell(state, event, &form_failed()).await;
+            }
+        }
+        ActionId::NotAlignment => {
+            let update = reply_ts.map(|ts| {
+                update_reply(
+                    &flag,
+                    &ts,
+                    "dismissed",
+                    &Reply::FlagDismissed { by: user.clone() },
+                )
+            });
+            state
+                .store
+                .set_feedback(&flag, "not_alignment", update.as_slice(), now)
+                .await?;
+            state.outbox_ready.notify_one();
+        }
+        ActionId::MuteWeek => {
+            let until = now.saturating_add(MUTE_MS);
+            state
+                .store
+                .set_muted_until(&flag.team_id, &flag.channel_id, Some(until))
+                .await?;
+            if let Some(ts) = reply_ts {
+                let reply = Reply::FlagMuted {
+                    until: format_time(until),
+                    by: user.clone(),
+                };
+                let update = update_reply(&flag, &ts, &format!("muted:{until}"), &reply);
+                state.store.enqueue_all(&[update], now).await?;
+                state.outbox_ready.notify_one();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The flag a click refers to: the button's value is its id, looked up in
+/// the payload's workspace, and it must be in the channel clicked in.
+async fn clicked_flag(
+    state: &AppState,
+    event: &SlackInteractionBlockActionsEvent,
+    value: Option<&str>,
+) -> anyhow::Result<Option<FlagRow>> {
+    let Some(id) = value.and_then(|value| value.trim().parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    let clicked_in = match &event.container {
+        SlackInteractionActionContainer::Message(message) => message.channel_id.clone(),
+        _ => None,
+    }
+    .or_else(|| event.channel.as_ref().map(|channel| channel.id.clone()));
+    let flag = state.store.flag(&event.team.id.0, id).await?;
+    Ok(flag.filter(|flag| clicked_in.is_some_and(|channel| channel.0 == flag.channel_id)))
+}
+
+fn form_failed() -> Reply {
+    Reply::Problem {
+        what: "I couldn't open the form just now.".into(),
+        next: "Please click again, or type `/clarity decide topic :: decision`.".into(),
+    }
+}
+
+/// Tells the person who clicked, privately, through the click's
+/// `response_url` (only Slack's hooks or the configured API host).
+async fn tell(state: &AppState, event: &SlackInteractionBlockActionsEvent, reply: &Reply) {
+    let Some(url) = &event.response_url else {
+        return;
+    };
+    let mut body = serde_json::to_value(reply.render()).unwrap_or_default();
+    if let Some(map) = body.as_object_mut() {
+        map.insert("response_type".into(), "ephemeral".into());
+        map.insert("replace_original".into(), false.into());
+    }
+    crate::commands::post_to_response_url(url.0.as_ref(), &state.settings.slack_api_url, &body)
+        .await;
+}
+
+// ---- submissions ----------------------------------------------------------
+
+/// A submitted modal's values by field.
+struct Form<'a>(Option<&'a HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>>);
+
+impl Form<'_> {
+    fn value(&self, field: Field) -> Option<&SlackViewStateValue> {
+        self.0?
+            .get(&SlackBlockId(field.as_str().into()))?
+            .get(&SlackActionId(field.as_str().into()))
+    }
+
+    fn text(&self, field: Field) -> String {
+        self.value(field)
+            .and_then(|v| v.value.as_deref())
+            .map(|text| text.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    fn user(&self, field: Field) -> Option<String> {
+        self.value(field)
+            .and_then(|v| v.selected_user.as_ref())
+            .map(|user| user.0.clone())
+    }
+
+    fn date(&self, field: Field) -> Option<String> {
+        self.value(field).and_then(|v| v.selected_date.clone())
+    }
+}
+
+async fn submitted(
+    state: &AppState,
+    event: &SlackInteractionViewSubmissionEvent,
+    now: i64,
+) -> anyhow::Result<Ack> {
+    let SlackView::Modal(modal) = &event.view.view else {
+        return Ok(Ack::Done);
+    };
+    let Some(view) = modal
+        .callback_id
+        .as_ref()
+        .and_then(|id| ViewId::parse(&id.0))
+    else {
+        return Ok(Ack::Done);
+    };
+    let Some(context) = modal
+        .private_metadata
+        .as_deref()
+        .and_then(|meta| serde_json::from_str::<FormContext>(meta).ok())
+    else {
+        return Ok(refused(
+            "This form is missing what it was opened for. Please open it again.",
+        ));
+    };
+    let team = &event.team.id.0;
+    let flag = match context.flag_id {
+        None => None,
+        Some(id) => match state.store.flag(team, id).await? {
+            Some(flag) if flag.channel_id == context.channel_id => Some(flag),
+            _ => {
+                tracing::warn!(team = %team, "refused a submission for an unknown flag");
+                return Ok(refused(
+                    "I couldn't find the question this form belongs to; nothing was recorded.",
+                ));
+            }
+        },
+    };
+    let form = Form(event.view.state_params.state.as_ref().map(|s| &s.values));
+    let user = &event.user.id.0;
+    match view {
+        ViewId::Decide => record(state, team, user, &context, flag.as_ref(), &form, now).await,
+        ViewId::OpenQuestion => match flag {
+            Some(flag) => open_question(state, &flag, &form, now).await,
+            None => Ok(refused(
+                "Open questions start from a question's *No decision yet* button.",
+            )),
+        },
+    }
+}
+
+fn refused(message: &str) -> Ack {
+    Ack::Errors(vec![(Field::Topic, message.to_string())])
+}
+
+/// A decision as typed into the decide modal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DecisionForm {
+    topic: String,
+    decision: String,
+    owner: String,
+    reasoning: Option<String>,
+}
+
+/// Checks text typed into a field: present when required, not too long,
+/// no control characters. Returns the problem to show under the field.
+fn check_text(text: &str, required: bool, max_chars: u64) -> Option<&'static str> {
+    if text.is_empty() {
+        return required.then_some("Please fill this in.");
+    }
+    if text.chars().count() as u64 > max_chars {
+        return Some("That's too long; please shorten it.");
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
+        return Some("That has characters I can't read.");
+    }
+    None
+}
+
+fn read_decision(form: &Form<'_>, submitter: &str) -> Result<DecisionForm, Vec<(Field, String)>> {
+    let topic = form.text(Field::Topic);
+    let decision = form.text(Field::Decision);
+    let reasoning = form.text(Field::Reasoning);
+    let mut errors = Vec::new();
+    for (field, text, required, max) in [
+        (Field::Topic, &topic, true, views::MAX_TOPIC_CHARS),
+        (Field::Decision, &decision, true, views::MAX_INPUT_CHARS),
+        (Field::Reasoning, &reasoning, false, views::MAX_INPUT_CHARS),
+    ] {
+        if let Some(problem) = check_text(text, required, max) {
+            errors.push((field, problem.to_string()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(DecisionForm {
+        topic,
+        decision,
+        owner: form
+            .user(Field::Owner)
+            .unwrap_or_else(|| submitter.to_string()),
+        reasoning: (!reasoning.is_empty()).then_some(reasoning),
+    })
+}
+
+/// Records a submitted decision (the same store call as `/clarity decide`),
+/// then, for a flag, updates its reply in place and adds one line to its
+/// thread; without a flag, announces it in the channel.
+async fn record(
+    state: &AppState,
+    team: &str,
+    user: &str,
+    context: &FormContext,
+    flag: Option<&FlagRow>,
+    form: &Form<'_>,
+    now: i64,
+) -> anyhow::Result<Ack> {
+    let typed = match read_decision(form, user) {
+        Ok(typed) => typed,
+        Err(errors) => return Ok(Ack::Errors(errors)),
+    };
+    let before = state
+        .store
+        .channel_decisions(team, &context.channel_id, 0)
+        .await?;
+    let supersedes = before
+        .iter()
+        .any(|d| d.topic.eq_ignore_ascii_case(&typed.topic));
+    let id = state
+        .store
+        .record_stated_decision(
+            &NewDecision {
+                team_id: team.to_string(),
+                channel_id: context.channel_id.clone(),
+                topic: typed.topic.clone(),
+                decision: typed.decision.clone(),
+                owner: Some(typed.owner.clone()),
+                reasoning: typed.reasoning.clone(),
+                permalink: None,
+                source_ts: None,
+                recorded_by: Some(user.to_string()),
+                channel_private: context.channel_private,
+            },
+            now,
+        )
+        .await?;
+    let announcement = Reply::DecisionRecorded {
+        topic: typed.topic.clone(),
+        decision: typed.decision.clone(),
+        author: user.to_string(),
+        supersedes,
+    };
+    let mut calls = Vec::new();
+    match flag {
+        Some(flag) => {
+            if let Some(ts) = &flag.reply_ts {
+                let decided = Reply::FlagDecided {
+                    topic: typed.topic.clone(),
+                    decision: typed.decision.clone(),
+                    owner: Some(typed.owner.clone()),
+                };
+                calls.push(update_reply(flag, ts, &format!("decided:{id}"), &decided));
+            }
+            calls.push(post(
+                team,
+                &flag.channel_id,
+                Some(&flag.thread_ts),
+                &format!("decision-line:{team}:{id}"),
+                &Reply::ThreadDecision {
+                    topic: typed.topic,
+                    decision: typed.decision,
+                    by: user.to_string(),
+                },
+            ));
+        }
+        None => calls.push(post(
+            team,
+            &context.channel_id,
+            None,
+            &format!("decision-announce:{team}:{id}"),
+            &announcement,
+        )),
+    }
+    state.store.enqueue_all(&calls, now).await?;
+    state.outbox_ready.notify_one();
+    Ok(Ack::Done)
+}
+
+/// Stores who decides a flag's topic and by when, and says so in the thread.
+async fn open_question(
+    state: &AppState,
+    flag: &FlagRow,
+    form: &Form<'_>,
+    now: i64,
+) -> anyhow::Result<Ack> {
+    let topic = form.text(Field::Topic);
+    let mut errors = Vec::new();
+    if let Some(problem) = check_text(&topic, true, views::MAX_TOPIC_CHARS) {
+        errors.push((Field::Topic, problem.to_string()));
+    }
+    let owner = form.user(Field::Owner);
+    if owner.is_none() {
+        errors.push((Field::Owner, "Please choose who decides.".to_string()));
+    }
+    let due = form
+        .date(Field::Due)
+        .and_then(|date| date.parse::<jiff::civil::Date>().ok());
+    match due {
+        None => errors.push((Field::Due, "Please choose a date.".to_string())),
+        Some(due) if due < day_of(now) => {
+            errors.push((
+                Field::Due,
+                "Please choose today or a later day.".to_string(),
+            ));
+        }
+        Some(_) => {}
+    }
+    let (Some(owner), Some(due), true) = (owner, due, errors.is_empty()) else {
+        return Ok(Ack::Errors(errors));
+    };
+    let line = post(
+        &flag.team_id,
+        &flag.channel_id,
+        Some(&flag.thread_ts),
+        &format!("open-question:{}:{}:{now}", flag.team_id, flag.id),
+        &Reply::OpenQuestion {
+            topic: topic.clone(),
+            owner: owner.clone(),
+            due: due_label(due),
+        },
+    );
+    let added = state
+        .store
+        .open_question(
+            &NewQuestion {
+                team_id: flag.team_id.clone(),
+                channel_id: flag.channel_id.clone(),
+                topic,
+                owner,
+                due_date: due.to_string(),
+                flag_id: Some(flag.id),
+            },
+            &line,
+            now,
+        )
+        .await?;
+    if added {
+        state.outbox_ready.notify_one();
+    }
+    Ok(Ack::Done)
+}
+
+// ---- outbox calls ---------------------------------------------------------
+
+/// A chat.update of the flag's reply; `what` makes the dedupe key.
+fn update_reply(flag: &FlagRow, ts: &str, what: &str, reply: &Reply) -> NewOutboxMessage {
+    let request =
+        SlackApiChatUpdateRequest::new(flag.channel_id.clone().into(), reply.render(), ts.into());
+    NewOutboxMessage {
+        team_id: flag.team_id.clone(),
+        dedupe_key: format!("flag-update:{}:{}:{what}", flag.team_id, flag.id),
+        method: "chat.update".into(),
+        payload: serde_json::to_string(&request).unwrap_or_default(),
+    }
+}
+
+/// A chat.postMessage to a channel (or a user id: a DM), in a thread or not.
+pub(crate) fn post(
+    team: &str,
+    channel: &str,
+    thread_ts: Option<&str>,
+    dedupe_key: &str,
+    reply: &Reply,
+) -> NewOutboxMessage {
+    let mut request = SlackApiChatPostMessageRequest::new(channel.into(), reply.render());
+    if let Some(ts) = thread_ts {
+        request = request.with_thread_ts(ts.into());
+    }
+    NewOutboxMessage {
+        team_id: team.to_string(),
+        dedupe_key: dedupe_key.to_string(),
+        method: "chat.postMessage".into(),
+        payload: serde_json::to_string(&request).unwrap_or_default(),
+    }
+}
+
+fn format_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%a %-d %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_else(|_| "further notice".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form_values(
+        pairs: &[(Field, SlackViewStateValue)],
+    ) -> HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>> {
+        pairs
+            .iter()
+            .map(|(field, value)| {
+                (
+                    SlackBlockId(field.as_str().into()),
+                    HashMap::from([(SlackActionId(field.as_str().into()), value.clone())]),
+                )
+            })
+            .collect()
+    }
+
+    fn text(value: &str) -> SlackViewStateValue {
+        SlackViewStateValue::new(SlackActionType("plain_text_input".into()))
+            .with_value(value.into())
+    }
+
+    #[test]
+    fn a_decision_needs_a_topic_and_a_decision_and_nothing_unreadable() {
+        let values = form_values(&[
+            (Field::Topic, text("  ")),
+            (Field::Decision, text("ship it\u{7}")),
+        ]);
+        let errors = read_decision(&Form(Some(&values)), "U1").expect_err("invalid");
+        assert_eq!(
+            errors,
+            vec![
+                (Field::Topic, "Please fill this in.".to_string()),
+                (
+                    Field::Decision,
+                    "That has characters I can't read.".to_string()
+                ),
+            ]
+        );
+        let values = form_values(&[
+            (Field::Topic, text(" pricing page ")),
+            (Field::Decision, text("three tiers\nmonthly and yearly")),
+        ]);
+        let typed = read_decision(&Form(Some(&values)), "U1").expect("valid");
+        assert_eq!(typed.topic, "pricing page");
+        assert_eq!(
+            typed.owner, "U1",
+            "the submitter owns it unless someone is chosen"
+        );
+        assert_eq!(typed.reasoning, None);
+    }
+
+    #[test]
+    fn acks_are_empty_or_name_the_fields_to_fix() {
+        assert_eq!(Ack::Done.to_slack(), SlackInteractionResponse::Empty);
+        let json = serde_json::to_value(
+            Ack::Errors(vec![(Field::Due, "Please choose a date.".into())]).to_slack(),
+        )
+        .expect("serializes");
+        assert_eq!(
+            json,
+            serde_json::json!({"response_action": "errors", "errors": {"due": "Please choose a date."}})
+        );
+    }
+
+    #[test]
+    fn due_dates_read_as_weekday_day_month() {
+        assert_eq!(due_label(jiff::civil::date(2026, 12, 11)), "Fri 11 Dec");
+        assert_eq!(day_of(1_759_398_000_000), jiff::civil::date(2025, 10, 2));
+    }
+}

@@ -1,0 +1,41 @@
+//! Reminders for open questions: once a question's due date has passed
+//! with no decision on its topic, its owner (only the owner) gets one DM,
+//! through the outbox. [`run_once`] is a step of the hourly maintenance job;
+//! tests call it with the time they choose. The claim in the database sets
+//! `reminded_at`, so replicas sweeping together send each reminder once.
+
+use crate::interactions::{day_of, due_label, post};
+use crate::respond::blocks::Reply;
+use crate::state::AppState;
+
+/// Queues the reminders due at `now` (ms). Returns how many were queued.
+pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let today = day_of(now).to_string();
+    let queued = state
+        .store
+        .claim_due_reminders(&today, now, |question| {
+            let due = question
+                .due_date
+                .parse::<jiff::civil::Date>()
+                .map(due_label)
+                .unwrap_or_else(|_| question.due_date.clone());
+            post(
+                &question.team_id,
+                // A user id as the channel: the bot's DM with its owner.
+                &question.owner,
+                None,
+                &format!("reminder:{}:{}", question.team_id, question.id),
+                &Reply::Reminder {
+                    topic: question.topic.clone(),
+                    channel: question.channel_id.clone(),
+                    due,
+                },
+            )
+        })
+        .await?;
+    if queued > 0 {
+        tracing::info!(queued, "open-question reminders queued");
+        state.outbox_ready.notify_one();
+    }
+    Ok(queued)
+}

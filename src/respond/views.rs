@@ -1,0 +1,272 @@
+//! The ids that tie a click or a submission back to what the bot posted:
+//! the flag reply's buttons ([`ActionId`]), the modals ([`ViewId`]) and
+//! their fields ([`Field`]), and the modals themselves. Typed, so a renamed
+//! id cannot leave a button nobody handles.
+
+use serde::{Deserialize, Serialize};
+use slack_morphism::prelude::*;
+
+/// The flag reply's buttons. The wire name is the `action_id`; each
+/// button's `value` is the flag's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionId {
+    /// Opens the decide modal with the flag's topic filled in.
+    RecordDecision,
+    /// Opens the modal asking who decides, by when.
+    NoDecisionYet,
+    /// Feedback: the message was not asking people to align.
+    NotAlignment,
+    /// Mutes the flag's channel for a week.
+    MuteWeek,
+}
+
+impl ActionId {
+    pub const ALL: [ActionId; 4] = [
+        ActionId::RecordDecision,
+        ActionId::NoDecisionYet,
+        ActionId::NotAlignment,
+        ActionId::MuteWeek,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionId::RecordDecision => "flag_record_decision",
+            ActionId::NoDecisionYet => "flag_no_decision_yet",
+            ActionId::NotAlignment => "flag_not_alignment",
+            ActionId::MuteWeek => "flag_mute_week",
+        }
+    }
+
+    /// The action for a wire name; `None` for anything the bot never sent.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|id| id.as_str() == text)
+    }
+}
+
+/// The modals, by `callback_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewId {
+    /// Topic, decision, owner, reasoning.
+    Decide,
+    /// Topic, who decides, by when.
+    OpenQuestion,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 2] = [ViewId::Decide, ViewId::OpenQuestion];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewId::Decide => "clarity_decide",
+            ViewId::OpenQuestion => "clarity_open_question",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|id| id.as_str() == text)
+    }
+}
+
+/// A modal's input: its `block_id` and its element's `action_id` are both
+/// this name, and a validation error names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Topic,
+    Decision,
+    Owner,
+    Reasoning,
+    Due,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Topic => "topic",
+            Field::Decision => "decision",
+            Field::Owner => "owner",
+            Field::Reasoning => "reasoning",
+            Field::Due => "due",
+        }
+    }
+}
+
+/// What a modal remembers between opening and submission (its
+/// `private_metadata`): where it was opened, and for which flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormContext {
+    pub channel_id: String,
+    /// The flag whose button opened it; `None` from `/clarity decide`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag_id: Option<i64>,
+    /// A private channel: its decisions never show outside it.
+    #[serde(default)]
+    pub channel_private: bool,
+}
+
+/// Slack's limit on a plain-text input.
+pub const MAX_INPUT_CHARS: u64 = 3000;
+/// Topics are short: they head lists and thread lines.
+pub const MAX_TOPIC_CHARS: u64 = 150;
+
+fn text_input(field: Field, label: &str, initial: Option<&str>, multiline: bool) -> SlackBlock {
+    let max = if field == Field::Topic {
+        MAX_TOPIC_CHARS
+    } else {
+        MAX_INPUT_CHARS
+    };
+    let mut element = SlackBlockPlainTextInputElement::new()
+        .with_action_id(field.as_str().into())
+        .with_multiline(multiline)
+        .with_max_length(max);
+    if let Some(initial) = initial.filter(|t| !t.is_empty()) {
+        element = element.with_initial_value(initial.to_string());
+    }
+    SlackInputBlock::new(
+        label.into(),
+        SlackInputBlockElement::PlainTextInput(element),
+    )
+    .with_block_id(field.as_str().into())
+    .into()
+}
+
+fn user_input(owner: &str, label: &str) -> SlackBlock {
+    SlackInputBlock::new(
+        label.into(),
+        SlackInputBlockElement::UsersSelect(
+            SlackBlockUsersSelectElement::new()
+                .with_action_id(Field::Owner.as_str().into())
+                .with_initial_user(owner.to_string()),
+        ),
+    )
+    .with_block_id(Field::Owner.as_str().into())
+    .into()
+}
+
+fn modal(
+    id: ViewId,
+    title: &str,
+    submit: &str,
+    context: &FormContext,
+    blocks: Vec<SlackBlock>,
+) -> SlackView {
+    SlackView::Modal(
+        SlackModalView::new(title.into(), blocks)
+            .with_callback_id(id.as_str().into())
+            .with_submit(submit.into())
+            .with_close("Cancel".into())
+            .with_private_metadata(serde_json::to_string(context).unwrap_or_default()),
+    )
+}
+
+/// The decide modal: topic (prefilled from a flag), decision, owner (the
+/// person who opened it, to start with), reasoning (optional).
+pub fn decide_form(context: &FormContext, topic: Option<&str>, owner: &str) -> SlackView {
+    let mut reasoning = text_input(Field::Reasoning, "Why (optional)", None, true);
+    if let SlackBlock::Input(block) = &mut reasoning {
+        block.optional = Some(true);
+    }
+    modal(
+        ViewId::Decide,
+        "Record the decision",
+        "Record",
+        context,
+        vec![
+            text_input(Field::Topic, "Topic", topic, false),
+            text_input(Field::Decision, "What was decided", None, true),
+            user_input(owner, "Who owns it"),
+            reasoning,
+        ],
+    )
+}
+
+/// The "No decision yet" modal: topic, who decides, and by when (a week
+/// from `today` to start with).
+pub fn open_question_form(
+    context: &FormContext,
+    topic: Option<&str>,
+    owner: &str,
+    today: jiff::civil::Date,
+) -> SlackView {
+    let in_a_week = today
+        .checked_add(jiff::Span::new().days(7))
+        .unwrap_or(today);
+    let due = SlackInputBlock::new(
+        "Decided by".into(),
+        SlackInputBlockElement::DatePicker(
+            SlackBlockDatePickerElement::new()
+                .with_action_id(Field::Due.as_str().into())
+                .with_initial_date(in_a_week.to_string()),
+        ),
+    )
+    .with_block_id(Field::Due.as_str().into())
+    .into();
+    modal(
+        ViewId::OpenQuestion,
+        "Who decides, by when?",
+        "Save",
+        context,
+        vec![
+            text_input(Field::Topic, "Topic", topic, false),
+            user_input(owner, "Who decides"),
+            due,
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_and_view_id_round_trips_through_its_wire_name() {
+        for id in ActionId::ALL {
+            assert_eq!(ActionId::parse(id.as_str()), Some(id));
+        }
+        for id in ViewId::ALL {
+            assert_eq!(ViewId::parse(id.as_str()), Some(id));
+        }
+        assert_eq!(ActionId::parse("a"), None);
+        assert_eq!(ViewId::parse("view-id"), None);
+    }
+
+    #[test]
+    fn the_decide_form_is_prefilled_and_remembers_its_flag() {
+        let context = FormContext {
+            channel_id: "C1".into(),
+            flag_id: Some(7),
+            channel_private: false,
+        };
+        let json = serde_json::to_value(decide_form(&context, Some("pricing page"), "U1"))
+            .expect("serializes");
+        assert_eq!(json["type"], "modal");
+        assert_eq!(json["callback_id"], "clarity_decide");
+        assert_eq!(json["blocks"][0]["block_id"], "topic");
+        assert_eq!(
+            json["blocks"][0]["element"]["initial_value"],
+            "pricing page"
+        );
+        assert_eq!(json["blocks"][2]["element"]["type"], "users_select");
+        assert_eq!(json["blocks"][2]["element"]["initial_user"], "U1");
+        assert_eq!(json["blocks"][3]["optional"], true);
+        let meta: FormContext =
+            serde_json::from_str(json["private_metadata"].as_str().expect("metadata"))
+                .expect("parses");
+        assert_eq!(meta, context);
+    }
+
+    #[test]
+    fn the_open_question_form_asks_who_and_by_when() {
+        let context = FormContext {
+            channel_id: "C1".into(),
+            flag_id: Some(7),
+            channel_private: false,
+        };
+        let today = jiff::civil::date(2026, 12, 5);
+        let json = serde_json::to_value(open_question_form(&context, None, "U1", today))
+            .expect("serializes");
+        assert_eq!(json["callback_id"], "clarity_open_question");
+        assert_eq!(json["blocks"][1]["element"]["type"], "users_select");
+        assert_eq!(json["blocks"][2]["element"]["type"], "datepicker");
+        assert_eq!(json["blocks"][2]["element"]["initial_date"], "2026-12-12");
+    }
+}
