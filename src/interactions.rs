@@ -22,6 +22,9 @@ use std::collections::HashMap;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// *Mute this channel for a week*.
 const MUTE_MS: i64 = 7 * DAY_MS;
+/// The longest views.open may take: its trigger expires 3 s after the
+/// click, and the click must be acknowledged within those 3 s too.
+const OPEN_VIEW_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2500);
 
 /// The answer to an interaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,11 +122,15 @@ pub async fn open_decide_form(
     topic: Option<&str>,
     owner: &str,
 ) -> Result<(), CallError> {
-    let view = views::decide_form(context, topic, owner);
-    state
-        .slack
-        .open_view(&SlackApiViewsOpenRequest::new(trigger_id.into(), view))
+    open_view(state, trigger_id, views::decide_form(context, topic, owner)).await
+}
+
+/// views.open within [`OPEN_VIEW_TIMEOUT`].
+async fn open_view(state: &AppState, trigger_id: &str, view: SlackView) -> Result<(), CallError> {
+    let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
+    tokio::time::timeout(OPEN_VIEW_TIMEOUT, state.slack.open_view(&request))
         .await
+        .unwrap_or_else(|_| Err(CallError::Transient("timed out".into())))
 }
 
 /// A due date as people read it: "Fri 12 Dec".
@@ -197,13 +204,7 @@ async fn clicked(
         ActionId::NoDecisionYet => {
             let view =
                 views::open_question_form(&context, flag.topic.as_deref(), &user, day_of(now));
-            let opened = state
-                .slack
-                .open_view(&SlackApiViewsOpenRequest::new(
-                    event.trigger_id.clone(),
-                    view,
-                ))
-                .await;
+            let opened = open_view(state, &event.trigger_id.0, view).await;
             if let Err(err) = opened {
                 tracing::warn!(error = %err, "could not open the open-question form");
                 tell(state, event, &form_failed()).await;

@@ -18,6 +18,10 @@ crate::sqlite_and_postgres! {
     an_ask_on_a_decided_topic_gets_the_decision_once_per_thread => an_ask_on_a_decided_topic_gets_the_decision_once_per_thread;
 }
 
+crate::postgres_only! {
+    two_replicas_sweeping_at_once_remind_the_owner_once => two_replicas_remind_once;
+}
+
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
 const ASK_TS: &str = "1700000100.000100";
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -709,4 +713,47 @@ async fn an_ask_on_a_decided_topic_gets_the_decision_once_per_thread(backend: Ba
     .await;
     quiet.wait_until_idle().await;
     assert!(quiet.slack.posts().is_empty(), "{:?}", quiet.slack.posts());
+}
+
+async fn two_replicas_remind_once() {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(first.db.clone(), first.slack.clone(), "").await;
+    let flag = flagged(&first).await;
+    click(
+        &first,
+        &first.block_actions(
+            "flag_no_decision_yet",
+            &flag.id.to_string(),
+            "C111",
+            &flag.reply_ts,
+        ),
+    )
+    .await;
+    let submission = view_submission(
+        &opened_view(&first),
+        json!({
+            "topic": {"topic": text_value("Q3 roadmap")},
+            "owner": {"owner": user_value("U777")},
+            "due": {"due": date_value(&today().to_string())},
+        }),
+    );
+    // The submission reaches the other replica: they share everything.
+    assert_eq!(second.post_interaction(&submission).await.status(), 200);
+    let later = jiff::Timestamp::now().as_millisecond() + 2 * DAY_MS;
+    let (a, b) = tokio::join!(
+        clarity_bot::reminders::run_once(&first.app, later),
+        clarity_bot::reminders::run_once(&second.app, later),
+    );
+    assert_eq!(a.expect("sweep") + b.expect("sweep"), 1);
+    clarity_bot::respond::outbox::run_once(&first.app, later)
+        .await
+        .expect("outbox step");
+    first.wait_until_idle().await;
+    let dms: Vec<Value> = first
+        .slack
+        .posts()
+        .into_iter()
+        .filter(|p| p["channel"] == "U777")
+        .collect();
+    assert_eq!(dms.len(), 1, "{dms:?}");
 }
