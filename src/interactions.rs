@@ -182,9 +182,7 @@ async fn clicked(
     let context = FormContext {
         channel_id: flag.channel_id.clone(),
         flag_id: Some(flag.id),
-        // Whether the channel is public is not stored with the flag: its
-        // decisions stay in it, the safe side.
-        channel_private: true,
+        channel_private: flag.channel_private,
     };
     match id {
         ActionId::RecordDecision => {

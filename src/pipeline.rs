@@ -446,6 +446,7 @@ fn planned_flag<'a>(
         suppressed: verdict
             .and_then(Result::err)
             .map(|reason| reason.as_str().to_string()),
+        channel_private: message.channel_private,
     };
     (flag, reply)
 }

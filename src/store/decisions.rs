@@ -142,7 +142,8 @@ impl Store {
     }
 
     /// Topics of premature alignment asks in the channel since `since`
-    /// with no decision recorded on that topic, most asked first.
+    /// with no decision recorded on that topic, most asked first. Asks
+    /// marked *Not an alignment request* do not count.
     pub async fn open_topics(
         &self,
         team_id: &str,
@@ -154,6 +155,7 @@ impl Store {
              MAX(f.message_ts) AS latest_ts FROM flags f \
              WHERE f.team_id = $1 AND f.channel_id = $2 AND f.created_at >= $3 \
              AND f.kind = 'alignment_request' AND f.premature = 1 AND f.topic IS NOT NULL \
+             AND (f.feedback IS NULL OR f.feedback <> 'not_alignment') \
              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.team_id = f.team_id \
                  AND d.channel_id = f.channel_id AND LOWER(d.topic) = LOWER(f.topic)) \
              GROUP BY f.topic ORDER BY asks DESC, latest_ts DESC LIMIT $4",

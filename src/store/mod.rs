@@ -88,6 +88,8 @@ pub struct NewFlag {
     pub decided_by: Option<String>,
     pub posted: bool,
     pub suppressed: Option<String>,
+    /// The channel may be private (decisions from this flag stay in it).
+    pub channel_private: bool,
 }
 
 /// The noise policy's facts as stored (times in ms).
@@ -625,8 +627,8 @@ impl Store {
         let (flag, reply) = plan(stored);
         let row = sqlx::query(
             "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
-             score, reasons, decided_by, posted, suppressed, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             score, reasons, decided_by, posted, suppressed, created_at, channel_private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(&flag.team_id)
@@ -643,6 +645,7 @@ impl Store {
         .bind(i64::from(flag.posted))
         .bind(flag.suppressed.clone())
         .bind(now)
+        .bind(i64::from(flag.channel_private))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {

@@ -18,6 +18,8 @@ pub struct FlagRow {
     pub topic: Option<String>,
     /// The bot's posted reply, once the outbox has sent it.
     pub reply_ts: Option<String>,
+    /// The channel may be private: decisions recorded from it stay in it.
+    pub channel_private: bool,
 }
 
 /// An open question as `/clarity status` lists it.
@@ -59,7 +61,8 @@ impl Store {
     /// The flag `id` of workspace `team_id`; another workspace's id is `None`.
     pub async fn flag(&self, team_id: &str, id: i64) -> Result<Option<FlagRow>> {
         let row = sqlx::query(
-            "SELECT id, team_id, channel_id, message_ts, thread_ts, topic, reply_ts FROM flags \
+            "SELECT id, team_id, channel_id, message_ts, thread_ts, topic, reply_ts, channel_private \
+             FROM flags \
              WHERE team_id = $1 AND id = $2",
         )
         .bind(team_id)
@@ -75,6 +78,7 @@ impl Store {
                 thread_ts: row.try_get("thread_ts")?,
                 topic: row.try_get("topic")?,
                 reply_ts: row.try_get("reply_ts")?,
+                channel_private: row.try_get::<i64, _>("channel_private")? != 0,
             })
         })
         .transpose()

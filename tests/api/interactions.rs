@@ -75,6 +75,17 @@ fn today() -> jiff::civil::Date {
         .date()
 }
 
+/// `/clarity status` in C111, as the answer's text.
+async fn status_text(app: &TestApp) -> String {
+    let answer: Value = app
+        .post_command(&[("text", "status")])
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    answer["text"].as_str().unwrap_or_default().to_string()
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(app.app.store.pool())
@@ -160,6 +171,11 @@ async fn record_the_decision_opens_the_prefilled_modal_and_its_submission_record
     );
     assert_eq!(reasoning, "search churn is our biggest leak");
     assert_eq!(recorded_by, "W111");
+    let private: i64 = sqlx::query_scalar("SELECT channel_private FROM decisions")
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("query");
+    assert_eq!(private, 0, "the ask came from a public channel");
 
     let updates = app.slack.calls("chat.update");
     assert_eq!(updates.len(), 1, "{updates:?}");
@@ -187,6 +203,11 @@ async fn record_the_decision_opens_the_prefilled_modal_and_its_submission_record
 async fn not_an_alignment_request_stores_the_feedback_and_acknowledges_in_place(backend: Backend) {
     let app = spawn_app(backend).await;
     let flag = flagged(&app).await;
+    assert!(
+        status_text(&app)
+            .await
+            .contains("*Q3 roadmap* — asked once")
+    );
     click(
         &app,
         &app.block_actions(
@@ -217,6 +238,8 @@ async fn not_an_alignment_request_stores_the_feedback_and_acknowledges_in_place(
         "one line, no buttons"
     );
     assert!(app.slack.calls("views.open").is_empty());
+    let after = status_text(&app).await;
+    assert!(!after.contains("Q3 roadmap"), "no longer counted: {after}");
 }
 
 async fn mute_this_channel_for_a_week_mutes_it_and_says_so_in_place(backend: Backend) {
