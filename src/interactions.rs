@@ -662,6 +662,23 @@ mod tests {
         assert_eq!(typed.reasoning, None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_typed_text_is_read_or_refused_never_a_panic(topic in "\\PC{0,200}", decision in ".{0,50}") {
+            let values = form_values(&[
+                (Field::Topic, text(&topic)),
+                (Field::Decision, text(&decision)),
+            ]);
+            match read_decision(&Form(Some(&values)), "U1") {
+                Ok(typed) => {
+                    proptest::prop_assert!(!typed.topic.is_empty());
+                    proptest::prop_assert!(typed.topic.chars().count() as u64 <= views::MAX_TOPIC_CHARS);
+                }
+                Err(errors) => proptest::prop_assert!(!errors.is_empty()),
+            }
+        }
+    }
+
     #[test]
     fn acks_are_empty_or_name_the_fields_to_fix() {
         assert_eq!(Ack::Done.to_slack(), SlackInteractionResponse::Empty);

@@ -16,6 +16,7 @@ crate::sqlite_and_postgres! {
     bad_signatures_malformed_and_oversized_interactions_are_refused => bad_signatures_malformed_and_oversized_interactions_are_refused;
     clarity_decide_without_arguments_opens_the_modal_and_its_submission_is_announced => clarity_decide_without_arguments_opens_the_modal_and_its_submission_is_announced;
     an_ask_on_a_decided_topic_gets_the_decision_once_per_thread => an_ask_on_a_decided_topic_gets_the_decision_once_per_thread;
+    payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_work_the_same => payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_work_the_same;
 }
 
 crate::postgres_only! {
@@ -779,4 +780,44 @@ async fn two_replicas_remind_once() {
         .filter(|p| p["channel"] == "U777")
         .collect();
     assert_eq!(dms.len(), 1, "{dms:?}");
+}
+
+/// Socket Mode hands `interactions::handle` the payload slack-morphism
+/// parsed and serialized again: what the bot reads must survive that.
+fn as_socket_mode_hands_it_on(payload: &Value) -> Value {
+    let event: slack_morphism::prelude::SlackInteractionEvent =
+        serde_json::from_value(payload.clone()).expect("slack-morphism reads it");
+    serde_json::to_value(&event).expect("serializes")
+}
+
+async fn payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_work_the_same(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let flag = flagged(&app).await;
+    let id = flag.id.to_string();
+    let payload = as_socket_mode_hands_it_on(&app.block_actions(
+        "flag_record_decision",
+        &id,
+        "C111",
+        &flag.reply_ts,
+    ));
+    let ack = clarity_bot::interactions::handle(&app.app, payload, now_secs() * 1000).await;
+    assert_eq!(ack, clarity_bot::interactions::Ack::Done);
+    let submission = as_socket_mode_hands_it_on(&view_submission(
+        &opened_view(&app),
+        json!({
+            "topic": {"topic": text_value("Q3 roadmap")},
+            "decision": {"decision": text_value("search first")},
+            "owner": {"owner": user_value("U777")},
+        }),
+    ));
+    let ack = clarity_bot::interactions::handle(&app.app, submission, now_secs() * 1000).await;
+    assert_eq!(ack, clarity_bot::interactions::Ack::Done);
+    app.wait_until_idle().await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM decisions WHERE owner = 'U777'").await,
+        1
+    );
+    assert_eq!(app.slack.calls("chat.update").len(), 1);
 }
