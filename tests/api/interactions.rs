@@ -4,6 +4,7 @@
 //! once; asks on decided topics get the decision, once per thread.
 
 use crate::helpers::*;
+use crate::socket_support::*;
 use serde_json::{Value, json};
 
 crate::sqlite_and_postgres! {
@@ -17,6 +18,7 @@ crate::sqlite_and_postgres! {
     clarity_decide_without_arguments_opens_the_modal_and_its_submission_is_announced => clarity_decide_without_arguments_opens_the_modal_and_its_submission_is_announced;
     an_ask_on_a_decided_topic_gets_the_decision_once_per_thread => an_ask_on_a_decided_topic_gets_the_decision_once_per_thread;
     payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_work_the_same => payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_work_the_same;
+    buttons_and_forms_work_the_same_over_socket_mode => buttons_and_forms_work_the_same_over_socket_mode;
 }
 
 crate::postgres_only! {
@@ -820,4 +822,80 @@ async fn payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_w
         1
     );
     assert_eq!(app.slack.calls("chat.update").len(), 1);
+}
+
+/// An `interactive` envelope (Slack's `socket_mode_interactive_shortcut.json`)
+/// carrying `payload`, that accepts a response payload on its ack.
+fn interactive_envelope(envelope_id: &str, payload: &Value) -> String {
+    let mut frame = fixture_json("socket_mode_interactive_shortcut.json");
+    frame["envelope_id"] = json!(envelope_id);
+    frame["payload"] = payload.clone();
+    frame["accepts_response_payload"] = json!(true);
+    frame.to_string()
+}
+
+async fn buttons_and_forms_work_the_same_over_socket_mode(backend: Backend) {
+    let (app, mut socket) = spawn_socket_app(backend, false).await;
+    let mut slack_side = socket.next_connection().await;
+    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    slack_side
+        .send(&events_envelope("env-ask", "EvAsk", "C111", ASK_TS, ASK))
+        .await;
+    slack_side.ack("env-ask").await;
+    wait_for("the question", || async { !app.slack.posts().is_empty() }).await;
+    app.wait_until_idle().await;
+    let (id, reply_ts): (i64, String) =
+        sqlx::query_as("SELECT id, reply_ts FROM flags WHERE posted = 1")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("a posted flag");
+
+    slack_side
+        .send(&interactive_envelope(
+            "env-click",
+            &app.block_actions("flag_record_decision", &id.to_string(), "C111", &reply_ts),
+        ))
+        .await;
+    assert_eq!(
+        slack_side.ack("env-click").await,
+        json!({"envelope_id": "env-click"})
+    );
+    let view = opened_view(&app);
+    assert_eq!(view["blocks"][0]["element"]["initial_value"], "Q3 roadmap");
+
+    // Field errors ride on the ack; a good submission is recorded.
+    let invalid = view_submission(
+        &view,
+        json!({"topic": {"topic": text_value("Q3 roadmap")}, "decision": {"decision": text_value("")}}),
+    );
+    slack_side
+        .send(&interactive_envelope("env-bad", &invalid))
+        .await;
+    let ack = slack_side.ack("env-bad").await;
+    assert_eq!(
+        ack["payload"],
+        json!({"response_action": "errors", "errors": {"decision": "Please fill this in."}}),
+        "{ack}"
+    );
+    let valid = view_submission(
+        &view,
+        json!({
+            "topic": {"topic": text_value("Q3 roadmap")},
+            "decision": {"decision": text_value("search first")},
+            "owner": {"owner": user_value("U777")},
+        }),
+    );
+    slack_side
+        .send(&interactive_envelope("env-good", &valid))
+        .await;
+    let ack = slack_side.ack("env-good").await;
+    assert!(ack.get("payload").is_none(), "{ack}");
+    app.wait_until_idle().await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM decisions").await, 1);
+    let updates = app.slack.calls("chat.update");
+    assert_eq!(updates.len(), 1);
+    assert_eq!(
+        updates[0].body["text"],
+        "Decided: *Q3 roadmap* — search first"
+    );
 }
