@@ -463,12 +463,6 @@ async fn record(
             now,
         )
         .await?;
-    let announcement = Reply::DecisionRecorded {
-        topic: typed.topic.clone(),
-        decision: typed.decision.clone(),
-        author: user.to_string(),
-        supersedes,
-    };
     let mut calls = Vec::new();
     match flag {
         Some(flag) => {
@@ -497,7 +491,12 @@ async fn record(
             &context.channel_id,
             None,
             &format!("decision-announce:{team}:{id}"),
-            &announcement,
+            &Reply::DecisionRecorded {
+                topic: typed.topic,
+                decision: typed.decision,
+                author: user.to_string(),
+                supersedes,
+            },
         )),
     }
     state.store.enqueue_all(&calls, now).await?;

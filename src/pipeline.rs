@@ -1,7 +1,8 @@
 //! The one path from a persisted event to a planned reply:
 //! parse → keep only people's channel messages → thread context → classify
 //! with the channel's decision log → record decisions → noise policy → store
-//! the flag and queue its reply, in one transaction.
+//! the flag and queue its reply (the question with its buttons, or, for an
+//! ask on a topic the log has decided, that decision), in one transaction.
 //!
 //! [`run_once`] is the inbox worker's single step; tests call it directly.
 
