@@ -504,7 +504,8 @@ async fn record(
     Ok(Ack::Done)
 }
 
-/// Stores who decides a flag's topic and by when, and says so in the thread.
+/// Stores who decides a flag's topic and by when, says so in the thread,
+/// and leaves only *Record the decision* on the question.
 async fn open_question(
     state: &AppState,
     flag: &FlagRow,
@@ -536,7 +537,7 @@ async fn open_question(
     let (Some(owner), Some(due), true) = (owner, due, errors.is_empty()) else {
         return Ok(Ack::Errors(errors));
     };
-    let line = post(
+    let mut calls = vec![post(
         &flag.team_id,
         &flag.channel_id,
         Some(&flag.thread_ts),
@@ -546,7 +547,16 @@ async fn open_question(
             owner: owner.clone(),
             due: due_label(due),
         },
-    );
+    )];
+    if let Some(ts) = &flag.reply_ts {
+        let open = Reply::FlagOpen {
+            topic: topic.clone(),
+            owner: owner.clone(),
+            due: due_label(due),
+            flag_id: flag.id,
+        };
+        calls.push(update_reply(flag, ts, &format!("open:{now}"), &open));
+    }
     let added = state
         .store
         .open_question(
@@ -558,7 +568,7 @@ async fn open_question(
                 due_date: due.to_string(),
                 flag_id: Some(flag.id),
             },
-            &line,
+            &calls,
             now,
         )
         .await?;

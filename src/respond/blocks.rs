@@ -77,6 +77,15 @@ pub enum Reply {
     FlagDismissed { by: String },
     /// The flag reply, updated in place after *Mute this channel for a week*.
     FlagMuted { until: String, by: String },
+    /// The flag reply, updated in place after *No decision yet*: the
+    /// question, who decides by when, and only *Record the decision* left.
+    FlagOpen {
+        topic: String,
+        owner: String,
+        /// Formatted due date ("Fri 12 Dec").
+        due: String,
+        flag_id: i64,
+    },
     /// One line in the thread after *No decision yet*.
     OpenQuestion {
         topic: String,
@@ -358,6 +367,37 @@ impl Reply {
                     None => "Now aligning on it is the easy part.".to_string(),
                 };
                 with_context(headline, note)
+            }
+            Reply::FlagOpen {
+                topic,
+                owner,
+                due,
+                flag_id,
+            } => {
+                let question = format!(
+                    "Before aligning on *{}*: which decision has actually been made?",
+                    escape(topic)
+                );
+                let status = format!(
+                    "Not decided yet: <@{}> decides by {due}. Record it here when it's made.",
+                    escape(owner)
+                );
+                let button = SlackBlockButtonElement::new("Record the decision".into())
+                    .with_action_id(ActionId::RecordDecision.as_str().into())
+                    .with_value(flag_id.to_string())
+                    .with_style(SlackBlockButtonStyle::Primary);
+                SlackMessageContent::new()
+                    .with_text(question.clone())
+                    .with_blocks(vec![
+                        SlackSectionBlock::new().with_text(md(question)).into(),
+                        SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+                            SlackBlockMarkDownText::new(status),
+                        )])
+                        .into(),
+                        SlackActionsBlock::new(vec![SlackActionBlockElement::Button(button)])
+                            .with_block_id("flag_actions".into())
+                            .into(),
+                    ])
             }
             Reply::FlagDismissed { by } => plain(format!(
                 "Thanks, <@{}> — noted: not an alignment request. I'll leave this one alone.",
@@ -868,6 +908,15 @@ mod interaction_snapshots {
             ),
             ("flag_dismissed", Reply::FlagDismissed { by: "U123".into() }),
             (
+                "flag_open",
+                Reply::FlagOpen {
+                    topic: "pricing page".into(),
+                    owner: "U123".into(),
+                    due: "Fri 11 Dec".into(),
+                    flag_id: 42,
+                },
+            ),
+            (
                 "flag_muted",
                 Reply::FlagMuted {
                     until: "Wed 2 Dec 2026, 09:00 UTC".into(),
@@ -936,6 +985,43 @@ mod interaction_snapshots {
     }
 
     const SNAPSHOTS: &str = r##"{
+  "flag_open": {
+    "blocks": [
+      {
+        "text": {
+          "text": "Before aligning on *pricing page*: which decision has actually been made?",
+          "type": "mrkdwn"
+        },
+        "type": "section"
+      },
+      {
+        "elements": [
+          {
+            "text": "Not decided yet: <@U123> decides by Fri 11 Dec. Record it here when it's made.",
+            "type": "mrkdwn"
+          }
+        ],
+        "type": "context"
+      },
+      {
+        "block_id": "flag_actions",
+        "elements": [
+          {
+            "action_id": "flag_record_decision",
+            "style": "primary",
+            "text": {
+              "text": "Record the decision",
+              "type": "plain_text"
+            },
+            "type": "button",
+            "value": "42"
+          }
+        ],
+        "type": "actions"
+      }
+    ],
+    "text": "Before aligning on *pricing page*: which decision has actually been made?"
+  },
   "decide_form_opened": {
     "blocks": [
       {

@@ -119,13 +119,13 @@ impl Store {
         Ok(added)
     }
 
-    /// Stores an open question and queues its announcement, in one
-    /// transaction. A flag that already has an open question keeps it (a
-    /// double submission adds nothing): returns whether it was added.
+    /// Stores an open question and queues `then` (its announcement), in
+    /// one transaction. A flag that already has an open question keeps it
+    /// (a double submission adds nothing): returns whether it was added.
     pub async fn open_question(
         &self,
         question: &NewQuestion,
-        announce: &NewOutboxMessage,
+        then: &[NewOutboxMessage],
         now: i64,
     ) -> Result<bool> {
         let _write = self.write_gate().await;
@@ -146,7 +146,9 @@ impl Store {
         .rows_affected()
             == 1;
         if added {
-            enqueue(&mut tx, announce, None, now).await?;
+            for message in then {
+                enqueue(&mut tx, message, None, now).await?;
+            }
         }
         tx.commit().await?;
         Ok(added)

@@ -360,6 +360,24 @@ async fn no_decision_yet_stores_an_open_question_that_status_lists_and_its_owner
         format!("Open: *Q3 roadmap* — <@U777> decides by {label}")
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM open_questions").await, 1);
+    // The question, updated in place: who decides by when, and only the
+    // button that is still useful.
+    let updates = app.slack.calls("chat.update");
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    let update = &updates[0].body;
+    assert_eq!(update["ts"], flag.reply_ts.as_str());
+    assert_eq!(
+        update["blocks"][1]["elements"][0]["text"],
+        format!("Not decided yet: <@U777> decides by {label}. Record it here when it's made.")
+    );
+    let buttons: Vec<&Value> = update["blocks"][2]["elements"]
+        .as_array()
+        .expect("buttons")
+        .iter()
+        .collect();
+    assert_eq!(buttons.len(), 1);
+    assert_eq!(buttons[0]["action_id"], "flag_record_decision");
+    assert_eq!(buttons[0]["value"], flag.id.to_string());
 
     let status = app.post_command(&[("text", "status")]).await;
     let status: Value = status.json().await.expect("JSON");
