@@ -672,6 +672,7 @@ async fn clarity_decide_without_arguments_opens_the_modal_and_its_submission_is_
     );
     let response = app.post_interaction(&invalid).await;
     assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
     let errors: Value = response.json().await.expect("JSON");
     assert_eq!(
         errors,
