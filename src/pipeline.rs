@@ -403,6 +403,7 @@ fn planned_flag(
         suppressed: verdict
             .and_then(Result::err)
             .map(|reason| reason.as_str().to_string()),
+        channel_private: message.channel_private,
     };
     (flag, reply)
 }

@@ -146,6 +146,10 @@ impl Application {
             shutdown.clone(),
             Job::Maintenance,
         ));
+        tasks.spawn(crate::digest::job::run_loop(
+            state.clone(),
+            shutdown.clone(),
+        ));
         tasks.close();
 
         let app = ingress::http::router(state.clone(), ingest_tx);

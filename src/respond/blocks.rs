@@ -62,6 +62,9 @@ pub enum Reply {
     },
     /// Something went wrong on the bot's side; says what to do next.
     Problem { what: String, next: String },
+    /// The weekly digest (posted, or previewed with `/clarity digest`);
+    /// rendered by the digest's own renderer.
+    Digest(Box<crate::digest::Digest>),
 }
 
 /// One decision in a list.
@@ -260,6 +263,7 @@ impl Reply {
                 ))
             }
             Reply::Problem { what, next } => plain(format!("{what} {next}")),
+            Reply::Digest(digest) => crate::digest::render::blocks(digest),
         }
     }
 }

@@ -8,8 +8,10 @@
 //! them is decided here, in the database, never in a replica's memory.
 
 mod decisions;
+mod digests;
 
 pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
+pub use digests::{DigestClaim, SentDigest};
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -86,6 +88,8 @@ pub struct NewFlag {
     pub decided_by: Option<String>,
     pub posted: bool,
     pub suppressed: Option<String>,
+    /// A private channel (or one of unknown kind): kept out of summaries.
+    pub channel_private: bool,
 }
 
 /// The noise policy's facts as stored (times in ms).
@@ -583,8 +587,8 @@ impl Store {
         let reply = reply.as_ref();
         let row = sqlx::query(
             "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
-             score, reasons, decided_by, posted, suppressed, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             score, reasons, decided_by, posted, suppressed, created_at, channel_private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(&flag.team_id)
@@ -601,6 +605,7 @@ impl Store {
         .bind(i64::from(flag.posted))
         .bind(flag.suppressed.clone())
         .bind(now)
+        .bind(i64::from(flag.channel_private))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
@@ -688,6 +693,9 @@ impl Store {
                     .bind(*id)
                     .execute(&mut *tx)
                     .await?;
+                    if flag_id.is_none() {
+                        digests::mark_sent(&mut tx, *id, ts.as_deref(), now).await?;
+                    }
                     if let (Some(flag_id), Some(ts)) = (flag_id, ts) {
                         sqlx::query("UPDATE flags SET reply_ts = $1 WHERE id = $2")
                             .bind(ts.clone())
