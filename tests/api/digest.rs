@@ -22,10 +22,28 @@ crate::sqlite_and_postgres! {
     a_private_channels_topics_never_reach_the_summary_channel => private_stays_out_of_the_summary;
     slash_clarity_digest_previews_last_week_to_the_caller_only => slash_preview;
     flags_learn_whether_their_channel_is_public => flags_learn_privacy;
+    the_digest_command_renders_last_week_and_posts_it_once => cli_renders_and_posts_once;
 }
 
 crate::postgres_only! {
     two_replicas_running_the_digest_step_post_it_once => once_across_replicas;
+}
+
+/// Where seeds go: a running bot's database, or a store of its own.
+trait Db {
+    fn pool(&self) -> &sqlx::AnyPool;
+}
+
+impl Db for TestApp {
+    fn pool(&self) -> &sqlx::AnyPool {
+        self.app.store.pool()
+    }
+}
+
+impl Db for clarity_bot::store::Store {
+    fn pool(&self) -> &sqlx::AnyPool {
+        clarity_bot::store::Store::pool(self)
+    }
 }
 
 /// Unix ms of a wall-clock time in `zone`.
@@ -71,7 +89,7 @@ impl Default for Flag<'_> {
     }
 }
 
-async fn seed_flag(app: &TestApp, flag: Flag<'_>) {
+async fn seed_flag(app: &impl Db, flag: Flag<'_>) {
     sqlx::query(
         "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
          score, reasons, posted, feedback, created_at, channel_private) \
@@ -89,13 +107,13 @@ async fn seed_flag(app: &TestApp, flag: Flag<'_>) {
     .bind(flag.feedback)
     .bind(flag.at)
     .bind(i64::from(flag.private))
-    .execute(app.app.store.pool())
+    .execute(app.pool())
     .await
     .expect("seed a flag");
 }
 
 /// `n` premature asks on `topic` in `channel`, each its own thread and person.
-async fn seed_asks(app: &TestApp, channel: &str, topic: &str, n: usize, at: i64, private: bool) {
+async fn seed_asks(app: &impl Db, channel: &str, topic: &str, n: usize, at: i64, private: bool) {
     for i in 0..n {
         let ts = format!("{}.{:06}", at / 1000, i + 1);
         seed_flag(
@@ -116,7 +134,7 @@ async fn seed_asks(app: &TestApp, channel: &str, topic: &str, n: usize, at: i64,
 }
 
 async fn seed_decision(
-    app: &TestApp,
+    app: &impl Db,
     channel: &str,
     topic: &str,
     decision: &str,
@@ -135,13 +153,13 @@ async fn seed_decision(
     .bind(owner)
     .bind(permalink)
     .bind(at)
-    .execute(app.app.store.pool())
+    .execute(app.pool())
     .await
     .expect("seed a decision");
 }
 
 async fn seed_open_question(
-    app: &TestApp,
+    app: &impl Db,
     channel: &str,
     topic: &str,
     owner: Option<&str>,
@@ -158,7 +176,7 @@ async fn seed_open_question(
     .bind(owner)
     .bind(due)
     .bind(at)
-    .execute(app.app.store.pool())
+    .execute(app.pool())
     .await
     .expect("seed an open question");
 }
@@ -196,7 +214,7 @@ fn shown(post: &Value) -> String {
 }
 
 /// The golden week: 2025-W42 (Mon 13 – Sun 19 Oct 2025, UTC).
-async fn seed_golden_week(app: &TestApp) {
+async fn seed_golden_week(app: &impl Db) {
     let utc = |d: i8, h: i8| at("UTC", 2025, 10, d, h, 0);
     // The week before: three asks, two without a decision.
     seed_asks(app, "C0GOLD", "release train", 2, utc(7, 10), false).await;
@@ -759,5 +777,93 @@ async fn flags_learn_privacy(backend: Backend) {
     assert_eq!(
         rows,
         [("C0PUBLIC".to_string(), 0), ("G0PRIVATE".to_string(), 1)]
+    );
+}
+
+/// Runs `clarity-bot digest ARGS` on `db` with the fake Slack and `env`.
+fn cli(
+    db: &TestDb,
+    slack: &FakeSlack,
+    config: &str,
+    args: &[&str],
+    token: bool,
+) -> std::process::Output {
+    let config_path = db.dir.path().join("cli.toml");
+    std::fs::write(&config_path, config).expect("write config");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_clarity-bot"));
+    command
+        .env_clear()
+        .env("CLARITY_CONFIG", &config_path)
+        .env("DATABASE_URL", &db.url)
+        .env("SLACK_API_URL", &slack.base_url)
+        .arg("digest")
+        .args(args);
+    if token {
+        command.env("SLACK_BOT_TOKEN", "xoxb-test-token");
+    }
+    command.output().expect("the binary runs")
+}
+
+async fn cli_renders_and_posts_once(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let slack = FakeSlack::start().await;
+    let store = clarity_bot::store::Store::connect(&secrecy::SecretString::from(db.url.clone()), 1)
+        .await
+        .expect("the store opens");
+    let last_week = jiff::Timestamp::now().as_millisecond() - 7 * 24 * 3600 * 1000;
+    seed_asks(&store, "C0CLI", "pricing page", 2, last_week, false).await;
+
+    // Rendering posts nothing and needs no token.
+    let output = cli(&db, &slack, "", &["--channel", "C0CLI"], false);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.starts_with("Clarity digest · "), "{stdout}");
+    assert!(
+        stdout.contains("• pricing page — asked twice by 2 people since"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"type\": \"header\""), "{stdout}");
+    assert!(slack.posts().is_empty());
+
+    // Posting needs the token, and says so.
+    let output = cli(&db, &slack, "", &["--post"], false);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("SLACK_BOT_TOKEN"),
+        "{output:?}"
+    );
+
+    // Posted once, however often it is asked to post.
+    let first = cli(&db, &slack, "", &["--post"], true);
+    assert!(first.status.success(), "{first:?}");
+    let second = cli(&db, &slack, "", &["--post", "--channel", "C0CLI"], true);
+    assert!(second.status.success(), "{second:?}");
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("already posted"),
+        "{second:?}"
+    );
+    let posts: Vec<Value> = slack
+        .posts()
+        .into_iter()
+        .filter(|post| post["channel"] == "C0CLI")
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["blocks"][0]["type"], "header");
+
+    // A bad schedule stops it with the key, the value and an example.
+    let output = cli(
+        &db,
+        &slack,
+        "[digest]\nschedule = \"every monday\"\n",
+        &[],
+        false,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[digest] schedule")
+            && stderr.contains("`every monday`")
+            && stderr.contains("0 9 * * MON"),
+        "{stderr}"
     );
 }
