@@ -56,7 +56,12 @@ pub fn targets(settings: &DigestSettings, active: &[ActiveChannel]) -> Vec<Diges
     teams.dedup();
     for team in teams {
         let mut summarised = Vec::new();
-        for channel in active.iter().filter(|a| a.team_id == team) {
+        // A direct message with the bot (a decision recorded there) is no
+        // channel to post a digest in.
+        for channel in active
+            .iter()
+            .filter(|a| a.team_id == team && !a.channel_id.starts_with('D'))
+        {
             let id = channel.channel_id.as_str();
             let target = settings.channels.get(id).unwrap_or(default);
             if Some(id) == summary_channel {
@@ -449,7 +454,11 @@ mod tests {
     fn each_channel_gets_its_own_digest_by_default() {
         let plan = targets(
             &settings(""),
-            &[active("T1", "C01", true), active("T1", "G02", false)],
+            &[
+                active("T1", "C01", true),
+                active("T1", "D03", false),
+                active("T1", "G02", false),
+            ],
         );
         let channels: Vec<&str> = plan.iter().map(|t| t.channel_id.as_str()).collect();
         assert_eq!(channels, ["C01", "G02"]);
