@@ -424,3 +424,101 @@ fn link(url: &str, label: &str, style: Style) -> String {
         Style::Plain => format!("{label}: {url}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::{OpenQuestion, RecurringTopic, Week};
+    use jiff::civil::date;
+
+    fn digest() -> Digest {
+        Digest {
+            channel_id: "C1".into(),
+            summary_of: None,
+            week: Week {
+                label: "2025-W42".into(),
+                monday: date(2025, 10, 13),
+                sunday: date(2025, 10, 19),
+            },
+            asks: Trend {
+                this_week: 2,
+                week_before: 2,
+            },
+            premature: Trend {
+                this_week: 1,
+                week_before: 2,
+            },
+            confusion: 1,
+            disagreement: 0,
+            recurring: vec![RecurringTopic {
+                topic: "<!channel> *pricing*".into(),
+                channel: None,
+                asks: 2,
+                askers: 1,
+                threads: 2,
+                since: date(2024, 12, 30),
+                link: Some("https://acme.slack.com/archives/C1/p1".into()),
+            }],
+            decisions: vec![],
+            decisions_total: 0,
+            open_questions: vec![OpenQuestion {
+                topic: "hiring plan".into(),
+                owner: Some("U4".into()),
+                due: Some(date(2025, 10, 17)),
+                overdue: true,
+                channel: None,
+            }],
+            open_total: 6,
+            oldest_open: None,
+            posted: 0,
+            not_alignment: 0,
+        }
+    }
+
+    #[test]
+    fn the_cli_text_reads_without_slack_markup() {
+        assert_eq!(
+            text(&digest()),
+            "Clarity digest · 13–19 Oct 2025\n\
+             \n#C1 · week 2025-W42 · counts only: nobody is named for asking\n\
+             \nThis week\n\
+             • 2 alignment asks → (same as the week before)\n\
+             • 1 with no decision behind it ↓ (2 the week before)\n\
+             • 1 confusion question (explain the direction) · 0 disagreements (discuss it)\n\
+             \nKeeps coming back\n\
+             • <!channel> *pricing* — asked twice by 1 person since 30 Dec 2024, still no decision recorded · latest ask: https://acme.slack.com/archives/C1/p1\n\
+             \nOpen questions\n\
+             • hiring plan — @U4 decides by Fri 17 Oct · overdue\n\
+             …and 5 more (/clarity status)\n"
+        );
+    }
+
+    #[test]
+    fn topics_cannot_mention_anyone_or_break_the_bold_in_slack() {
+        let json = serde_json::to_string(&blocks(&digest())).expect("serializes");
+        assert!(json.contains("*&lt;!channel&gt; pricing*"), "{json}");
+        assert!(!json.contains("<!channel>"), "{json}");
+    }
+
+    #[test]
+    fn week_ranges_name_months_and_years_only_when_they_change() {
+        assert_eq!(
+            week_range(date(2025, 10, 13), date(2025, 10, 19)),
+            "13–19 Oct 2025"
+        );
+        assert_eq!(
+            week_range(date(2025, 9, 29), date(2025, 10, 5)),
+            "29 Sep – 5 Oct 2025"
+        );
+        assert_eq!(
+            week_range(date(2025, 12, 29), date(2026, 1, 4)),
+            "29 Dec 2025 – 4 Jan 2026"
+        );
+    }
+
+    #[test]
+    fn long_topics_are_shortened() {
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
+    }
+}
