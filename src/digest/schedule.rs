@@ -66,7 +66,17 @@ impl TryFrom<String> for Schedule {
             ));
         }
         match croner::Cron::from_str(&text) {
-            Ok(cron) => Ok(Self { text, cron }),
+            Ok(cron) => {
+                // Five fields have no year: a schedule that fires at all
+                // fires within a few years of any date.
+                let reference = Timestamp::UNIX_EPOCH.to_zoned(TimeZone::UTC);
+                if cron.find_next_occurrence(&reference, false).is_err() {
+                    return Err(format!(
+                        "`{text}` never happens (no such date); a valid one: {SCHEDULE_EXAMPLE}"
+                    ));
+                }
+                Ok(Self { text, cron })
+            }
             Err(err) => Err(format!(
                 "`{text}` is not a cron expression ({err}); a valid one: {SCHEDULE_EXAMPLE}"
             )),
@@ -342,6 +352,12 @@ mod tests {
         );
         let err = Schedule::try_from("0 25 * * MON".to_string()).expect_err("hour 25");
         assert!(err.contains("`0 25 * * MON`"), "{err}");
+        let err = Schedule::try_from("0 9 30 2 *".to_string()).expect_err("30 February");
+        assert!(err.contains("never happens"), "{err}");
+        assert!(
+            Schedule::try_from("0 9 29 2 *".to_string()).is_ok(),
+            "a leap day"
+        );
         let err = Zone::try_from("Europe/Berlinn".to_string()).expect_err("typo");
         assert!(
             err.contains("`Europe/Berlinn`") && err.contains("Europe/Berlin"),
