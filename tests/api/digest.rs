@@ -723,7 +723,9 @@ async fn private_stays_out_of_the_summary(backend: Backend) {
 }
 
 async fn slash_preview(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // The scheduled digest is off: on a Monday it would post last week's
+    // digest while this test looks; the preview works either way.
+    let app = spawn_app_with(backend, "[digest]\nenabled = false\n").await;
     // Last complete week relative to the real clock (the preview's "now").
     let last_week = jiff::Timestamp::now().as_millisecond() - 7 * 24 * 3600 * 1000;
     seed_asks(&app, "C111", "pricing page", 2, last_week, false).await;
@@ -780,11 +782,24 @@ async fn flags_learn_privacy(backend: Backend) {
     );
 }
 
-/// Runs `clarity-bot digest ARGS` on `db` with the fake Slack and `env`.
+/// Runs `clarity-bot digest ARGS` on `db` with the fake Slack.
 fn cli(
     db: &TestDb,
     slack: &FakeSlack,
     config: &str,
+    args: &[&str],
+    token: bool,
+) -> std::process::Output {
+    run_bin(db, slack, config, "digest", args, token)
+}
+
+/// Runs `clarity-bot SUBCOMMAND ARGS` on `db` with the fake Slack and a
+/// config file holding `config`.
+fn run_bin(
+    db: &TestDb,
+    slack: &FakeSlack,
+    config: &str,
+    subcommand: &str,
     args: &[&str],
     token: bool,
 ) -> std::process::Output {
@@ -796,7 +811,7 @@ fn cli(
         .env("CLARITY_CONFIG", &config_path)
         .env("DATABASE_URL", &db.url)
         .env("SLACK_API_URL", &slack.base_url)
-        .arg("digest")
+        .arg(subcommand)
         .args(args);
     if token {
         command.env("SLACK_BOT_TOKEN", "xoxb-test-token");
@@ -865,5 +880,29 @@ async fn cli_renders_and_posts_once(backend: Backend) {
             && stderr.contains("`every monday`")
             && stderr.contains("0 9 * * MON"),
         "{stderr}"
+    );
+
+    // So does `serve`, before it touches Slack or the network.
+    let auth_calls = slack.calls("auth.test").len();
+    let output = run_bin(
+        &db,
+        &slack,
+        "[digest]\ntimezone = \"Mars/Olympus\"\n",
+        "serve",
+        &[],
+        true,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[digest] timezone")
+            && stderr.contains("`Mars/Olympus`")
+            && stderr.contains("Europe/Berlin"),
+        "{stderr}"
+    );
+    assert_eq!(
+        slack.calls("auth.test").len(),
+        auth_calls,
+        "stopped before Slack"
     );
 }
