@@ -28,6 +28,23 @@ pub enum Command {
     Manifest(ManifestArgs),
     /// Applies database migrations (serve also does).
     Migrate,
+    /// Renders the weekly digest now (text, then Block Kit JSON); posts it only with --post.
+    Digest(DigestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DigestArgs {
+    /// Renders only this channel's digest (a channel id such as C0123ABCD).
+    #[arg(long, value_name = "ID", value_parser = parse_channel)]
+    pub channel: Option<String>,
+    /// Posts each digest not yet posted for the week (needs SLACK_BOT_TOKEN);
+    /// a week's digest is posted once, whoever posts it.
+    #[arg(long)]
+    pub post: bool,
+}
+
+fn parse_channel(text: &str) -> Result<String, String> {
+    crate::digest::schedule::ChannelId::try_from(text.to_string()).map(|id| id.as_str().to_string())
 }
 
 #[derive(Debug, clap::Args)]

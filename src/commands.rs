@@ -92,6 +92,8 @@ enum Command {
     Unmute,
     /// Show this channel's settings.
     Settings,
+    /// Preview this channel's weekly digest for last week (only you see it).
+    Digest,
 }
 
 /// `2h`, `3d`, `1w` (also `30m`) as milliseconds, at most a year.
@@ -139,6 +141,7 @@ pub enum Plan {
     },
     Unmute,
     Settings,
+    Digest,
 }
 
 /// Who sees an answer.
@@ -292,6 +295,7 @@ pub fn plan(text: &str) -> Plan {
         },
         Command::Unmute => Plan::Unmute,
         Command::Settings => Plan::Settings,
+        Command::Digest => Plan::Digest,
     }
 }
 
@@ -541,8 +545,36 @@ async fn act(
                     .map(format_time),
             })
         }
+        Plan::Digest => {
+            let workspace = workspace_url(&who.team_domain);
+            match crate::digest::job::preview(
+                store,
+                &state.settings.file.digest,
+                &who.team_id,
+                &who.channel_id,
+                workspace.as_deref(),
+                now,
+            )
+            .await
+            {
+                Ok(digest) => Answer::ephemeral(Reply::Digest(Box::new(digest))),
+                Err(err) => {
+                    tracing::error!(error = format!("{err:#}"), team = %who.team_id, "a digest preview failed");
+                    Answer::failed()
+                }
+            }
+        }
     };
     Ok(answer)
+}
+
+/// `https://acme.slack.com/` for a workspace's domain, when it is one.
+fn workspace_url(team_domain: &str) -> Option<String> {
+    let valid = !team_domain.is_empty()
+        && team_domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    valid.then(|| format!("https://{team_domain}.slack.com/"))
 }
 
 fn line(row: &DecisionRow, who: &Invocation) -> DecisionLine {
@@ -687,7 +719,8 @@ mod tests {
                 "status",
                 "mute",
                 "unmute",
-                "settings"
+                "settings",
+                "digest"
             ]
         );
         assert!(usage.iter().all(|(_, about)| !about.is_empty()));

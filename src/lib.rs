@@ -6,6 +6,7 @@
 pub mod classify;
 pub mod cli;
 pub mod commands;
+pub mod digest;
 pub mod domain;
 pub mod evaluate;
 pub mod ingress;

@@ -13,6 +13,9 @@ fn main() -> ExitCode {
         Command::Eval(args) => clarity_bot::evaluate::run_eval(&args),
         Command::Serve => run_async(serve),
         Command::Migrate => run_async(migrate),
+        Command::Digest(args) => run_async(move |settings| {
+            clarity_bot::digest::job::command(settings, args.channel, args.post)
+        }),
         Command::Scan(args) => clarity_bot::scan::run(&args),
         Command::Manifest(args) => {
             let manifest = if args.socket_mode {

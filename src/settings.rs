@@ -53,6 +53,7 @@ pub struct FileSettings {
     pub threads: ThreadSettings,
     pub workers: WorkerSettings,
     pub socket_mode: SocketModeSettings,
+    pub digest: DigestSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -179,6 +180,50 @@ impl Default for SocketModeSettings {
     }
 }
 
+/// The weekly digest (`[digest]`): when, in which zone, and where it goes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestSettings {
+    /// Whether the bot posts the weekly digest at all.
+    pub enabled: bool,
+    /// When: a five-field cron expression on the zone's wall clock.
+    pub schedule: crate::digest::schedule::Schedule,
+    /// The IANA zone of the schedule and of the week's boundaries.
+    pub timezone: crate::digest::schedule::Zone,
+    /// One summary of the public channels goes here instead of one digest
+    /// per channel.
+    pub summary_channel: Option<crate::digest::schedule::ChannelId>,
+    /// Per channel: `own`, `summary` or `off`.
+    pub channels: crate::digest::schedule::ChannelTargets,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            schedule: Default::default(),
+            timezone: Default::default(),
+            summary_channel: None,
+            channels: Default::default(),
+        }
+    }
+}
+
+impl DigestSettings {
+    /// What the keys cannot say on their own: a channel sent to the summary
+    /// needs a summary channel.
+    fn problems(&self, file: &Path) -> Vec<String> {
+        if self.summary_channel.is_none() && self.channels.any_summary() {
+            vec![format!(
+                "{}: [digest] channels: a channel set to \"summary\" needs [digest] summary_channel, such as summary_channel = \"C0123ABCD\"",
+                file.display()
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// Every problem found while loading settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
@@ -224,6 +269,8 @@ impl Settings {
                 FileSettings::default()
             }
         };
+
+        problems.extend(file.digest.problems(&config_path));
 
         let bind_text = env("CLARITY_BIND").unwrap_or_else(|| file.server.bind.clone());
         let bind = bind_text.parse().unwrap_or_else(|_| {
@@ -424,6 +471,44 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("[nosie]") && p.contains("unknown field"))
         );
+    }
+
+    #[test]
+    fn digest_settings_parse_and_every_bad_value_is_named() {
+        let text = "[digest]\nschedule = \"30 8 * * FRI\"\ntimezone = \"Europe/Berlin\"\nsummary_channel = \"C0SUMMARY\"\n[digest.channels]\nC0PRIV = \"own\"\n";
+        let parsed = parse_file(Path::new("x.toml"), text).expect("valid");
+        assert_eq!(parsed.digest.schedule.as_str(), "30 8 * * FRI");
+        assert_eq!(parsed.digest.timezone.name(), "Europe/Berlin");
+        assert_eq!(
+            parsed.digest.channels.get("C0PRIV"),
+            Some(crate::digest::schedule::Target::Own)
+        );
+
+        let text = "[digest]\nschedule = \"every monday\"\ntimezone = \"Mars/Olympus\"\nsummary_channel = \"#general\"\n";
+        let problems = parse_file(Path::new("bad.toml"), text).expect_err("invalid");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("bad.toml: [digest] schedule")
+                    && p.contains("`every monday`")
+                    && p.contains("0 9 * * MON"))
+        );
+        assert!(problems.iter().any(|p| p.contains("[digest] timezone")
+            && p.contains("`Mars/Olympus`")
+            && p.contains("Europe/Berlin")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("[digest] summary_channel"))
+        );
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[digest.channels]\nC0AB = \"summary\"\n").expect("write");
+        let err = load(&[("CLARITY_CONFIG", path.to_str().unwrap_or_default())])
+            .expect_err("summary without a summary channel");
+        assert!(err.to_string().contains("summary_channel"), "{err}");
     }
 
     #[test]

@@ -157,6 +157,10 @@ impl Application {
             shutdown.clone(),
             Job::Maintenance,
         ));
+        tasks.spawn(crate::digest::job::run_loop(
+            state.clone(),
+            shutdown.clone(),
+        ));
         tasks.close();
 
         if state.verifier.is_none() {

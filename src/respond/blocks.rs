@@ -115,6 +115,9 @@ pub enum Reply {
         decision: String,
         by: String,
     },
+    /// The weekly digest (posted, or previewed with `/clarity digest`);
+    /// rendered by the digest's own renderer.
+    Digest(Box<crate::digest::Digest>),
 }
 
 /// One decision in a list.
@@ -455,6 +458,7 @@ impl Reply {
                 "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
                     .to_string(),
             ),
+            Reply::Digest(digest) => crate::digest::render::blocks(digest),
         }
     }
 }

@@ -8,9 +8,11 @@
 //! them is decided here, in the database, never in a replica's memory.
 
 mod decisions;
+mod digests;
 mod questions;
 
 pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
+pub use digests::{DigestClaim, SentDigest};
 pub use questions::{DueQuestion, FlagRow, NewQuestion, QuestionRow};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -88,7 +90,8 @@ pub struct NewFlag {
     pub decided_by: Option<String>,
     pub posted: bool,
     pub suppressed: Option<String>,
-    /// The channel may be private (decisions from this flag stay in it).
+    /// The channel may be private (or of unknown kind): decisions from this
+    /// flag stay in it, and summaries leave it out.
     pub channel_private: bool,
 }
 
@@ -734,6 +737,9 @@ impl Store {
                     .bind(*id)
                     .execute(&mut *tx)
                     .await?;
+                    if flag_id.is_none() {
+                        digests::mark_sent(&mut tx, *id, ts.as_deref(), now).await?;
+                    }
                     if let (Some(flag_id), Some(ts)) = (flag_id, ts) {
                         sqlx::query("UPDATE flags SET reply_ts = $1 WHERE id = $2")
                             .bind(ts.clone())

@@ -2,6 +2,7 @@
 //! PostgreSQL, fake Slack.
 
 mod commands;
+mod digest;
 mod flags;
 mod helpers;
 mod ingress;

@@ -1,0 +1,518 @@
+//! The digest job: decide which digests a week gets, build them, and post
+//! each exactly once through the outbox.
+//!
+//! [`run_due`] is the scheduled step (tests call it with a fixed clock): for
+//! the slot that is due (the latest cron slot at or before `now`, if it
+//! passed less than a day ago: a bot that was down at 09:00 posts on
+//! start-up), it claims each digest's (team, channel, ISO week) key and
+//! queues the post in the same transaction. A restart, a second run or a
+//! second replica finds the key taken and posts nothing. [`run_loop`] only
+//! schedules it. `clarity-bot digest` and `/clarity digest` render through
+//! the same [`build_targets`] and [`preview`].
+
+use super::Digest;
+use super::query::{self, ActiveChannel, Request};
+use super::render;
+use super::schedule::{DigestWeek, Target};
+use crate::respond::slack_api::{CallError, Slack};
+use crate::settings::{DigestSettings, Settings};
+use crate::state::{AppState, now_ms};
+use crate::store::{DigestClaim, NewOutboxMessage, Settlement, Store};
+use anyhow::Context as _;
+use slack_morphism::prelude::*;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The longest the loop sleeps: it wakes at least hourly, so a changed
+/// clock or a slot missed while the machine slept is noticed.
+const MAX_SLEEP: Duration = Duration::from_secs(3600);
+/// After a failed step (say, the database is down), try again this soon.
+const RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// One digest to build: where it goes and which channels it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestTarget {
+    pub team_id: String,
+    /// Where it is posted (the key's channel).
+    pub channel_id: String,
+    /// The channels it is about.
+    pub channels: Vec<String>,
+    pub summary: bool,
+}
+
+/// Which digests the active channels get under the settings: a channel's
+/// own digest, or a place in its team's summary (public channels only:
+/// a private channel set to the summary gets nothing), or nothing.
+/// The summary channel itself never gets a digest of its own.
+pub fn targets(settings: &DigestSettings, active: &[ActiveChannel]) -> Vec<DigestTarget> {
+    let summary_channel = settings.summary_channel.as_ref().map(|c| c.as_str());
+    let default = if summary_channel.is_some() {
+        Target::Summary
+    } else {
+        Target::Own
+    };
+    let mut out = Vec::new();
+    let mut teams: Vec<&str> = active.iter().map(|a| a.team_id.as_str()).collect();
+    teams.dedup();
+    for team in teams {
+        let mut summarised = Vec::new();
+        // A direct message with the bot (a decision recorded there) is no
+        // channel to post a digest in.
+        for channel in active
+            .iter()
+            .filter(|a| a.team_id == team && !a.channel_id.starts_with('D'))
+        {
+            let id = channel.channel_id.as_str();
+            let target = settings.channels.get(id).unwrap_or(default);
+            if Some(id) == summary_channel {
+                if channel.public && target != Target::Off {
+                    summarised.push(id.to_string());
+                }
+                continue;
+            }
+            match target {
+                Target::Own => out.push(DigestTarget {
+                    team_id: team.to_string(),
+                    channel_id: id.to_string(),
+                    channels: vec![id.to_string()],
+                    summary: false,
+                }),
+                Target::Summary if channel.public => summarised.push(id.to_string()),
+                Target::Summary | Target::Off => {}
+            }
+        }
+        if let Some(summary) = summary_channel
+            && !summarised.is_empty()
+        {
+            out.push(DigestTarget {
+                team_id: team.to_string(),
+                channel_id: summary.to_string(),
+                channels: summarised,
+                summary: true,
+            });
+        }
+    }
+    out
+}
+
+/// The digests a week gets: channels with flags or decisions in that week
+/// or the one before (a channel quiet for two weeks hears nothing; one
+/// quiet for one week hears so in one line), of `team` when given.
+pub async fn build_targets(
+    store: &Store,
+    settings: &DigestSettings,
+    week: &DigestWeek,
+    team: Option<&str>,
+) -> anyhow::Result<Vec<DigestTarget>> {
+    let before = week.previous(settings.timezone.tz());
+    let mut active = query::active_channels(store, before.start_ms, week.end_ms)
+        .await
+        .context("while finding the week's active channels")?;
+    if let Some(team) = team {
+        active.retain(|channel| channel.team_id == team);
+    }
+    Ok(targets(settings, &active))
+}
+
+/// Reads one target's digest.
+pub async fn build(
+    store: &Store,
+    settings: &DigestSettings,
+    target: &DigestTarget,
+    week: &DigestWeek,
+    workspace_url: Option<&str>,
+    now: i64,
+) -> anyhow::Result<Digest> {
+    let request = Request {
+        team_id: &target.team_id,
+        channel_id: &target.channel_id,
+        channels: &target.channels,
+        summary: target.summary,
+        week,
+        zone: settings.timezone.tz(),
+        now_ms: now,
+        workspace_url,
+    };
+    query::build(store, &request)
+        .await
+        .with_context(|| format!("while building the digest for {}", target.channel_id))
+}
+
+/// The `chat.postMessage` that posts a digest, under its once key.
+pub fn claim_for(target: &DigestTarget, digest: &Digest) -> DigestClaim {
+    let request = SlackApiChatPostMessageRequest::new(
+        target.channel_id.clone().into(),
+        render::blocks(digest),
+    );
+    DigestClaim {
+        team_id: target.team_id.clone(),
+        channel_id: target.channel_id.clone(),
+        iso_week: digest.week.label.clone(),
+        message: NewOutboxMessage {
+            team_id: target.team_id.clone(),
+            dedupe_key: format!(
+                "digest:{}:{}:{}",
+                target.team_id, target.channel_id, digest.week.label
+            ),
+            method: "chat.postMessage".into(),
+            payload: serde_json::to_string(&request).unwrap_or_default(),
+        },
+    }
+}
+
+/// The scheduled step. Returns how many digests this call queued.
+pub async fn run_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let settings = &state.settings.file.digest;
+    if !settings.enabled {
+        return Ok(0);
+    }
+    let Some(slot) = settings.schedule.due_slot(&settings.timezone.at(now)) else {
+        return Ok(0);
+    };
+    let week = DigestWeek::reported_at(&slot);
+    let store = &state.store;
+    let candidates = build_targets(store, settings, &week, None).await?;
+    let mut pending = Vec::new();
+    for target in candidates {
+        if store
+            .digest(&target.team_id, &target.channel_id, &week.label())
+            .await?
+            .is_none()
+        {
+            pending.push(target);
+        }
+    }
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    // The bot's token posts in one workspace: its team's digests only,
+    // with links into it.
+    let identity = state
+        .slack
+        .auth_test()
+        .await
+        .context("auth.test before posting the digest")?;
+    let workspace_url = identity.url.0.to_string();
+    let mut queued = 0;
+    for target in pending
+        .iter()
+        .filter(|target| target.team_id == identity.team_id.0)
+    {
+        let digest = build(store, settings, target, &week, Some(&workspace_url), now).await?;
+        if store
+            .claim_digest(&claim_for(target, &digest), now)
+            .await?
+            .is_some()
+        {
+            queued += 1;
+            tracing::info!(channel = %target.channel_id, week = %digest.week.label, "digest queued");
+        }
+    }
+    if queued > 0 {
+        metrics::counter!("clarity_digests_queued_total").increment(queued as u64);
+        state.outbox_ready.notify_one();
+    }
+    Ok(queued)
+}
+
+/// Runs [`run_due`] at each slot (and at least hourly) until shutdown; a
+/// failed step is logged and retried a minute later.
+pub async fn run_loop(state: AppState, shutdown: CancellationToken) {
+    if !state.settings.file.digest.enabled {
+        return;
+    }
+    loop {
+        let wait = match run_due(&state, now_ms()).await {
+            Ok(_) => until_next_slot(&state.settings.file.digest, now_ms()),
+            Err(err) => {
+                tracing::error!(error = format!("{err:#}"), "digest step failed");
+                RETRY_AFTER
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = shutdown.cancelled() => break,
+        }
+    }
+}
+
+/// How long until the next slot, at most [`MAX_SLEEP`].
+fn until_next_slot(settings: &DigestSettings, now: i64) -> Duration {
+    settings
+        .schedule
+        .next_slot(&settings.timezone.at(now))
+        .map(|next| next.timestamp().as_millisecond() - now)
+        .and_then(|ms| u64::try_from(ms).ok())
+        .map(|ms| Duration::from_millis(ms).clamp(Duration::from_secs(1), MAX_SLEEP))
+        .unwrap_or(MAX_SLEEP)
+}
+
+/// The last complete ISO week as of `now`: what the latest Monday's digest
+/// reported on, and what a preview shows.
+pub fn last_complete_week(settings: &DigestSettings, now: i64) -> DigestWeek {
+    DigestWeek::containing(&settings.timezone.at(now)).previous(settings.timezone.tz())
+}
+
+/// `/clarity digest`: the caller's channel's digest for the last complete
+/// week, whatever the channel's target (the caller is in the channel).
+pub async fn preview(
+    store: &Store,
+    settings: &DigestSettings,
+    team_id: &str,
+    channel_id: &str,
+    workspace_url: Option<&str>,
+    now: i64,
+) -> anyhow::Result<Digest> {
+    let week = last_complete_week(settings, now);
+    let target = DigestTarget {
+        team_id: team_id.to_string(),
+        channel_id: channel_id.to_string(),
+        channels: vec![channel_id.to_string()],
+        summary: false,
+    };
+    build(store, settings, &target, &week, workspace_url, now).await
+}
+
+/// `clarity-bot digest [--channel ID] [--post]`: renders the last complete
+/// week's digests (text, then Block Kit JSON) and, with `post`, claims and
+/// sends each one not yet posted, through the outbox and its once key.
+pub async fn command(
+    settings: Settings,
+    channel: Option<String>,
+    post: bool,
+) -> anyhow::Result<()> {
+    let digest_settings = &settings.file.digest;
+    let store = Store::connect(&settings.database_url, 1)
+        .await
+        .with_context(|| {
+            format!(
+                "while opening the {} database (DATABASE_URL)",
+                settings.database_backend()
+            )
+        })?;
+    let slack = match (&settings.bot_token, post) {
+        (Some(token), _) => Some(
+            Slack::new(&settings.slack_api_url, token)
+                .context("while setting up the Slack client")?,
+        ),
+        (None, true) => {
+            anyhow::bail!("SLACK_BOT_TOKEN: required by `digest --post` (the bot token, xoxb-…)")
+        }
+        (None, false) => None,
+    };
+    let identity = match &slack {
+        Some(slack) => match slack.auth_test().await {
+            Ok(identity) => Some(identity),
+            Err(err) if post => {
+                return Err(anyhow::anyhow!(err)).with_context(|| {
+                    format!(
+                        "auth.test at {} failed: check SLACK_BOT_TOKEN and SLACK_API_URL",
+                        settings.slack_api_url
+                    )
+                });
+            }
+            Err(err) => {
+                eprintln!("note: auth.test failed ({err}); rendering without links");
+                None
+            }
+        },
+        None => None,
+    };
+    let team = identity.as_ref().map(|i| i.team_id.0.clone());
+    let workspace_url = identity.as_ref().map(|i| i.url.0.to_string());
+    let now = now_ms();
+    let week = last_complete_week(digest_settings, now);
+    let mut targets = build_targets(&store, digest_settings, &week, team.as_deref()).await?;
+    if let Some(channel) = &channel {
+        targets.retain(|t| &t.channel_id == channel);
+        if targets.is_empty() {
+            if post {
+                anyhow::bail!(
+                    "{channel} gets no digest for {}: no flags or decisions there in that week or the one before, or [digest] sends it elsewhere",
+                    week.label()
+                );
+            }
+            let team = match team {
+                Some(team) => team,
+                None => query::channel_team(&store, channel)
+                    .await?
+                    .with_context(|| {
+                        format!("no flags or decisions are recorded for channel {channel}")
+                    })?,
+            };
+            targets.push(DigestTarget {
+                team_id: team,
+                channel_id: channel.clone(),
+                channels: vec![channel.clone()],
+                summary: false,
+            });
+        }
+    }
+    if targets.is_empty() {
+        println!(
+            "No digests for {}: no channel had flags or decisions in that week or the one before.",
+            week.label()
+        );
+        return Ok(());
+    }
+    for target in &targets {
+        let digest = build(
+            &store,
+            digest_settings,
+            target,
+            &week,
+            workspace_url.as_deref(),
+            now,
+        )
+        .await?;
+        println!("{}", render::text(&digest));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&render::blocks(&digest))
+                .context("while writing the Block Kit JSON")?
+        );
+        if let (true, Some(slack)) = (post, &slack) {
+            let outcome = post_now(&store, slack, &settings, target, &digest).await?;
+            eprintln!("{}: {outcome}", target.channel_id);
+        }
+    }
+    Ok(())
+}
+
+/// Claims a digest's key and sends it at once; says what happened.
+async fn post_now(
+    store: &Store,
+    slack: &Slack,
+    settings: &Settings,
+    target: &DigestTarget,
+    digest: &Digest,
+) -> anyhow::Result<String> {
+    let now = now_ms();
+    let Some(outbox_id) = store.claim_digest(&claim_for(target, digest), now).await? else {
+        return Ok(format!(
+            "the digest for {} was already posted (or is queued); not posting it again",
+            digest.week.label
+        ));
+    };
+    let lease = i64::try_from(settings.file.workers.lease_ms).unwrap_or(30_000);
+    let Some(row) = store.claim_outbox_row(outbox_id, now, lease).await? else {
+        return Ok("queued; a running bot is sending it".into());
+    };
+    let request: SlackApiChatPostMessageRequest =
+        serde_json::from_str(&row.payload).context("while reading the queued digest")?;
+    let (settlement, outcome) = match slack.post_message(&request).await {
+        Ok(response) => (
+            Settlement::Sent {
+                id: row.id,
+                flag_id: None,
+                ts: Some(response.ts.0),
+            },
+            "posted".to_string(),
+        ),
+        Err(CallError::Permanent(code)) => (
+            Settlement::Failed {
+                id: row.id,
+                error: code.clone(),
+            },
+            format!("Slack refused the post ({code})"),
+        ),
+        Err(err) => (
+            Settlement::Retry {
+                id: row.id,
+                at: now_ms() + i64::try_from(RETRY_AFTER.as_millis()).unwrap_or(60_000),
+                error: err.to_string(),
+                refund: false,
+                unanswered: matches!(err, CallError::Unanswered(_)),
+            },
+            format!("{err}; it stays queued and the bot's outbox will retry"),
+        ),
+    };
+    store.settle_outbox(&[settlement], now_ms()).await?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::parse_file;
+    use std::path::Path;
+
+    fn active(team: &str, channel: &str, public: bool) -> ActiveChannel {
+        ActiveChannel {
+            team_id: team.into(),
+            channel_id: channel.into(),
+            public,
+        }
+    }
+
+    fn settings(toml: &str) -> DigestSettings {
+        parse_file(Path::new("t.toml"), toml)
+            .expect("valid settings")
+            .digest
+    }
+
+    #[test]
+    fn each_channel_gets_its_own_digest_by_default() {
+        let plan = targets(
+            &settings(""),
+            &[
+                active("T1", "C01", true),
+                active("T1", "D03", false),
+                active("T1", "G02", false),
+            ],
+        );
+        let channels: Vec<&str> = plan.iter().map(|t| t.channel_id.as_str()).collect();
+        assert_eq!(channels, ["C01", "G02"]);
+        assert!(
+            plan.iter()
+                .all(|t| !t.summary && t.channels == [t.channel_id.clone()])
+        );
+    }
+
+    #[test]
+    fn a_summary_channel_gathers_public_channels_and_never_private_ones() {
+        let plan = targets(
+            &settings(
+                "[digest]\nsummary_channel = \"CSUM\"\n[digest.channels]\nC03 = \"own\"\nC04 = \"off\"\n",
+            ),
+            &[
+                active("T1", "C01", true),
+                active("T1", "G02", false),
+                active("T1", "C03", true),
+                active("T1", "C04", true),
+                active("T1", "C05", false),
+                active("T1", "CSUM", true),
+            ],
+        );
+        assert_eq!(
+            plan,
+            [
+                DigestTarget {
+                    team_id: "T1".into(),
+                    channel_id: "C03".into(),
+                    channels: vec!["C03".into()],
+                    summary: false,
+                },
+                DigestTarget {
+                    team_id: "T1".into(),
+                    channel_id: "CSUM".into(),
+                    channels: vec!["C01".into(), "CSUM".into()],
+                    summary: true,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_loop_sleeps_until_the_next_slot_but_at_most_an_hour() {
+        let settings = settings("[digest]\nschedule = \"0 9 * * MON\"\n");
+        // Monday 23 Nov 2026, 08:59:30 UTC.
+        let now = jiff::civil::date(2026, 11, 23)
+            .at(8, 59, 30, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond())
+            .unwrap_or_default();
+        assert_eq!(until_next_slot(&settings, now), Duration::from_secs(30));
+        assert_eq!(until_next_slot(&settings, now + 60_000), MAX_SLEEP);
+    }
+}
