@@ -605,7 +605,8 @@ fn format_date(ms: i64) -> String {
         .unwrap_or_else(|_| "an unknown date".into())
 }
 
-fn format_time(ms: i64) -> String {
+/// A moment as people read it in Slack: "Thu 2 Oct 2025, 09:40 UTC".
+pub(crate) fn format_time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.strftime("%a %-d %b %Y, %H:%M UTC").to_string())
         .unwrap_or_else(|_| "further notice".into())

@@ -231,7 +231,7 @@ async fn clicked(
                 .await?;
             if let Some(ts) = reply_ts {
                 let reply = Reply::FlagMuted {
-                    until: format_time(until),
+                    until: crate::commands::format_time(until),
                     by: user.clone(),
                 };
                 let update = update_reply(&flag, &ts, &format!("muted:{until}"), &reply);
@@ -610,12 +610,6 @@ pub(crate) fn post(
         method: "chat.postMessage".into(),
         payload: serde_json::to_string(&request).unwrap_or_default(),
     }
-}
-
-fn format_time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%a %-d %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_else(|_| "further notice".into())
 }
 
 #[cfg(test)]

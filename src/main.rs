@@ -80,12 +80,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let backend = settings.database_backend();
-    clarity_bot::store::Store::connect(&settings.database_url, 1)
-        .await
-        .map_err(|err| {
-            anyhow::anyhow!("while opening the {backend} database (DATABASE_URL): {err}")
-        })?;
-    println!("migrations applied ({backend})");
+    clarity_bot::store::Store::open(&settings, 1).await?;
+    println!("migrations applied ({})", settings.database_backend());
     Ok(())
 }

@@ -54,17 +54,7 @@ impl Application {
             Some(path) => Classifier::from_path(path)?,
             None => Classifier::builtin(),
         };
-        let store = Store::connect(
-            &settings.database_url,
-            settings.file.database.max_connections,
-        )
-        .await
-        .with_context(|| {
-            format!(
-                "while opening the {} database (DATABASE_URL)",
-                settings.database_backend()
-            )
-        })?;
+        let store = Store::open(&settings, settings.file.database.max_connections).await?;
         let token = settings
             .bot_token
             .clone()

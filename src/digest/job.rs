@@ -282,14 +282,7 @@ pub async fn command(
     post: bool,
 ) -> anyhow::Result<()> {
     let digest_settings = &settings.file.digest;
-    let store = Store::connect(&settings.database_url, 1)
-        .await
-        .with_context(|| {
-            format!(
-                "while opening the {} database (DATABASE_URL)",
-                settings.database_backend()
-            )
-        })?;
+    let store = Store::open(&settings, 1).await?;
     let slack = match (&settings.bot_token, post) {
         (Some(token), _) => Some(
             Slack::new(&settings.slack_api_url, token)

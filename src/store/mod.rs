@@ -199,6 +199,23 @@ impl ThreadContext {
 }
 
 impl Store {
+    /// Opens the database `settings` name (`DATABASE_URL`); an error names
+    /// the engine and the variable, never the URL (it may hold a password).
+    pub async fn open(
+        settings: &crate::settings::Settings,
+        max_connections: u32,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        Self::connect(&settings.database_url, max_connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "while opening the {} database (DATABASE_URL)",
+                    settings.database_backend()
+                )
+            })
+    }
+
     /// Connects (creating a SQLite file and its folder if missing) and applies
     /// migrations. SQLite gets one connection for the workers and one for
     /// the ingest writer, whatever `max_connections` says: it has a single

@@ -394,8 +394,10 @@ async fn a_slow_answer_arrives_through_the_response_url(backend: Backend) {
 }
 
 async fn a_command_body_over_the_limit_is_refused_with_413(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let huge = "x".repeat(2 * 1024 * 1024);
+    // A small limit, so the whole body is sent before the early answer and
+    // the 413 is what comes back, not a connection reset mid-upload.
+    let app = spawn_app_with(backend, "[server]\nmax_body_bytes = 4096\n").await;
+    let huge = "x".repeat(8 * 1024);
     let response = app.post_command(&[("text", huge.as_str())]).await;
     assert_eq!(response.status(), 413);
 }
