@@ -25,7 +25,7 @@ pub fn manifest(base_url: &str) -> Value {
                 "command": "/clarity",
                 "url": format!("{base}/slack/commands"),
                 "description": "Check a draft, record or find a decision, see what is undecided, or mute me",
-                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | mute [2h|3d|1w]",
+                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | digest | mute [2h|3d|1w]",
                 "should_escape": false
             }]
         },
