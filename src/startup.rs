@@ -197,9 +197,13 @@ enum Job {
 /// retried on the next tick; shutdown is honoured between steps.
 async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
     let poll = Duration::from_millis(state.settings.file.workers.poll_interval_ms.max(10));
+    // Set when events kept arriving for a whole deferral: then the backlog
+    // is worked off step after step, or a steady stream would leave the
+    // worker one step per second, falling further behind.
+    let mut catching_up = false;
     loop {
-        if !matches!(job, Job::Maintenance) {
-            yield_to_ingest(&state).await;
+        if !matches!(job, Job::Maintenance) && !catching_up {
+            catching_up = !yield_to_ingest(&state).await;
         }
         let result = match job {
             Job::Inbox => pipeline::run_once(&state, now_ms()).await,
@@ -219,6 +223,7 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
         if busy {
             continue;
         }
+        catching_up = false;
         let wake: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = match job {
             Job::Inbox => Box::pin(state.inbox_ready.notified()),
             Job::Outbox => Box::pin(state.outbox_ready.notified()),
@@ -238,20 +243,28 @@ const INGEST_QUIET: Duration = Duration::from_millis(20);
 /// The longest a worker defers to a burst of incoming events.
 const MAX_DEFER: Duration = Duration::from_secs(1);
 
+/// Whether events were persisted within the last [`INGEST_QUIET`].
+fn ingest_active(state: &AppState) -> bool {
+    let quiet_ms = i64::try_from(INGEST_QUIET.as_millis()).unwrap_or(20);
+    now_ms()
+        - state
+            .last_ingest_ms
+            .load(std::sync::atomic::Ordering::Relaxed)
+        < quiet_ms
+}
+
 /// Acknowledgements have a 3-second deadline and replies do not: while
 /// events arrive back to back, wait (at most [`MAX_DEFER`]) for a pause.
-async fn yield_to_ingest(state: &AppState) {
+/// Says whether there was one.
+async fn yield_to_ingest(state: &AppState) -> bool {
     let started = std::time::Instant::now();
-    let quiet_ms = i64::try_from(INGEST_QUIET.as_millis()).unwrap_or(20);
-    while started.elapsed() < MAX_DEFER
-        && now_ms()
-            - state
-                .last_ingest_ms
-                .load(std::sync::atomic::Ordering::Relaxed)
-            < quiet_ms
-    {
+    while ingest_active(state) {
+        if started.elapsed() >= MAX_DEFER {
+            return false;
+        }
         tokio::time::sleep(INGEST_QUIET).await;
     }
+    true
 }
 
 /// Hourly upkeep: forget thread context past its retention; remind the
