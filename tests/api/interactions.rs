@@ -54,6 +54,39 @@ async fn click(app: &TestApp, payload: &Value) {
     assert_eq!(response.text().await.expect("body"), "", "a bare ack");
 }
 
+/// Clicks `action` on the flag's reply in C111.
+async fn press(app: &TestApp, action: &str, flag: &Flagged) {
+    click(
+        app,
+        &app.block_actions(action, &flag.id.to_string(), "C111", &flag.reply_ts),
+    )
+    .await;
+}
+
+/// The decision form submitted with a topic, a decision and an owner.
+fn decision_form(view: &Value, topic: &str, decision: &str, owner: &str) -> Value {
+    view_submission(
+        view,
+        json!({
+            "topic": {"topic": text_value(topic)},
+            "decision": {"decision": text_value(decision)},
+            "owner": {"owner": user_value(owner)},
+        }),
+    )
+}
+
+/// The open-question form submitted with a topic, an owner and a due date.
+fn question_form(view: &Value, topic: &str, owner: &str, due: &str) -> Value {
+    view_submission(
+        view,
+        json!({
+            "topic": {"topic": text_value(topic)},
+            "owner": {"owner": user_value(owner)},
+            "due": {"due": date_value(due)},
+        }),
+    )
+}
+
 /// The view of the last views.open call.
 fn opened_view(app: &TestApp) -> Value {
     let calls = app.slack.calls("views.open");
@@ -128,16 +161,7 @@ async fn record_the_decision_opens_the_prefilled_modal_and_its_submission_record
         ]
     );
 
-    click(
-        &app,
-        &app.block_actions(
-            "flag_record_decision",
-            &flag.id.to_string(),
-            "C111",
-            &flag.reply_ts,
-        ),
-    )
-    .await;
+    press(&app, "flag_record_decision", &flag).await;
     let opens = app.slack.calls("views.open");
     assert_eq!(opens.len(), 1);
     assert_eq!(opens[0].body["trigger_id"], "111.222.valid");
@@ -211,16 +235,7 @@ async fn not_an_alignment_request_stores_the_feedback_and_acknowledges_in_place(
             .await
             .contains("*Q3 roadmap* — asked once")
     );
-    click(
-        &app,
-        &app.block_actions(
-            "flag_not_alignment",
-            &flag.id.to_string(),
-            "C111",
-            &flag.reply_ts,
-        ),
-    )
-    .await;
+    press(&app, "flag_not_alignment", &flag).await;
     app.wait_until_idle().await;
     let feedback: String = sqlx::query_scalar("SELECT feedback FROM flags WHERE id = $1")
         .bind(flag.id)
@@ -249,16 +264,7 @@ async fn mute_this_channel_for_a_week_mutes_it_and_says_so_in_place(backend: Bac
     let app = spawn_app(backend).await;
     let flag = flagged(&app).await;
     let before = jiff::Timestamp::now().as_millisecond();
-    click(
-        &app,
-        &app.block_actions(
-            "flag_mute_week",
-            &flag.id.to_string(),
-            "C111",
-            &flag.reply_ts,
-        ),
-    )
-    .await;
+    press(&app, "flag_mute_week", &flag).await;
     app.wait_until_idle().await;
     let until: i64 = sqlx::query_scalar(
         "SELECT muted_until FROM channel_settings WHERE team_id = 'T111' AND channel_id = 'C111'",
@@ -300,16 +306,7 @@ async fn no_decision_yet_stores_an_open_question_that_status_lists_and_its_owner
 ) {
     let app = spawn_app(backend).await;
     let flag = flagged(&app).await;
-    click(
-        &app,
-        &app.block_actions(
-            "flag_no_decision_yet",
-            &flag.id.to_string(),
-            "C111",
-            &flag.reply_ts,
-        ),
-    )
-    .await;
+    press(&app, "flag_no_decision_yet", &flag).await;
     let view = opened_view(&app);
     assert_eq!(view["callback_id"], "clarity_open_question");
     assert_eq!(view["blocks"][1]["element"]["type"], "users_select");
@@ -317,14 +314,7 @@ async fn no_decision_yet_stores_an_open_question_that_status_lists_and_its_owner
 
     // A day already past is refused in the modal; nothing is stored.
     let yesterday = today().yesterday().expect("a day").to_string();
-    let late = view_submission(
-        &view,
-        json!({
-            "topic": {"topic": text_value("Q3 roadmap")},
-            "owner": {"owner": user_value("U777")},
-            "due": {"due": date_value(&yesterday)},
-        }),
-    );
+    let late = question_form(&view, "Q3 roadmap", "U777", &yesterday);
     let response = app.post_interaction(&late).await;
     assert_eq!(response.status(), 200);
     let errors: Value = response.json().await.expect("JSON");
@@ -336,14 +326,7 @@ async fn no_decision_yet_stores_an_open_question_that_status_lists_and_its_owner
     assert_eq!(count(&app, "SELECT COUNT(*) FROM open_questions").await, 0);
 
     let due = today();
-    let submission = view_submission(
-        &view,
-        json!({
-            "topic": {"topic": text_value("Q3 roadmap")},
-            "owner": {"owner": user_value("U777")},
-            "due": {"due": date_value(&due.to_string())},
-        }),
-    );
+    let submission = question_form(&view, "Q3 roadmap", "U777", &due.to_string());
     let response = app.post_interaction(&submission).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.expect("body"), "");
@@ -433,23 +416,12 @@ async fn a_decision_on_the_topic_closes_its_open_question_and_no_reminder_follow
 ) {
     let app = spawn_app(backend).await;
     let flag = flagged(&app).await;
-    click(
-        &app,
-        &app.block_actions(
-            "flag_no_decision_yet",
-            &flag.id.to_string(),
-            "C111",
-            &flag.reply_ts,
-        ),
-    )
-    .await;
-    let submission = view_submission(
+    press(&app, "flag_no_decision_yet", &flag).await;
+    let submission = question_form(
         &opened_view(&app),
-        json!({
-            "topic": {"topic": text_value("Q3 roadmap")},
-            "owner": {"owner": user_value("U777")},
-            "due": {"due": date_value(&today().to_string())},
-        }),
+        "Q3 roadmap",
+        "U777",
+        &today().to_string(),
     );
     assert_eq!(app.post_interaction(&submission).await.status(), 200);
     let answer = app
@@ -529,19 +501,8 @@ async fn clicks_on_unknown_flags_other_workspaces_or_other_channels_change_nothi
     }
 
     // A submission naming another workspace's flag records nothing.
-    click(
-        &app,
-        &app.block_actions("flag_record_decision", &id, "C111", &flag.reply_ts),
-    )
-    .await;
-    let mut submission = view_submission(
-        &opened_view(&app),
-        json!({
-            "topic": {"topic": text_value("Q3 roadmap")},
-            "decision": {"decision": text_value("search first")},
-            "owner": {"owner": user_value("U777")},
-        }),
-    );
+    press(&app, "flag_record_decision", &flag).await;
+    let mut submission = decision_form(&opened_view(&app), "Q3 roadmap", "search first", "U777");
     submission["team"]["id"] = json!("T999");
     let response = app.post_interaction(&submission).await;
     assert_eq!(response.status(), 200);
@@ -662,14 +623,7 @@ async fn clarity_decide_without_arguments_opens_the_modal_and_its_submission_is_
     assert!(view["blocks"][0]["element"].get("initial_value").is_none());
 
     // Missing and unreadable fields come back as errors; nothing is recorded.
-    let invalid = view_submission(
-        &view,
-        json!({
-            "topic": {"topic": text_value("pricing\u{7}")},
-            "decision": {"decision": text_value("")},
-            "owner": {"owner": user_value("W111")},
-        }),
-    );
+    let invalid = decision_form(&view, "pricing\u{7}", "", "W111");
     let response = app.post_interaction(&invalid).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
@@ -767,23 +721,12 @@ async fn two_replicas_remind_once() {
     let first = spawn_app(Backend::Postgres).await;
     let second = spawn_on(first.db.clone(), first.slack.clone(), "").await;
     let flag = flagged(&first).await;
-    click(
-        &first,
-        &first.block_actions(
-            "flag_no_decision_yet",
-            &flag.id.to_string(),
-            "C111",
-            &flag.reply_ts,
-        ),
-    )
-    .await;
-    let submission = view_submission(
+    press(&first, "flag_no_decision_yet", &flag).await;
+    let submission = question_form(
         &opened_view(&first),
-        json!({
-            "topic": {"topic": text_value("Q3 roadmap")},
-            "owner": {"owner": user_value("U777")},
-            "due": {"due": date_value(&today().to_string())},
-        }),
+        "Q3 roadmap",
+        "U777",
+        &today().to_string(),
     );
     // The submission reaches the other replica: they share everything.
     assert_eq!(second.post_interaction(&submission).await.status(), 200);
@@ -828,13 +771,11 @@ async fn payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_w
     ));
     let ack = clarity_bot::interactions::handle(&app.app, payload, now_secs() * 1000).await;
     assert_eq!(ack, clarity_bot::interactions::Ack::Done);
-    let submission = as_socket_mode_hands_it_on(&view_submission(
+    let submission = as_socket_mode_hands_it_on(&decision_form(
         &opened_view(&app),
-        json!({
-            "topic": {"topic": text_value("Q3 roadmap")},
-            "decision": {"decision": text_value("search first")},
-            "owner": {"owner": user_value("U777")},
-        }),
+        "Q3 roadmap",
+        "search first",
+        "U777",
     ));
     let ack = clarity_bot::interactions::handle(&app.app, submission, now_secs() * 1000).await;
     assert_eq!(ack, clarity_bot::interactions::Ack::Done);
@@ -899,14 +840,7 @@ async fn buttons_and_forms_work_the_same_over_socket_mode(backend: Backend) {
         json!({"response_action": "errors", "errors": {"decision": "Please fill this in."}}),
         "{ack}"
     );
-    let valid = view_submission(
-        &view,
-        json!({
-            "topic": {"topic": text_value("Q3 roadmap")},
-            "decision": {"decision": text_value("search first")},
-            "owner": {"owner": user_value("U777")},
-        }),
-    );
+    let valid = decision_form(&view, "Q3 roadmap", "search first", "U777");
     slack_side
         .send(&interactive_envelope("env-good", &valid))
         .await;
