@@ -60,6 +60,22 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl Store {
+    /// A decision of workspace `team_id` by id (the decision log's id the
+    /// classifier reports in `decided_by`).
+    pub async fn decision(&self, team_id: &str, id: i64) -> Result<Option<DecisionRow>> {
+        sqlx::query(
+            "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
+             WHERE team_id = $1 AND id = $2",
+        )
+        .bind(team_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(decision_row)
+        .transpose()
+    }
+
     /// Records a decision a person stated with `/clarity decide` and marks
     /// the channel's current decision on the same topic (case-insensitive)
     /// as superseded by it. Returns the new id.

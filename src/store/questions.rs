@@ -4,7 +4,7 @@
 //! change that must reach Slack is queued in the outbox in the same
 //! transaction, so a click is never half applied.
 
-use super::{DecisionRow, NewOutboxMessage, Result, Store, enqueue};
+use super::{NewOutboxMessage, Result, Store, enqueue};
 use sqlx::Row;
 
 /// A stored flag, as a button click needs it.
@@ -224,30 +224,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(due.len())
-    }
-
-    /// A decision of workspace `team_id` by id (the decision log's id the
-    /// classifier reports in `decided_by`).
-    pub async fn decision(&self, team_id: &str, id: i64) -> Result<Option<DecisionRow>> {
-        let row = sqlx::query(
-            "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
-             WHERE team_id = $1 AND id = $2",
-        )
-        .bind(team_id)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(DecisionRow {
-                channel_id: row.try_get("channel_id")?,
-                topic: row.try_get("topic")?,
-                decision: row.try_get("decision")?,
-                owner: row.try_get("owner")?,
-                permalink: row.try_get("permalink")?,
-                created_at: row.try_get("created_at")?,
-            })
-        })
-        .transpose()
     }
 }
 

@@ -799,8 +799,7 @@ fn interactive_envelope(envelope_id: &str, payload: &Value) -> String {
 
 async fn buttons_and_forms_work_the_same_over_socket_mode(backend: Backend) {
     let (app, mut socket) = spawn_socket_app(backend, false).await;
-    let mut slack_side = socket.next_connection().await;
-    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let mut slack_side = socket.next_greeted_connection().await;
     slack_side
         .send(&events_envelope("env-ask", "EvAsk", "C111", ASK_TS, ASK))
         .await;

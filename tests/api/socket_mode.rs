@@ -37,8 +37,7 @@ async fn socket_mode_events_commands_and_interactions_reach_the_http_handlers_an
     backend: Backend,
 ) {
     let (app, mut socket) = spawn_socket_app(backend, true).await;
-    let mut slack_side = socket.next_connection().await;
-    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let mut slack_side = socket.next_greeted_connection().await;
 
     // An ask: acknowledged by its envelope id once persisted, then one reply
     // in its thread.
@@ -165,8 +164,7 @@ async fn socket_mode_runs_alone_without_a_signing_secret(backend: Backend) {
             .contains("SLACK_SIGNING_SECRET")
     );
 
-    let mut slack_side = socket.next_connection().await;
-    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let mut slack_side = socket.next_greeted_connection().await;
     let ts = "1700000400.000200";
     slack_side
         .send(&events_envelope("env-1", "EvS1", "C111", ts, ASK))
@@ -186,8 +184,7 @@ async fn an_event_that_could_not_be_persisted_is_not_acknowledged_and_its_redeli
     backend: Backend,
 ) {
     let (app, mut socket) = spawn_socket_app(backend, false).await;
-    let mut slack_side = socket.next_connection().await;
-    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let mut slack_side = socket.next_greeted_connection().await;
 
     // The inbox table is out of reach: the event cannot be persisted.
     let pool = app.app.store.pool();
@@ -291,8 +288,7 @@ async fn the_binary_in_socket_mode_alone_replies_and_stops_cleanly_on_sigterm(ba
     slack.serve_socket_mode(&socket.url);
     let mut bot = serve_socket_mode(&db, &slack, std::process::Stdio::null());
 
-    let mut slack_side = socket.next_connection().await;
-    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let mut slack_side = socket.next_greeted_connection().await;
     let ts = "1700000600.000100";
     slack_side
         .send(&events_envelope("env-1", "EvBin1", "C111", ts, ASK))
@@ -383,8 +379,7 @@ async fn a_slow_command_over_the_socket_is_answered_through_response_url(backend
     let slack = FakeSlack::start().await;
     let (app, mut socket) =
         spawn_socket_app_on(backend, false, slack, "[server]\ncommand_answer_ms = 0\n").await;
-    let mut slack_side = socket.next_connection().await;
-    slack_side.send(&fixture("socket_mode_hello.json")).await;
+    let mut slack_side = socket.next_greeted_connection().await;
     slack_side
         .send(&command_envelope(
             &app,

@@ -53,6 +53,13 @@ impl FakeSocket {
             .expect("the fake Socket Mode server is running");
         SocketPeer { socket }
     }
+
+    /// The next connection, greeted with Slack's `hello`.
+    pub async fn next_greeted_connection(&mut self) -> SocketPeer {
+        let mut peer = self.next_connection().await;
+        peer.send(&fixture("socket_mode_hello.json")).await;
+        peer
+    }
 }
 
 /// Slack's end of one Socket Mode connection.
