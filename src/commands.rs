@@ -38,17 +38,6 @@ pub struct Invocation {
     pub trigger_id: String,
 }
 
-impl Invocation {
-    /// Private channels, group DMs and DMs: their decisions stay inside.
-    fn channel_private(&self) -> bool {
-        self.channel_id.starts_with('G')
-            || self.channel_id.starts_with('D')
-            || self.channel_name == "privategroup"
-            || self.channel_name == "directmessage"
-            || self.channel_name.starts_with("mpdm-")
-    }
-}
-
 #[derive(Debug, Parser)]
 #[command(
     name = "/clarity",
@@ -430,7 +419,13 @@ async fn act(
                         permalink: None,
                         source_ts: None,
                         recorded_by: Some(who.user_id.clone()),
-                        channel_private: who.channel_private(),
+                        channel_private: crate::privacy::is_private(
+                            state,
+                            &who.team_id,
+                            &who.channel_id,
+                            now,
+                        )
+                        .await,
                     },
                     now,
                 )
@@ -449,7 +444,13 @@ async fn act(
             let context = crate::respond::views::FormContext {
                 channel_id: who.channel_id.clone(),
                 flag_id: None,
-                channel_private: who.channel_private(),
+                channel_private: crate::privacy::is_private(
+                    state,
+                    &who.team_id,
+                    &who.channel_id,
+                    now,
+                )
+                .await,
             };
             match crate::interactions::open_decide_form(
                 state,

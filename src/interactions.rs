@@ -458,7 +458,10 @@ async fn record(
                 permalink: None,
                 source_ts: None,
                 recorded_by: Some(user.to_string()),
-                channel_private: context.channel_private,
+                // The form carries what was known when it opened; Slack's
+                // word now can only make it more private.
+                channel_private: context.channel_private
+                    || crate::privacy::is_private(state, team, &context.channel_id, now).await,
             },
             now,
         )

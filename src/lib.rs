@@ -14,6 +14,7 @@ pub mod interactions;
 pub mod manifest;
 pub mod pipeline;
 pub mod policy;
+pub mod privacy;
 pub mod reminders;
 pub mod respond;
 pub mod scan;

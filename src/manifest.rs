@@ -38,14 +38,33 @@ pub fn manifest(base_url: &str) -> Value {
                     // Post the threaded question.
                     "chat:write",
                     // Answer /clarity.
-                    "commands"
+                    "commands",
+                    // Ask Slack whether a channel is private (conversations.info)
+                    // where no event said so: public and private channels,
+                    // DMs and group DMs (/clarity works in each). Without
+                    // them every such channel counts as private.
+                    "channels:read",
+                    "groups:read",
+                    "im:read",
+                    "mpim:read"
                 ]
             }
         },
         "settings": {
             "event_subscriptions": {
                 "request_url": format!("{base}/slack/events"),
-                "bot_events": ["message.channels", "message.groups"]
+                "bot_events": [
+                    "message.channels",
+                    "message.groups",
+                    // A channel's privacy changes: sharing is asked about
+                    // again, group_* events name private channels.
+                    "channel_shared",
+                    "channel_unshared",
+                    "group_archive",
+                    "group_deleted",
+                    "group_rename",
+                    "group_unarchive"
+                ]
             },
             "interactivity": {
                 "is_enabled": true,
@@ -110,12 +129,39 @@ mod tests {
         let scopes = manifest["oauth_config"]["scopes"]["bot"]
             .as_array()
             .expect("scopes");
-        for scope in ["channels:history", "groups:history", "chat:write"] {
+        for scope in [
+            "channels:history",
+            "groups:history",
+            "chat:write",
+            "commands",
+        ] {
             assert!(scopes.iter().any(|s| s == scope), "{scope}");
         }
-        assert!(scopes.iter().any(|s| s == "commands"));
         let events = &manifest["settings"]["event_subscriptions"]["bot_events"];
-        assert_eq!(events, &json!(["message.channels", "message.groups"]));
+        assert_eq!(events, &json!(EVENTS));
+    }
+
+    /// What the bot subscribes to: messages, and what changes a channel's privacy.
+    const EVENTS: [&str; 8] = [
+        "message.channels",
+        "message.groups",
+        "channel_shared",
+        "channel_unshared",
+        "group_archive",
+        "group_deleted",
+        "group_rename",
+        "group_unarchive",
+    ];
+
+    #[test]
+    fn the_bot_can_ask_slack_whether_a_channel_is_private() {
+        let manifest = manifest(PLACEHOLDER_URL);
+        let scopes = manifest["oauth_config"]["scopes"]["bot"]
+            .as_array()
+            .expect("scopes");
+        for scope in ["channels:read", "groups:read", "im:read", "mpim:read"] {
+            assert!(scopes.iter().any(|s| s == scope), "{scope}");
+        }
     }
 
     #[test]
@@ -131,7 +177,7 @@ mod tests {
         );
         assert_eq!(
             manifest["settings"]["event_subscriptions"]["bot_events"],
-            json!(["message.channels", "message.groups"])
+            json!(EVENTS)
         );
         assert_eq!(
             manifest["oauth_config"]["scopes"],

@@ -107,19 +107,25 @@ async fn process(
             return Ok(());
         }
     };
+    // What Slack says of the channel, before anything reads its privacy.
+    let said_private = learn_privacy(state, &event.team_id, &body, now).await?;
     if let Some((channel, deleted_ts)) = deleted_message(&body) {
         return forget_reply(state, &event.team_id, channel, deleted_ts, now).await;
     }
     if let Some((channel, edited_ts, text)) = edited_message(&body) {
         return reassess_edit(state, &event.team_id, channel, edited_ts, text, now).await;
     }
-    let message = match person_message(&event.team_id, &body, &state.bot_user_id) {
+    let mut message = match person_message(&event.team_id, &body, &state.bot_user_id) {
         Ok(message) => message,
         Err(skipped) => {
             metrics::counter!("clarity_events_skipped_total", "reason" => skipped.as_str())
                 .increment(1);
             return Ok(());
         }
+    };
+    message.channel_private = match said_private {
+        Some(private) => private,
+        None => crate::privacy::is_private(state, &message.team_id, &message.channel_id, now).await,
     };
 
     let thread = if message.is_reply() {
@@ -453,6 +459,55 @@ fn planned_flag<'a>(
 }
 
 /// The channel and ts of a deleted message, for a `message_deleted` event.
+/// Records what an event says about its channel's privacy and returns it: a
+/// message's `channel_type` (`channel_convert_to_private` arrives as a
+/// message of type `group`), `group_*` events name private channels, and a
+/// channel shared or unshared is asked about again.
+async fn learn_privacy(
+    state: &AppState,
+    team_id: &str,
+    body: &SlackEventCallbackBody,
+    now: i64,
+) -> anyhow::Result<Option<bool>> {
+    match body {
+        SlackEventCallbackBody::Message(event) => {
+            let (Some(channel), Some(kind)) = (&event.origin.channel, &event.origin.channel_type)
+            else {
+                return Ok(None);
+            };
+            let Some(private) = crate::privacy::from_channel_type(&kind.0) else {
+                return Ok(None);
+            };
+            crate::privacy::observe(state, team_id, &channel.0, private, now).await?;
+            Ok(Some(private))
+        }
+        SlackEventCallbackBody::Unknown(value) => {
+            let kind = value
+                .get("type")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            let Some(channel) = value.get("channel").and_then(|c| {
+                c.as_str()
+                    .or_else(|| c.get("id").and_then(serde_json::Value::as_str))
+            }) else {
+                return Ok(None);
+            };
+            match kind {
+                "channel_shared" | "channel_unshared" => {
+                    crate::privacy::forget(state, team_id, channel).await?;
+                    Ok(None)
+                }
+                kind if kind.starts_with("group_") => {
+                    crate::privacy::observe(state, team_id, channel, true, now).await?;
+                    Ok(Some(true))
+                }
+                _ => Ok(None),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
 fn deleted_message(body: &SlackEventCallbackBody) -> Option<(&str, &str)> {
     let SlackEventCallbackBody::Message(event) = body else {
         return None;

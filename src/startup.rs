@@ -91,6 +91,7 @@ impl Application {
             outbox_ready: Notify::new(),
             decision_indexes: Mutex::new(Default::default()),
             metrics: crate::telemetry::metrics_handle(),
+            privacy: Default::default(),
         }));
         let socket = match state.settings.app_token.clone() {
             Some(app_token) => Some(

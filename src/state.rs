@@ -35,6 +35,8 @@ pub struct Inner {
     /// use, so replicas sharing a database never disagree.
     pub decision_indexes: Mutex<HashMap<(String, String), (i64, DecisionIndex)>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// What this process last recorded of channels' privacy.
+    pub privacy: crate::privacy::Remembered,
 }
 
 /// One event for the writer, and where to say whether it was persisted.

@@ -104,14 +104,33 @@ pub async fn build_targets(
     week: &DigestWeek,
     team: Option<&str>,
 ) -> anyhow::Result<Vec<DigestTarget>> {
-    let before = week.previous(settings.timezone.tz());
-    let mut active = query::active_channels(store, before.start_ms, week.end_ms)
+    let (from, to) = activity_range(settings, week);
+    let mut active = query::active_channels(store, from, to)
         .await
         .context("while finding the week's active channels")?;
     if let Some(team) = team {
         active.retain(|channel| channel.team_id == team);
     }
     Ok(targets(settings, &active))
+}
+
+/// The range whose activity earns a digest: the week and the one before.
+fn activity_range(settings: &DigestSettings, week: &DigestWeek) -> (i64, i64) {
+    (week.previous(settings.timezone.tz()).start_ms, week.end_ms)
+}
+
+/// Brings what Slack says of each active channel's privacy up to date
+/// (`conversations.info` where it is stale or unknown), so a summary
+/// includes only channels Slack calls public now.
+async fn refresh_privacy(state: &AppState, week: &DigestWeek, now: i64) -> anyhow::Result<()> {
+    let (from, to) = activity_range(&state.settings.file.digest, week);
+    let active = query::active_channels(&state.store, from, to)
+        .await
+        .context("while finding the week's active channels")?;
+    for channel in active {
+        crate::privacy::is_private(state, &channel.team_id, &channel.channel_id, now).await;
+    }
+    Ok(())
 }
 
 /// Reads one target's digest.
@@ -171,6 +190,9 @@ pub async fn run_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
     };
     let week = DigestWeek::reported_at(&slot);
     let store = &state.store;
+    if settings.summary_channel.is_some() {
+        refresh_privacy(state, &week, now).await?;
+    }
     let candidates = build_targets(store, settings, &week, None).await?;
     let mut pending = Vec::new();
     for target in candidates {

@@ -424,8 +424,9 @@ fn day(ms: i64, zone: &TimeZone) -> Date {
         .date()
 }
 
-/// A channel with flags or decisions in a time range, and whether any of
-/// its rows says it is public.
+/// A channel with flags or decisions in a time range, and whether it is
+/// public: every one of its rows says so, and so does what Slack last said
+/// of the channel (a channel Slack never described counts as private).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveChannel {
     pub team_id: String,
@@ -440,11 +441,13 @@ pub async fn active_channels(
     to: i64,
 ) -> Result<Vec<ActiveChannel>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT a.team_id, a.channel_id, MIN(a.channel_private) AS private FROM ( \
+        "SELECT a.team_id, a.channel_id, MAX(a.channel_private) AS private, \
+                MAX(COALESCE(c.private, 1)) AS slack_private FROM ( \
            SELECT team_id, channel_id, channel_private FROM flags WHERE created_at >= $1 AND created_at < $2 \
            UNION ALL \
            SELECT team_id, channel_id, channel_private FROM decisions WHERE created_at >= $1 AND created_at < $2 \
-         ) a GROUP BY a.team_id, a.channel_id ORDER BY a.team_id, a.channel_id",
+         ) a LEFT JOIN channels c ON c.team_id = a.team_id AND c.channel_id = a.channel_id \
+         GROUP BY a.team_id, a.channel_id ORDER BY a.team_id, a.channel_id",
     )
     .bind(from)
     .bind(to)
@@ -452,15 +455,11 @@ pub async fn active_channels(
     .await?;
     rows.iter()
         .map(|row| {
-            let channel_id: String = row.try_get("channel_id")?;
-            // Group DMs and DMs are never public, whatever a row says.
-            let public = row.try_get::<i64, _>("private")? == 0
-                && !channel_id.starts_with('G')
-                && !channel_id.starts_with('D');
             Ok(ActiveChannel {
                 team_id: row.try_get("team_id")?,
-                channel_id,
-                public,
+                channel_id: row.try_get("channel_id")?,
+                public: row.try_get::<i64, _>("private")? == 0
+                    && row.try_get::<i64, _>("slack_private")? == 0,
             })
         })
         .collect()

@@ -10,7 +10,19 @@ use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
 
 /// Event types the pipeline acts on; others are acknowledged and dropped.
-const HANDLED_EVENT_TYPES: &[&str] = &["message"];
+const HANDLED_EVENT_TYPES: &[&str] = &[
+    "message",
+    // What they say of a channel's privacy (see `privacy`).
+    "channel_shared",
+    "channel_unshared",
+    "group_archive",
+    "group_close",
+    "group_deleted",
+    "group_left",
+    "group_open",
+    "group_rename",
+    "group_unarchive",
+];
 
 /// What became of an event offered to the inbox; either way it may be
 /// acknowledged.

@@ -129,6 +129,22 @@ impl Slack {
         .map(|_| ())
     }
 
+    /// `conversations.info`: whether the conversation is private (a private
+    /// channel, a DM or a group DM). Anything but a plain `is_private:
+    /// false` counts as private.
+    pub async fn channel_is_private(&self, channel: &str) -> Result<bool, CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiConversationsInfoRequest::new(channel.into());
+        counted("conversations.info", session.conversations_info(&request))
+            .await
+            .map(|response| {
+                let flags = &response.channel.flags;
+                flags.is_private != Some(false)
+                    || flags.is_im == Some(true)
+                    || flags.is_mpim == Some(true)
+            })
+    }
+
     /// The first page of a thread's messages (root first).
     pub async fn replies(
         &self,

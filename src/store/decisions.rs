@@ -132,8 +132,8 @@ impl Store {
     }
 
     /// Current decisions whose topic or text contains `query`, newest first:
-    /// this channel's, and other channels' of the same team unless private
-    /// or of unknown privacy (flagged at recording, or a `G…`/`D…` channel id).
+    /// this channel's, and other channels' of the same team only where the
+    /// row and what Slack last said of its channel both say public.
     pub async fn search_decisions(
         &self,
         team_id: &str,
@@ -143,8 +143,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
              WHERE team_id = $1 AND superseded_by IS NULL \
-             AND (channel_id = $2 OR (channel_private = 0 AND channel_id NOT LIKE 'G%' \
-                  AND channel_id NOT LIKE 'D%')) \
+             AND (channel_id = $2 OR (channel_private = 0 AND EXISTS ( \
+                  SELECT 1 FROM channels c WHERE c.team_id = decisions.team_id \
+                  AND c.channel_id = decisions.channel_id AND c.private = 0))) \
              AND (LOWER(topic) LIKE $3 ESCAPE '\\' OR LOWER(decision) LIKE $3 ESCAPE '\\') \
              ORDER BY created_at DESC, id DESC LIMIT $4",
         )

@@ -7,10 +7,12 @@
 //! replicas may share one PostgreSQL database: whatever must agree between
 //! them is decided here, in the database, never in a replica's memory.
 
+mod channels;
 mod decisions;
 mod digests;
 mod questions;
 
+pub use channels::KnownPrivacy;
 pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
 pub use digests::{DigestClaim, SentDigest};
 pub use questions::{DueQuestion, FlagRow, NewQuestion, QuestionRow};

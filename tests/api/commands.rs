@@ -210,6 +210,7 @@ async fn a_newer_decision_supersedes_the_older_and_decisions_lists_newest_first(
 
 async fn a_private_channels_decision_never_shows_in_another_channel_or_team(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.slack.make_private("G123");
     run(
         &app,
         &[
@@ -228,7 +229,7 @@ async fn a_private_channels_decision_never_shows_in_another_channel_or_team(back
         ],
     )
     .await;
-    // C777 was private by its name in the payload; a public channel's decision is findable.
+    // A public channel's decision is findable.
     run(
         &app,
         &[

@@ -43,13 +43,20 @@ struct FakeState {
     hold_after_delivery: bool,
     /// conversations.replies answers, by thread ts (delivered bot replies are added).
     threads: HashMap<String, Value>,
-    /// (thread_ts, ts, text) of every delivered chat.postMessage.
-    delivered: Vec<(String, String, String)>,
+    /// (thread_ts, ts, text, metadata) of every delivered chat.postMessage.
+    delivered: Vec<(String, String, String, Value)>,
+    /// conversations.replies answers this many 429s (`Retry-After: 0`) first.
+    rate_limit_replies: u32,
     next_ts: u64,
     /// The websocket URL apps.connections.open hands out (unset: invalid_auth).
     socket_url: Option<String>,
     /// apps.connections.open answers this many `ratelimited` before the URL.
     socket_open_failures: u32,
+    /// Channels conversations.info describes as private (others are public
+    /// channels, but `D…` ones, which are DMs).
+    private_channels: std::collections::HashSet<String>,
+    /// conversations.info answers this error instead (e.g. `missing_scope`).
+    channel_info_error: Option<String>,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -111,6 +118,11 @@ impl FakeSlack {
         self.lock().rate_limit_posts = n;
     }
 
+    /// The next `n` conversations.replies calls get a 429 with `Retry-After: 0`.
+    pub fn rate_limit_next_replies(&self, n: u32) {
+        self.lock().rate_limit_replies = n;
+    }
+
     pub fn rate_limited(&self) -> u32 {
         self.lock().rate_limited
     }
@@ -143,6 +155,16 @@ impl FakeSlack {
         self.lock().socket_open_failures = n;
     }
 
+    /// conversations.info describes `channel` as a private channel.
+    pub fn make_private(&self, channel: &str) {
+        self.lock().private_channels.insert(channel.to_string());
+    }
+
+    /// conversations.info answers `error` from now on.
+    pub fn fail_channel_info(&self, error: &str) {
+        self.lock().channel_info_error = Some(error.to_string());
+    }
+
     /// What conversations.replies answers for a thread.
     pub fn set_thread(&self, thread_ts: &str, messages: Value) {
         self.lock().threads.insert(thread_ts.to_string(), messages);
@@ -161,6 +183,18 @@ async fn answer(
             .collect();
         json!(pairs)
     });
+    if method == "conversations.replies" {
+        let mut state = fake.lock();
+        if state.rate_limit_replies > 0 {
+            state.rate_limit_replies -= 1;
+            state.rate_limited += 1;
+            state.calls.push(Call {
+                method: method.clone(),
+                body: body.clone(),
+            });
+            return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "0")], "").into_response();
+        }
+    }
     if method == "chat.postMessage" {
         let hold = {
             let mut state = fake.lock();
@@ -202,9 +236,10 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
                 .unwrap_or_default()
                 .to_string()
         };
+        let metadata = body.get("metadata").cloned().unwrap_or(Value::Null);
         state
             .delivered
-            .push((field("thread_ts"), ts.clone(), field("text")));
+            .push((field("thread_ts"), ts.clone(), field("text"), metadata));
         if state.hold_after_delivery {
             return None;
         }
@@ -229,13 +264,33 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            for (root, ts, text) in state.delivered.iter().filter(|(root, ..)| root == thread) {
-                messages.push(json!({"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": ts, "thread_ts": root, "text": text}));
+            for (root, ts, text, metadata) in
+                state.delivered.iter().filter(|(root, ..)| root == thread)
+            {
+                messages.push(json!({"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": ts, "thread_ts": root, "text": text, "metadata": metadata}));
             }
             if messages.is_empty() {
                 json!({"ok": false, "error": "thread_not_found"})
             } else {
                 json!({"ok": true, "messages": messages})
+            }
+        }
+        "conversations.info" => {
+            let id = body
+                .get("channel")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match &state.channel_info_error {
+                Some(error) => json!({"ok": false, "error": error}),
+                None if id.starts_with('D') => {
+                    json!({"ok": true, "channel": {"id": id, "created": 1_600_000_000, "is_im": true, "user": "U1"}})
+                }
+                None => {
+                    let private = state.private_channels.contains(id);
+                    json!({"ok": true, "channel": {"id": id, "created": 1_600_000_000, "name": "general",
+                        "is_channel": true, "is_group": false, "is_im": false, "is_mpim": false,
+                        "is_private": private, "is_member": true}})
+                }
             }
         }
         "apps.connections.open" if state.socket_open_failures > 0 => {

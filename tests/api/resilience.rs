@@ -6,6 +6,7 @@ crate::sqlite_and_postgres! {
     a_rate_limited_reply_is_delivered_once_after_retry_after => a_rate_limited_reply_is_delivered_once_after_retry_after;
     the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restart => the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restart;
     a_reply_that_reached_slack_before_a_kill_is_not_posted_again => a_reply_that_reached_slack_before_a_kill_is_not_posted_again;
+    a_rate_limited_thread_check_is_retried_not_taken_as_no_reply => a_rate_limited_thread_check_is_retried_not_taken_as_no_reply;
 }
 use std::process::{Command, Stdio};
 
@@ -188,4 +189,42 @@ async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again(backend: B
     wait_outbox_empty(port).await;
     bot.kill();
     assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
+}
+
+async fn a_rate_limited_thread_check_is_retried_not_taken_as_no_reply(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let slack = FakeSlack::start().await;
+    slack.hold_after_delivery(true);
+    let port = free_port();
+    let mut bot = start_bot(&db, &slack, port);
+    wait_ready(port).await;
+    let body = message_event("EvCheck429", "C111", "1700001400.000100", None, ASK);
+    assert_eq!(post_event_to(port, body).await.status(), 200);
+    wait_for("the reply to reach Slack", || async {
+        slack.posts().len() == 1
+    })
+    .await;
+    bot.kill();
+
+    // The check for the reply is rate limited twice (Retry-After: 0) before
+    // Slack answers it: the bot asks again, never posts "on doubt".
+    slack.hold_after_delivery(false);
+    slack.rate_limit_next_replies(2);
+    let port = free_port();
+    let mut bot = start_bot(&db, &slack, port);
+    wait_ready(port).await;
+    wait_for("the thread check to be answered", || async {
+        slack.calls("conversations.replies").len() >= 3
+    })
+    .await;
+    wait_outbox_empty(port).await;
+    bot.kill();
+    assert_eq!(slack.rate_limited(), 2);
+    let posts = slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(
+        posts[0]["metadata"]["event_type"], "clarity_reply",
+        "the reply carries its marker: {:?}",
+        posts[0]
+    );
 }

@@ -1,0 +1,87 @@
+//! What Slack last said about each channel's privacy. A channel with no row
+//! is of unknown privacy, which counts as private everywhere.
+
+use super::{Result, Store};
+use sqlx::Row;
+
+/// A channel's privacy as last seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownPrivacy {
+    pub private: bool,
+    /// When Slack said so (ms).
+    pub checked_at: i64,
+}
+
+impl Store {
+    /// The channel's privacy as last seen, if it was ever seen.
+    pub async fn channel_privacy(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+    ) -> Result<Option<KnownPrivacy>> {
+        let row = sqlx::query(
+            "SELECT private, checked_at FROM channels WHERE team_id = $1 AND channel_id = $2",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(KnownPrivacy {
+                private: row.try_get::<i64, _>("private")? != 0,
+                checked_at: row.try_get("checked_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records what Slack said about a channel. A private channel's stored
+    /// flags and decisions (and so its open questions) are marked private in the same
+    /// transaction, so nothing recorded before it turned private (or before
+    /// the bot learned it was) can show elsewhere.
+    pub async fn set_channel_privacy(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        private: bool,
+        now: i64,
+    ) -> Result<()> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO channels (team_id, channel_id, private, checked_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (team_id, channel_id) DO UPDATE SET private = $3, checked_at = $4",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(i64::from(private))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if private {
+            for table in ["flags", "decisions"] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET channel_private = 1 \
+                     WHERE team_id = $1 AND channel_id = $2 AND channel_private = 0"
+                ))
+                .bind(team_id)
+                .bind(channel_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    /// Forgets what was known of a channel (it was shared, unshared or
+    /// converted): until Slack is asked again, it counts as private.
+    pub async fn forget_channel_privacy(&self, team_id: &str, channel_id: &str) -> Result<()> {
+        let _write = self.write_gate().await;
+        sqlx::query("DELETE FROM channels WHERE team_id = $1 AND channel_id = $2")
+            .bind(team_id)
+            .bind(channel_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
