@@ -101,12 +101,26 @@ async fn process(
     let body: SlackEventCallbackBody = match serde_json::from_str(&event.payload) {
         Ok(body) => body,
         Err(err) => {
-            tracing::debug!(event = event.id, error.category = ?err.classify(), "unparseable event; ignored");
-            metrics::counter!("clarity_events_skipped_total", "reason" => "unparseable")
+            tracing::warn!(event = event.id, error.category = ?err.classify(), "an event that is not JSON; ignored");
+            metrics::counter!("clarity_events_malformed_total", "kind" => "unreadable")
                 .increment(1);
             return Ok(());
         }
     };
+    // A type slack-morphism models whose shape did not fit lands in
+    // `Unknown`: said, counted, and not acted on.
+    if let SlackEventCallbackBody::Unknown(value) = &body
+        && let Some(kind) = value.get("type").and_then(serde_json::Value::as_str)
+        && kind == "message"
+    {
+        tracing::warn!(
+            event = event.id,
+            kind,
+            "a malformed event (its fields do not have Slack's shape); ignored"
+        );
+        metrics::counter!("clarity_events_malformed_total", "kind" => "message").increment(1);
+        return Ok(());
+    }
     // What Slack says of the channel, before anything reads its privacy.
     let said_private = learn_privacy(state, &event.team_id, &body, now).await?;
     if let Some((channel, deleted_ts)) = deleted_message(&body) {

@@ -11,6 +11,7 @@ crate::sqlite_and_postgres! {
     an_oversized_body_is_refused_with_413 => an_oversized_body_is_refused_with_413;
     an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored => an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored;
     health_readiness_and_metrics_answer => health_readiness_and_metrics_answer;
+    a_malformed_message_event_is_acknowledged_counted_and_not_answered => a_malformed_message_event_is_acknowledged_counted_and_not_answered;
 }
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -138,4 +139,28 @@ async fn health_readiness_and_metrics_answer(backend: Backend) {
     ] {
         assert!(text.contains(name), "{name} missing from /metrics:\n{text}");
     }
+}
+
+async fn a_malformed_message_event_is_acknowledged_counted_and_not_answered(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // A message whose channel is a number: not Slack's shape.
+    let mut body = fixture_json("events_message.json");
+    body["event_id"] = serde_json::json!("EvMalformed");
+    body["event"]["channel"] = serde_json::json!(12345);
+    body["event"]["text"] =
+        serde_json::json!("before we go further we need to get aligned on the Q3 roadmap");
+    assert_eq!(app.post_event(&body.to_string()).await.status(), 200);
+    app.wait_until_idle().await;
+    assert!(app.slack.posts().is_empty());
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM events WHERE event_id = 'EvMalformed'")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("the event was stored");
+    assert_eq!(state, "done", "worked off, not retried");
+    let metrics = app.get("/metrics").await.text().await.expect("body");
+    assert!(
+        metrics.contains("clarity_events_malformed_total{kind=\"message\"}"),
+        "{metrics}"
+    );
 }
