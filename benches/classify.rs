@@ -16,11 +16,12 @@ use std::hint::black_box;
 fn corpus_texts() -> Vec<String> {
     let mut texts = Vec::new();
     for name in ["dev.jsonl", "dev-real.jsonl"] {
-        let path = format!(
-            "{}/tests/fixtures/corpus/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&path).expect("corpus copy exists");
+        // The shared corpus folder (`CLARITY_CORPUS_DIR`, else beside the checkout).
+        let dir = std::env::var("CLARITY_CORPUS_DIR")
+            .unwrap_or_else(|_| format!("{}/../shared/corpus", env!("CARGO_MANIFEST_DIR")));
+        let path = format!("{dir}/{name}");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}; set CLARITY_CORPUS_DIR"));
         texts.extend(
             parse_corpus(&text)
                 .expect("corpus parses")

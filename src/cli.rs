@@ -30,6 +30,18 @@ pub enum Command {
     Migrate,
     /// Renders the weekly digest now (text, then Block Kit JSON); posts it only with --post.
     Digest(DigestArgs),
+    /// Fits the learned scorer's weights on labelled corpora, deterministically.
+    Train(TrainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// A JSON-lines corpus to learn from; repeat for more. Never the lockbox.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub corpus: Vec<PathBuf>,
+    /// Where to write the weights (the built-in ones are config/scorer.tsv).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,13 +80,31 @@ pub struct CheckArgs {
     /// Uses this rules file instead of the built-in rules.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// Uses this weights file instead of the built-in scorer.
+    #[arg(long, value_name = "FILE", conflicts_with = "rules_only")]
+    pub scorer: Option<PathBuf>,
+    /// The rules alone decide, without the learned scorer.
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// A JSON-lines corpus: {"id", "text", "label", "thread"?, "decisions"?}.
-    #[arg(long, value_name = "FILE")]
-    pub corpus: PathBuf,
+    /// A JSON-lines corpus: {"id", "text", "label", "thread"?, "decisions"?};
+    /// repeat for more (they are read as one).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub corpus: Vec<PathBuf>,
+    /// Uses this weights file instead of the built-in scorer.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["rules_only", "cross_validate"])]
+    pub scorer: Option<PathBuf>,
+    /// The rules alone decide, without the learned scorer.
+    #[arg(long)]
+    pub rules_only: bool,
+    /// Instead of the built-in scorer, K scorers each trained (as `train`
+    /// does) on all folds but one and judged on that one; folds group items
+    /// by source.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(2..=20), conflicts_with = "rules_only")]
+    pub cross_validate: Option<u16>,
     /// Prints one JSON object with the figures.
     #[arg(long)]
     pub json: bool,

@@ -100,15 +100,35 @@ pub fn label_of(assessment: &Assessment) -> &'static str {
 
 /// Assesses one corpus item with its thread and decisions as context.
 pub fn assess_item(classifier: &Classifier, item: &CorpusItem) -> Assessment {
+    in_context(item, |context| classifier.assess(&item.text, context))
+}
+
+/// Assesses one corpus item, in its context, as the alignment ask the
+/// scorer may call it (`None` without a scorer).
+pub fn assess_item_as_ask(classifier: &Classifier, item: &CorpusItem) -> Option<Assessment> {
+    in_context(item, |context| classifier.assess_as_ask(&item.text, context))
+}
+
+fn in_context<T>(item: &CorpusItem, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let mut log = DecisionIndex::new();
     for (i, d) in item.decisions.iter().enumerate() {
         log.insert(i as i64 + 1, &d.topic, &d.decision);
     }
-    let context = Context {
+    f(&Context {
         thread: &item.thread,
         log: (!log.is_empty()).then_some(&log),
-    };
-    classifier.assess(&item.text, &context)
+    })
+}
+
+/// The corpus label of a kind other than an alignment request.
+pub fn label_of_kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::AlignmentRequest => "premature_alignment",
+        Kind::Decision => "decision",
+        Kind::Confusion => "confusion",
+        Kind::Disagreement => "disagreement",
+        Kind::Other => "other",
+    }
 }
 
 /// The figures `eval --json` prints: exactly DESIGN.md's shape.
@@ -167,6 +187,14 @@ pub struct Miss {
 
 /// Runs the classifier over `items`; returns the figures and the misses.
 pub fn evaluate(classifier: &Classifier, items: &[CorpusItem]) -> (Report, Vec<Miss>) {
+    tally(items, items.iter().map(|item| assess_item(classifier, item)))
+}
+
+/// The figures and misses of `assessments`, one per item in order.
+fn tally(
+    items: &[CorpusItem],
+    assessments: impl Iterator<Item = Assessment>,
+) -> (Report, Vec<Miss>) {
     let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = LABELS
         .iter()
         .map(|e| {
@@ -178,8 +206,7 @@ pub fn evaluate(classifier: &Classifier, items: &[CorpusItem]) -> (Report, Vec<M
         .collect();
     let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
     let mut misses = Vec::new();
-    for item in items {
-        let assessment = assess_item(classifier, item);
+    for (item, assessment) in items.iter().zip(assessments) {
         let predicted = label_of(&assessment);
         *confusion
             .entry(item.label.clone())
@@ -225,7 +252,52 @@ pub fn evaluate(classifier: &Classifier, items: &[CorpusItem]) -> (Report, Vec<M
     (report, misses)
 }
 
-/// The human-readable report: figures, per-label accuracy, confusion matrix.
+/// Each fold's items judged by a scorer trained (thresholds and all, as
+/// `train` does) on the other folds; folds group items by source.
+pub fn cross_validate(
+    rules: &Classifier,
+    items: &[CorpusItem],
+    k: usize,
+) -> (Report, Vec<Miss>) {
+    let fold_of = crate::train::folds(items, k);
+    let mut judged: Vec<(usize, Assessment)> = Vec::with_capacity(items.len());
+    for fold in 0..k {
+        let train: Vec<CorpusItem> = items
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, f)| **f != fold)
+            .map(|(item, _)| item.clone())
+            .collect();
+        let (scorer, _) = crate::train::train(rules, &train);
+        let classifier = rules.clone().with_scorer(scorer);
+        for (i, item) in items.iter().enumerate() {
+            if fold_of[i] == fold {
+                judged.push((i, assess_item(&classifier, item)));
+            }
+        }
+    }
+    judged.sort_by_key(|(i, _)| *i);
+    tally(items, judged.into_iter().map(|(_, a)| a))
+}
+
+/// Precision of `label`: the share of items predicted `label` that have it.
+pub fn label_precision(report: &Report, label: &str) -> Option<f64> {
+    let predicted: usize = report
+        .confusion
+        .values()
+        .map(|row| row.get(label).copied().unwrap_or(0))
+        .sum();
+    let right = report
+        .confusion
+        .get(label)
+        .and_then(|row| row.get(label))
+        .copied()
+        .unwrap_or(0);
+    (predicted > 0).then(|| right as f64 / predicted as f64)
+}
+
+/// The human-readable report: figures, precision and recall by label,
+/// confusion matrix.
 pub fn render_report(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "items: {}", report.n);
@@ -235,17 +307,16 @@ pub fn render_report(report: &Report) -> String {
         report.precision, report.recall, report.f1, report.tp, report.fp, report.fn_, report.tn
     );
     let _ = writeln!(out, "overall accuracy: {:.3}", report.accuracy());
-    let _ = writeln!(out, "\naccuracy by label:");
+    let _ = writeln!(out, "\nby label:{:>25}{:>11}{:>8}", "precision", "recall", "items");
+    let shown = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.3}"));
     for label in LABELS {
         let total: usize = report.confusion.get(label).map_or(0, |r| r.values().sum());
-        match report.label_accuracy(label) {
-            Some(acc) => {
-                let _ = writeln!(out, "  {label:<26} {acc:.3}  ({total} items)");
-            }
-            None => {
-                let _ = writeln!(out, "  {label:<26}   —    (0 items)");
-            }
-        }
+        let _ = writeln!(
+            out,
+            "  {label:<26}{:>8}{:>11}{total:>8}",
+            shown(label_precision(report, label)),
+            shown(report.label_accuracy(label)),
+        );
     }
     let short = ["prem", "after", "dec", "conf", "disag", "other"];
     let _ = writeln!(out, "\nconfusion (rows: expected, columns: predicted):");
@@ -346,6 +417,18 @@ pub fn render_check(text: &str, assessment: &Assessment, ansi: bool) -> String {
     out
 }
 
+/// The words and rules the scorer weighed most for the verdict.
+pub fn render_weighed(weighed: &[(String, f32)]) -> String {
+    if weighed.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = weighed
+        .iter()
+        .map(|(feature, weight)| format!("{feature} +{weight:.2}"))
+        .collect();
+    format!("  weighed most: {}\n", shown.join(", "))
+}
+
 fn context_before(text: &str, start: usize) -> String {
     let mut from = start.saturating_sub(30);
     while !text.is_char_boundary(from) {
@@ -370,20 +453,42 @@ fn context_after(text: &str, end: usize) -> String {
 
 // ───────────── the offline commands (`check`, `eval`) ─────────────
 
-/// The built-in rules, or the file given with `--rules`.
-fn load_rules(rules: Option<&Path>) -> Result<Classifier, ExitCode> {
-    match rules {
-        None => Ok(Classifier::builtin()),
-        Some(path) => Classifier::from_path(path).map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }),
+/// The built-in rules, or the file given with `--rules`, with the built-in
+/// scorer, the one given with `--scorer`, or none (`--rules-only`).
+fn load_classifier(
+    rules: Option<&Path>,
+    scorer: Option<&Path>,
+    rules_only: bool,
+) -> Result<Classifier, ExitCode> {
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    };
+    let builtin = Classifier::builtin();
+    let classifier = match rules {
+        None => builtin.clone(),
+        Some(path) => {
+            let loaded = Classifier::from_path(path).map_err(|e| fail(&e))?;
+            match builtin.scorer() {
+                Some(s) => loaded.with_scorer(s.clone()),
+                None => loaded,
+            }
+        }
+    };
+    match (scorer, rules_only) {
+        (_, true) => Ok(classifier.rules_only()),
+        (Some(path), false) => classifier.with_scorer_file(path).map_err(|e| fail(&e)),
+        (None, false) => Ok(classifier),
     }
 }
 
 /// `clarity-bot check [TEXT…]`: assesses each text (or stdin line) and explains why.
 pub fn run_check(args: &CheckArgs) -> ExitCode {
-    let classifier = match load_rules(args.rules.as_deref()) {
+    let classifier = match load_classifier(
+        args.rules.as_deref(),
+        args.scorer.as_deref(),
+        args.rules_only,
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -399,7 +504,13 @@ pub fn run_check(args: &CheckArgs) -> ExitCode {
         } else {
             let separator = if first { "" } else { "\n" };
             first = false;
-            write!(out, "{separator}{}", render_check(text, &assessment, ansi))
+            let weighed = classifier.heaviest_features(text, assessment.kind, 6);
+            write!(
+                out,
+                "{separator}{}{}",
+                render_check(text, &assessment, ansi),
+                render_weighed(&weighed)
+            )
         }
     };
     let result = if args.text.is_empty() {
@@ -434,27 +545,27 @@ pub fn run_check(args: &CheckArgs) -> ExitCode {
     }
 }
 
-/// `clarity-bot eval --corpus FILE`: precision, recall, F1 and the confusion matrix.
+/// `clarity-bot eval --corpus FILE…`: precision, recall, F1 and the confusion matrix.
 pub fn run_eval(args: &EvalArgs) -> ExitCode {
-    let classifier = match load_rules(args.rules.as_deref()) {
+    let classifier = match load_classifier(
+        args.rules.as_deref(),
+        args.scorer.as_deref(),
+        args.rules_only,
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let text = match std::fs::read_to_string(&args.corpus) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read {} ({e})", args.corpus.display());
-            return ExitCode::from(2);
-        }
-    };
-    let items = match parse_corpus(&text) {
+    let items = match crate::train::read_corpora(&args.corpus) {
         Ok(items) => items,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.corpus.display());
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let (report, misses) = evaluate(&classifier, &items);
+    let (report, misses) = match args.cross_validate {
+        Some(k) => cross_validate(&classifier.rules_only(), &items, usize::from(k)),
+        None => evaluate(&classifier, &items),
+    };
     if args.json {
         match serde_json::to_string(&report) {
             Ok(json) => println!("{json}"),

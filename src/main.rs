@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => clarity_bot::evaluate::run_check(&args),
         Command::Eval(args) => clarity_bot::evaluate::run_eval(&args),
+        Command::Train(args) => clarity_bot::train::run(&args),
         Command::Serve => run_async(serve),
         Command::Migrate => run_async(migrate),
         Command::Digest(args) => run_async(move |settings| {

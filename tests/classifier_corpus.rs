@@ -1,16 +1,38 @@
-//! The accuracy floors of issue 3, asserted on copies of both corpora so they
-//! cannot silently regress: `dev.jsonl` (written examples) and
-//! `dev-real.jsonl` (real messages by other people).
+//! The accuracy floors, asserted so they cannot silently regress:
+//! - on the two shared corpora, read from `CLARITY_CORPUS_DIR` (`.ci/run`
+//!   sets it to `../shared/corpus`): `dev.jsonl` (written examples) and
+//!   `dev-real.jsonl` (real messages by other people). The scorer learned
+//!   from both, so these floors guard against regressions, not overfitting;
+//! - on the lockbox (`data/corpus/lockbox.jsonl`): a fifth of the corpus
+//!   modelled on real discussions, split by source and never used to tune
+//!   rules, features or thresholds. Its figures are the ones that count.
 
 use clarity_bot::classify::Classifier;
-use clarity_bot::evaluate::{Report, evaluate, parse_corpus};
+use clarity_bot::evaluate::{Report, evaluate, label_precision, parse_corpus};
+use std::path::PathBuf;
 
-fn run(name: &str) -> Report {
-    let path = format!(
-        "{}/tests/fixtures/corpus/{name}",
-        env!("CARGO_MANIFEST_DIR")
+/// The shared corpus folder, or `None` (skip) outside CI when it is not set
+/// and not beside the checkout; under `CI=true` its absence fails.
+fn shared_corpus_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CLARITY_CORPUS_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if beside.join("dev.jsonl").exists() {
+        return Some(beside);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !ci,
+        "CLARITY_CORPUS_DIR is not set and ../shared/corpus is missing: the corpus floors cannot run"
     );
-    let text = std::fs::read_to_string(&path).expect("the corpus copy exists");
+    eprintln!("skipped: set CLARITY_CORPUS_DIR to the shared corpus folder to run the floors");
+    None
+}
+
+fn run_file(path: &std::path::Path) -> Report {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let items = parse_corpus(&text).expect("the corpus parses");
     let (report, misses) = evaluate(&Classifier::builtin(), &items);
     for miss in misses
@@ -25,9 +47,19 @@ fn run(name: &str) -> Report {
     report
 }
 
+fn shared(name: &str) -> Option<Report> {
+    Some(run_file(&shared_corpus_dir()?.join(name)))
+}
+
+fn lockbox() -> Report {
+    run_file(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/corpus/lockbox.jsonl"))
+}
+
 #[test]
 fn the_written_corpus_meets_its_precision_and_recall_floors() {
-    let report = run("dev.jsonl");
+    let Some(report) = shared("dev.jsonl") else {
+        return;
+    };
     assert_eq!(report.n, 381);
     assert!(report.precision >= 0.95, "precision {}", report.precision);
     assert!(report.recall >= 0.90, "recall {}", report.recall);
@@ -35,7 +67,9 @@ fn the_written_corpus_meets_its_precision_and_recall_floors() {
 
 #[test]
 fn the_real_corpus_meets_its_precision_and_recall_floors() {
-    let report = run("dev-real.jsonl");
+    let Some(report) = shared("dev-real.jsonl") else {
+        return;
+    };
     assert_eq!(report.n, 380);
     assert!(report.precision >= 0.85, "precision {}", report.precision);
     assert!(report.recall >= 0.70, "recall {}", report.recall);
@@ -43,7 +77,9 @@ fn the_real_corpus_meets_its_precision_and_recall_floors() {
 
 #[test]
 fn every_label_of_the_written_corpus_is_mostly_right() {
-    let report = run("dev.jsonl");
+    let Some(report) = shared("dev.jsonl") else {
+        return;
+    };
     for label in clarity_bot::evaluate::LABELS {
         let accuracy = report.label_accuracy(label).expect("label present");
         assert!(accuracy >= 0.8, "{label}: {accuracy}");

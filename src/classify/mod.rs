@@ -10,6 +10,7 @@
 pub mod decisions;
 pub mod normalize;
 pub mod rules;
+pub mod scorer;
 pub mod topic;
 
 pub use decisions::{DecisionIndex, LogMatch};
@@ -17,6 +18,7 @@ pub use decisions::{DecisionIndex, LogMatch};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Reason};
 use normalize::Normalized;
 use rules::{RuleKind, RuleSet, Scope};
+use scorer::{Class, Extractor, Scorer};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -44,6 +46,17 @@ pub struct RulesError {
 /// The rules shipped with the bot.
 pub const BUILTIN_RULES: &str = include_str!("../../config/rules.toml");
 
+/// The scorer's weights shipped with the bot (made by `clarity-bot train`).
+pub const BUILTIN_SCORER: &str = include_str!("../../config/scorer.tsv");
+
+/// A weights file that could not be read, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {problem}")]
+pub struct ScorerError {
+    pub file: String,
+    pub problem: scorer::ScorerProblem,
+}
+
 /// Messages longer than this are assessed on their first bytes only.
 pub const DEFAULT_MAX_BYTES: usize = 40 * 1024;
 
@@ -64,7 +77,14 @@ const UNCERTAINTY_BONUS: f64 = 0.1;
 #[derive(Debug, Clone)]
 pub struct Classifier {
     rules: Arc<RuleSet>,
+    /// The learned scorer; without it the rules alone decide.
+    scorer: Option<Arc<Scorer>>,
     max_bytes: usize,
+}
+
+thread_local! {
+    /// Feature buffers, reused by every assessment on this thread.
+    static EXTRACTOR: std::cell::RefCell<Extractor> = std::cell::RefCell::new(Extractor::default());
 }
 
 /// One rule match, in normalized coordinates.
@@ -117,15 +137,93 @@ struct Ask {
 }
 
 impl Classifier {
-    /// The rules shipped in `config/rules.toml`, embedded at build time.
+    /// The rules shipped in `config/rules.toml` and the scorer shipped in
+    /// `config/scorer.tsv`, embedded at build time.
+    ///
+    /// # Panics
+    /// Only if a shipped file is broken, which a test rules out.
+    pub fn builtin() -> Self {
+        match Scorer::parse(BUILTIN_SCORER) {
+            Ok(scorer) => Self::builtin_rules().with_scorer(scorer),
+            Err(e) => panic!("the built-in scorer is broken: config/scorer.tsv: {e}"),
+        }
+    }
+
+    /// The rules shipped in `config/rules.toml` alone (what `train` fits
+    /// the scorer beside).
     ///
     /// # Panics
     /// Only if the shipped file is broken, which a test rules out.
-    pub fn builtin() -> Self {
+    pub fn builtin_rules() -> Self {
         match Self::from_source(BUILTIN_RULES, "config/rules.toml") {
             Ok(classifier) => classifier,
             Err(e) => panic!("the built-in rules are broken: {e}"),
         }
+    }
+
+    /// The rules alone, without the learned scorer (to compare, in `eval`).
+    pub fn rules_only(mut self) -> Self {
+        self.scorer = None;
+        self
+    }
+
+    /// Decides with `scorer` beside the rules.
+    pub fn with_scorer(mut self, scorer: Scorer) -> Self {
+        self.scorer = Some(Arc::new(scorer));
+        self
+    }
+
+    /// Loads a scorer weights file and decides with it.
+    pub fn with_scorer_file(self, path: &Path) -> Result<Self, ScorerError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScorerError {
+            file: file.clone(),
+            problem: scorer::ScorerProblem {
+                line: 0,
+                message: format!("cannot read the weights file ({e}); check the path"),
+            },
+        })?;
+        let scorer = Scorer::parse(&text).map_err(|problem| ScorerError { file, problem })?;
+        Ok(self.with_scorer(scorer))
+    }
+
+    /// The scorer in use, if any.
+    pub fn scorer(&self) -> Option<&Scorer> {
+        self.scorer.as_deref()
+    }
+
+    /// The weighed feature buckets the scorer reads for `text` (training
+    /// uses them).
+    pub fn features(&self, text: &str) -> Vec<(u32, f32)> {
+        let scan = self.scan(truncate(text, self.max_bytes));
+        EXTRACTOR.with(|e| {
+            e.borrow_mut()
+                .extract(&scan.norm.text, self.fired(&scan))
+                .to_vec()
+        })
+    }
+
+    /// The words and rules that weighed most for the verdict's class, with
+    /// what each added (empty without a scorer).
+    pub fn heaviest_features(&self, text: &str, kind: Kind, count: usize) -> Vec<(String, f32)> {
+        let Some(scorer) = self.scorer.as_deref() else {
+            return Vec::new();
+        };
+        let scan = self.scan(truncate(text, self.max_bytes));
+        let named = Extractor::default().named(&scan.norm.text, self.fired(&scan));
+        scorer.heaviest(&named, scorer::class_of(kind), count)
+    }
+
+    /// The `(id, kind)` of each rule that fired, once each.
+    fn fired<'s>(&'s self, scan: &Scan) -> Vec<(&'s str, &'static str)> {
+        let mut fired: Vec<(&str, &'static str)> = Vec::new();
+        for hit in &scan.hits {
+            let rule = &self.rules.rules[hit.rule];
+            if !fired.iter().any(|(id, _)| *id == rule.id) {
+                fired.push((rule.id.as_str(), hit.kind.as_str()));
+            }
+        }
+        fired
     }
 
     /// Loads and compiles a rules file.
@@ -148,6 +246,7 @@ impl Classifier {
         })?;
         Ok(Self {
             rules: Arc::new(rules),
+            scorer: None,
             max_bytes: DEFAULT_MAX_BYTES,
         })
     }
@@ -186,24 +285,112 @@ impl Classifier {
     }
 
     /// Assesses one message in its context.
+    ///
+    /// With a scorer, its probabilities decide the kind: an alignment ask
+    /// at `thresholds.ask` or more, unless an exclusion fired and no ask
+    /// rule survived it (another sense of the words, or a team's own
+    /// `exclude` rule, has the last word); else the likeliest of decision,
+    /// confusion and disagreement at `thresholds.kind` or more; else other.
+    /// The rules still find the topic and the decision that covers it, and
+    /// they are the explanation. Without a scorer, the rules alone decide.
     pub fn assess(&self, text: &str, context: &Context<'_>) -> Assessment {
         let text = truncate(text, self.max_bytes);
         let scan = self.scan(text);
         let reasons = self.reasons(text, &scan);
-        match self.strongest_ask(&scan) {
-            Some(ask) => self.alignment_request(&scan, &ask, context, reasons),
-            None => self.other_kinds(&scan, reasons),
+        let rule_ask = self.strongest_ask(&scan);
+        let Some(scorer) = self.scorer.as_deref() else {
+            return match rule_ask {
+                Some(ask) => {
+                    let phrase = self.ask_topic(&scan, &ask.hit);
+                    self.alignment_request(&scan, phrase, ask.strength, context, reasons)
+                }
+                None => self.other_kinds(&scan, reasons),
+            };
+        };
+        let evidence = self.evidence_of(scorer, &scan, rule_ask.is_some());
+        match evidence.verdict(&scorer.thresholds) {
+            Kind::AlignmentRequest => self.scored_ask(&scan, rule_ask, &evidence, context, reasons),
+            kind => {
+                let p = &evidence.probabilities;
+                let score = match kind {
+                    Kind::Other => p[Class::Other as usize].max(1.0 - evidence.ask()),
+                    kind => p[scorer::class_of(kind) as usize],
+                };
+                self.kind_assessment(&scan, kind, f64::from(score), reasons)
+            }
         }
+    }
+
+    /// What the scorer and the rules say of a message before any threshold
+    /// (`train` chooses the thresholds with it); `None` without a scorer.
+    pub fn evidence(&self, text: &str) -> Option<scorer::Evidence> {
+        let scorer = self.scorer.as_deref()?;
+        let scan = self.scan(truncate(text, self.max_bytes));
+        let rule_ask = self.strongest_ask(&scan).is_some();
+        Some(self.evidence_of(scorer, &scan, rule_ask))
+    }
+
+    /// The message assessed as the alignment ask the scorer may call it
+    /// (whatever the thresholds say); `None` without a scorer.
+    pub fn assess_as_ask(&self, text: &str, context: &Context<'_>) -> Option<Assessment> {
+        let scorer = self.scorer.as_deref()?;
+        let text = truncate(text, self.max_bytes);
+        let scan = self.scan(text);
+        let reasons = self.reasons(text, &scan);
+        let rule_ask = self.strongest_ask(&scan);
+        let evidence = self.evidence_of(scorer, &scan, rule_ask.is_some());
+        Some(self.scored_ask(&scan, rule_ask, &evidence, context, reasons))
+    }
+
+    fn evidence_of(&self, scorer: &Scorer, scan: &Scan, rule_ask: bool) -> scorer::Evidence {
+        let probabilities = EXTRACTOR.with(|e| {
+            scorer.probabilities(e.borrow_mut().extract(&scan.norm.text, self.fired(scan)))
+        });
+        scorer::Evidence {
+            probabilities,
+            rule_ask,
+            excluded: !rule_ask && scan.has(RuleKind::Exclude),
+        }
+    }
+
+    /// An alignment ask the scorer heard: its topic from the ask rule that
+    /// fired, else from the words that introduce one.
+    fn scored_ask(
+        &self,
+        scan: &Scan,
+        rule_ask: Option<Ask>,
+        evidence: &scorer::Evidence,
+        context: &Context<'_>,
+        reasons: Vec<Reason>,
+    ) -> Assessment {
+        let phrase = match &rule_ask {
+            Some(rule) => self.ask_topic(scan, &rule.hit),
+            None => implicit_topic(&scan.norm.text),
+        };
+        let p = &evidence.probabilities;
+        let mut assessment =
+            self.alignment_request(scan, phrase, f64::from(evidence.ask()), context, reasons);
+        // Its own words show the decision made, though no decision rule
+        // named it: the ask comes after the decision.
+        if assessment.premature && p[Class::AskAfter as usize] > p[Class::Ask as usize] {
+            assessment.premature = false;
+            assessment.decided_by = Some(DecidedBy {
+                source: DecisionSource::Message,
+                topic: assessment.topic.clone().unwrap_or_default(),
+                decision: clip(&scan.norm.text),
+            });
+        }
+        assessment
     }
 
     fn alignment_request(
         &self,
         scan: &Scan,
-        ask: &Ask,
+        phrase: TopicPhrase,
+        strength: f64,
         context: &Context<'_>,
         reasons: Vec<Reason>,
     ) -> Assessment {
-        let phrase = self.ask_topic(scan, &ask.hit);
         let topic_text = match &phrase {
             TopicPhrase::Named(r) => Some(topic::display(&scan.norm.text[r.clone()])),
             _ => None,
@@ -249,7 +436,7 @@ impl Classifier {
             topic,
             decided_by,
             premature,
-            score: round(ask.strength),
+            score: round(strength),
             reasons,
         }
     }
@@ -269,20 +456,6 @@ impl Classifier {
                 best = (kind, score);
             }
         }
-        let topic = if best.0 == Kind::Decision {
-            self.decision_topic(scan)
-        } else {
-            None
-        };
-        // A decision decides its own topic: the bot records it from here.
-        let decided_by = (best.0 == Kind::Decision)
-            .then(|| scan.hits.iter().find(|h| h.kind == RuleKind::Decision))
-            .flatten()
-            .map(|hit| DecidedBy {
-                source: DecisionSource::Message,
-                topic: topic.clone().unwrap_or_default(),
-                decision: clip(scan.sentence_text(hit.sentence)),
-            });
         let score = if best.0 == Kind::Other {
             1.0 - scan
                 .max_weight(RuleKind::Ask)
@@ -293,8 +466,33 @@ impl Classifier {
         } else {
             best.1
         };
+        self.kind_assessment(scan, best.0, score, reasons)
+    }
+
+    /// The verdict for a kind other than an alignment ask. A decision
+    /// decides its own topic: the bot records it from here.
+    fn kind_assessment(
+        &self,
+        scan: &Scan,
+        kind: Kind,
+        score: f64,
+        reasons: Vec<Reason>,
+    ) -> Assessment {
+        let topic = if kind == Kind::Decision {
+            self.decision_topic(scan)
+        } else {
+            None
+        };
+        let decided_by = (kind == Kind::Decision).then(|| DecidedBy {
+            source: DecisionSource::Message,
+            topic: topic.clone().unwrap_or_default(),
+            decision: match scan.hits.iter().find(|h| h.kind == RuleKind::Decision) {
+                Some(hit) => clip(scan.sentence_text(hit.sentence)),
+                None => clip(&scan.norm.text),
+            },
+        });
         Assessment {
-            kind: best.0,
+            kind,
             topic,
             decided_by,
             premature: false,
@@ -559,6 +757,27 @@ impl Classifier {
             })
             .collect()
     }
+}
+
+/// The topic of an ask no rule matched (the scorer heard it): what follows
+/// the first word that introduces one ("on", "about", "around"…), in its
+/// sentence.
+fn implicit_topic(text: &str) -> TopicPhrase {
+    let lower = text.to_ascii_lowercase();
+    for sentence in sentences(text) {
+        let words = topic::word_spans(&lower[sentence.clone()]);
+        for w in words {
+            let word = &lower[sentence.start + w.start..sentence.start + w.end];
+            if matches!(word, "on" | "about" | "around" | "regarding" | "re" | "behind") {
+                if let TopicPhrase::Named(r) =
+                    topic::topic_after(text, sentence.start + w.end, sentence.end, true)
+                {
+                    return TopicPhrase::Named(r);
+                }
+            }
+        }
+    }
+    TopicPhrase::Missing
 }
 
 fn round(x: f64) -> f64 {

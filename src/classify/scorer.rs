@@ -1,0 +1,756 @@
+//! The learned scorer beside the rules: a multinomial logistic regression
+//! over hashed features of a message, fitted offline on the labelled corpus
+//! by `clarity-bot train` and shipped as data (`config/scorer.tsv`), loaded
+//! at start-up like the rules.
+//!
+//! Features, all hashed into [`BUCKETS`] buckets (FNV-1a, so the same text
+//! gives the same buckets on every machine): the lowercased words, the word
+//! pairs (with a start-of-message marker), the character 4-grams of each
+//! word with its boundaries, whether the message asks a question, and the
+//! rules that fired (by id and by kind). A feature seen `c` times weighs
+//! `1 + ln c`, and each message's weights have unit length, so neither a
+//! long message nor a repeated word shouts. The model gives one probability
+//! per [`Class`]; the classifier decides with them (see `Classifier::assess`).
+//!
+//! Pure, like the rest of the classifier, and deterministic: `train` on the
+//! same corpus writes the same file, byte for byte.
+
+use crate::domain::Kind;
+use std::fmt::Write as _;
+
+/// The classes the scorer tells apart, from the message's text alone. An
+/// ask whose own words show the decision made ("now that we picked B, can
+/// we get everyone on board?") is [`Class::AskAfter`]; whether any other
+/// ask is premature, the thread and the decision log decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    Ask = 0,
+    AskAfter = 1,
+    Decision = 2,
+    Confusion = 3,
+    Disagreement = 4,
+    Other = 5,
+}
+
+/// How many classes.
+pub const CLASS_COUNT: usize = 6;
+
+impl Class {
+    pub const ALL: [Class; CLASS_COUNT] = [
+        Class::Ask,
+        Class::AskAfter,
+        Class::Decision,
+        Class::Confusion,
+        Class::Disagreement,
+        Class::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Ask => "ask",
+            Class::AskAfter => "ask_after",
+            Class::Decision => "decision",
+            Class::Confusion => "confusion",
+            Class::Disagreement => "disagreement",
+            Class::Other => "other",
+        }
+    }
+
+    /// The class a corpus label trains. `in_context`: the item carries a
+    /// thread or decision log, which is what made an ask come after a
+    /// decision; its own text is an ask like any other.
+    pub fn of_label(label: &str, in_context: bool) -> Option<Class> {
+        match label {
+            "premature_alignment" => Some(Class::Ask),
+            "alignment_after_decision" if in_context => Some(Class::Ask),
+            "alignment_after_decision" => Some(Class::AskAfter),
+            "decision" => Some(Class::Decision),
+            "confusion" => Some(Class::Confusion),
+            "disagreement" => Some(Class::Disagreement),
+            "other" => Some(Class::Other),
+            _ => None,
+        }
+    }
+}
+
+/// log2 of the number of feature buckets.
+pub const BITS: u32 = 18;
+/// Feature buckets: 262,144 rows of six weights (6 MB as `f32`).
+pub const BUCKETS: usize = 1 << BITS;
+const MASK: u32 = (BUCKETS as u32) - 1;
+
+/// The probabilities a verdict needs, read with the weights.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// An ask an ask rule matched needs at least this probability.
+    pub ask: f32,
+    /// An ask no rule matched needs at least this (the rules are evidence).
+    pub unmatched: f32,
+    /// Decision, confusion and disagreement need at least this.
+    pub kind: f32,
+}
+
+impl Thresholds {
+    /// Every probability an ask could have makes it one (`train` uses it to
+    /// see every message as an ask once).
+    pub const ALWAYS_ASK: Thresholds = Thresholds {
+        ask: 0.0,
+        unmatched: 0.0,
+        kind: 1.0,
+    };
+}
+
+/// What the scorer and the rules say of one message, before thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    pub probabilities: [f32; CLASS_COUNT],
+    /// An ask rule matched and no exclusion cancelled it.
+    pub rule_ask: bool,
+    /// An exclusion fired and no ask rule survived it: another sense of the
+    /// words (or a team's own `exclude` rule) has the last word.
+    pub excluded: bool,
+}
+
+impl Evidence {
+    /// The probability that the message asks to align (before or after a decision).
+    pub fn ask(&self) -> f32 {
+        self.probabilities[Class::Ask as usize] + self.probabilities[Class::AskAfter as usize]
+    }
+
+    /// The kind these thresholds give: an alignment request when the ask is
+    /// likely enough (and not excluded), else the likeliest of decision,
+    /// confusion and disagreement when it reaches `kind` and beats other,
+    /// else other.
+    pub fn verdict(&self, thresholds: &Thresholds) -> Kind {
+        let needed = if self.rule_ask {
+            thresholds.ask
+        } else {
+            thresholds.unmatched
+        };
+        if !self.excluded && self.ask() >= needed {
+            return Kind::AlignmentRequest;
+        }
+        let p = &self.probabilities;
+        let best = [Class::Decision, Class::Confusion, Class::Disagreement]
+            .into_iter()
+            .max_by(|a, b| p[*a as usize].total_cmp(&p[*b as usize]))
+            .unwrap_or(Class::Other);
+        let chance = p[best as usize];
+        if chance < thresholds.kind || chance < p[Class::Other as usize] {
+            return Kind::Other;
+        }
+        match best {
+            Class::Decision => Kind::Decision,
+            Class::Confusion => Kind::Confusion,
+            Class::Disagreement => Kind::Disagreement,
+            Class::Ask | Class::AskAfter | Class::Other => Kind::Other,
+        }
+    }
+}
+
+/// The class a kind is scored as.
+pub fn class_of(kind: Kind) -> Class {
+    match kind {
+        Kind::AlignmentRequest => Class::Ask,
+        Kind::Decision => Class::Decision,
+        Kind::Confusion => Class::Confusion,
+        Kind::Disagreement => Class::Disagreement,
+        Kind::Other => Class::Other,
+    }
+}
+
+/// The fitted model.
+#[derive(Clone)]
+pub struct Scorer {
+    weights: Vec<[f32; CLASS_COUNT]>,
+    bias: [f32; CLASS_COUNT],
+    pub thresholds: Thresholds,
+}
+
+impl std::fmt::Debug for Scorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scorer")
+            .field("bias", &self.bias)
+            .field("thresholds", &self.thresholds)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A problem with a weights file, with the line at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ScorerProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+// ───────────── features ─────────────
+
+/// FNV-1a over a namespace byte and the parts, with a separator between them.
+fn hash(namespace: u8, parts: &[&[u8]]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |b: u8| {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    };
+    eat(namespace);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            eat(0x1f);
+        }
+        for &b in *part {
+            eat(b);
+        }
+    }
+    h & MASK
+}
+
+/// A feature's name, for explanations (`check`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feature {
+    Word(String),
+    Pair(String, String),
+    Chars(String),
+    Question,
+    Rule(String),
+    RuleKind(String),
+}
+
+impl Feature {
+    /// How `check` shows it; `None` for features that explain nothing to a
+    /// person (character fragments, the question mark).
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Feature::Word(w) => Some(format!("\"{w}\"")),
+            Feature::Pair(a, b) if a == "^" => Some(format!("\"{b}\" first")),
+            Feature::Pair(a, b) => Some(format!("\"{a} {b}\"")),
+            Feature::Rule(id) => Some(format!("rule {id}")),
+            Feature::Chars(_) | Feature::Question | Feature::RuleKind(_) => None,
+        }
+    }
+}
+
+/// Reused buffers: extracting features allocates nothing once warm.
+#[derive(Debug, Default)]
+pub struct Extractor {
+    lower: String,
+    words: Vec<(usize, usize)>,
+    word: Vec<u8>,
+    buckets: Vec<u32>,
+    weighted: Vec<(u32, f32)>,
+}
+
+impl Extractor {
+    /// The weighed buckets of `text` (normalized message text) and the
+    /// rules that fired (`(id, kind)` pairs), each bucket once, in order.
+    pub fn extract<'r>(
+        &mut self,
+        text: &str,
+        rules: impl IntoIterator<Item = (&'r str, &'r str)>,
+    ) -> &[(u32, f32)] {
+        self.buckets.clear();
+        self.visit(text, rules, |_, _| {});
+        weigh(&mut self.buckets, &mut self.weighted);
+        &self.weighted
+    }
+
+    /// Like [`Extractor::extract`], naming each feature (slow; for `check`).
+    pub fn named<'r>(
+        &mut self,
+        text: &str,
+        rules: impl IntoIterator<Item = (&'r str, &'r str)>,
+    ) -> Vec<(u32, Feature)> {
+        let mut named = Vec::new();
+        self.buckets.clear();
+        self.visit(text, rules, |bucket, feature| {
+            named.push((bucket, feature()))
+        });
+        named
+    }
+
+    fn visit<'r>(
+        &mut self,
+        text: &str,
+        rules: impl IntoIterator<Item = (&'r str, &'r str)>,
+        mut name: impl FnMut(u32, &dyn Fn() -> Feature),
+    ) {
+        self.lower.clear();
+        for c in text.chars() {
+            if c.is_ascii() {
+                self.lower.push(c.to_ascii_lowercase());
+            } else {
+                self.lower.extend(c.to_lowercase());
+            }
+        }
+        self.words.clear();
+        let bytes = self.lower.as_bytes();
+        let mut start = None;
+        let mut question = false;
+        for (i, c) in self.lower.char_indices() {
+            // Apostrophes stay inside words ("we're", "don't").
+            let inside = c.is_alphanumeric() || ((c == '\'' || c == '’') && start.is_some());
+            match (inside, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    self.words.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+            question |= c == '?';
+        }
+        if let Some(s) = start {
+            self.words.push((s, self.lower.len()));
+        }
+        let lower = &self.lower;
+        let mut previous: &[u8] = b"^";
+        for &(s, e) in &self.words {
+            let word = &bytes[s..e];
+            let bucket = hash(b'w', &[word]);
+            self.buckets.push(bucket);
+            name(bucket, &|| Feature::Word(lower[s..e].to_owned()));
+            let bucket = hash(b'b', &[previous, word]);
+            self.buckets.push(bucket);
+            let first = String::from_utf8_lossy(previous).into_owned();
+            name(bucket, &|| Feature::Pair(first.clone(), lower[s..e].to_owned()));
+            previous = word;
+            // Character 4-grams of "<word>", on bytes (a fragment may split
+            // a multibyte character; it still hashes the same every time).
+            self.word.clear();
+            self.word.push(b'<');
+            self.word.extend_from_slice(word);
+            self.word.push(b'>');
+            if self.word.len() >= 5 {
+                for gram in self.word.windows(4) {
+                    let bucket = hash(b'c', &[gram]);
+                    self.buckets.push(bucket);
+                    name(bucket, &|| {
+                        Feature::Chars(String::from_utf8_lossy(gram).into_owned())
+                    });
+                }
+            }
+        }
+        if question {
+            let bucket = hash(b'q', &[]);
+            self.buckets.push(bucket);
+            name(bucket, &|| Feature::Question);
+        }
+        for (id, kind) in rules {
+            let bucket = hash(b'r', &[id.as_bytes()]);
+            self.buckets.push(bucket);
+            name(bucket, &|| Feature::Rule(id.to_owned()));
+            let bucket = hash(b'k', &[kind.as_bytes()]);
+            self.buckets.push(bucket);
+            name(bucket, &|| Feature::RuleKind(kind.to_owned()));
+        }
+    }
+}
+
+/// Each bucket once, weighing `1 + ln count`, scaled to unit length.
+fn weigh(buckets: &mut [u32], out: &mut Vec<(u32, f32)>) {
+    out.clear();
+    buckets.sort_unstable();
+    let mut i = 0;
+    while i < buckets.len() {
+        let mut j = i + 1;
+        while j < buckets.len() && buckets[j] == buckets[i] {
+            j += 1;
+        }
+        out.push((buckets[i], 1.0 + ((j - i) as f32).ln()));
+        i = j;
+    }
+    let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in out.iter_mut() {
+            *v /= norm;
+        }
+    }
+}
+
+fn softmax(z: &mut [f32; CLASS_COUNT]) {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in z.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in z.iter_mut() {
+        *v /= sum;
+    }
+}
+
+// ───────────── scoring ─────────────
+
+impl Scorer {
+    /// The class probabilities of a message's weighed feature buckets.
+    pub fn probabilities(&self, features: &[(u32, f32)]) -> [f32; CLASS_COUNT] {
+        let mut z = self.bias;
+        for &(b, v) in features {
+            let w = &self.weights[b as usize];
+            for c in 0..CLASS_COUNT {
+                z[c] += v * w[c];
+            }
+        }
+        softmax(&mut z);
+        z
+    }
+
+    /// The named features that weighed most for `class`, heaviest first
+    /// (what each added to the class's logit against the mean of the others).
+    pub fn heaviest(
+        &self,
+        named: &[(u32, Feature)],
+        class: Class,
+        count: usize,
+    ) -> Vec<(String, f32)> {
+        let mut buckets: Vec<u32> = named.iter().map(|(b, _)| *b).collect();
+        let mut values = Vec::new();
+        weigh(&mut buckets, &mut values);
+        let c = class as usize;
+        let mut counted: Vec<(u32, String)> = Vec::new();
+        let mut weighed: Vec<(String, f32)> = Vec::new();
+        for (bucket, feature) in named {
+            let Some(text) = feature.describe() else {
+                continue;
+            };
+            // A feature counts once per bucket, however often it occurs.
+            if counted.iter().any(|(b, t)| b == bucket && *t == text) {
+                continue;
+            }
+            counted.push((*bucket, text.clone()));
+            let value = values
+                .binary_search_by_key(bucket, |(b, _)| *b)
+                .map_or(0.0, |i| values[i].1);
+            let w = &self.weights[*bucket as usize];
+            let others: f32 = (0..CLASS_COUNT).filter(|&o| o != c).map(|o| w[o]).sum::<f32>()
+                / (CLASS_COUNT - 1) as f32;
+            let weight = value * (w[c] - others);
+            match weighed.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, total)) => *total += weight,
+                None => weighed.push((text, weight)),
+            }
+        }
+        weighed.retain(|(_, w)| *w > 0.0);
+        weighed.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        weighed.truncate(count);
+        weighed
+    }
+
+    // ───────────── the weights file ─────────────
+
+    /// Reads a weights file (see [`Scorer::to_text`]).
+    pub fn parse(text: &str) -> Result<Self, ScorerProblem> {
+        let problem = |line: usize, message: String| ScorerProblem { line, message };
+        let mut weights = vec![[0.0f32; CLASS_COUNT]; BUCKETS];
+        let mut bias = None;
+        let mut thresholds = None;
+        let mut seen_header = false;
+        for (n, line) in text.lines().enumerate() {
+            let n = n + 1;
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut fields = line.split('\t');
+            let key = fields.next().unwrap_or_default();
+            let floats = |fields: std::str::Split<'_, char>| -> Result<Vec<f32>, ScorerProblem> {
+                fields
+                    .map(|f| {
+                        f.parse::<f32>()
+                            .ok()
+                            .filter(|v| v.is_finite())
+                            .ok_or_else(|| problem(n, format!("{f:?} is not a number")))
+                    })
+                    .collect()
+            };
+            match key {
+                "scorer" => {
+                    let rest: Vec<&str> = fields.collect();
+                    if rest != ["1", &BITS.to_string()] {
+                        return Err(problem(
+                            n,
+                            format!("expected \"scorer\\t1\\t{BITS}\" (format 1, {BITS} bits)"),
+                        ));
+                    }
+                    seen_header = true;
+                }
+                "classes" => {
+                    let names: Vec<&str> = fields.collect();
+                    let expected: Vec<&str> = Class::ALL.iter().map(|c| c.as_str()).collect();
+                    if names != expected {
+                        return Err(problem(
+                            n,
+                            format!("classes must be {}", expected.join(" ")),
+                        ));
+                    }
+                }
+                "thresholds" => {
+                    let v = floats(fields)?;
+                    if v.len() != 3 || v.iter().any(|t| !(0.0..=1.0).contains(t)) {
+                        return Err(problem(
+                            n,
+                            "thresholds: three numbers in 0..1 (ask, unmatched, kind)".into(),
+                        ));
+                    }
+                    thresholds = Some(Thresholds {
+                        ask: v[0],
+                        unmatched: v[1],
+                        kind: v[2],
+                    });
+                }
+                "bias" => {
+                    let v = floats(fields)?;
+                    bias = Some(
+                        <[f32; CLASS_COUNT]>::try_from(v.as_slice())
+                            .map_err(|_| problem(n, format!("bias: {CLASS_COUNT} numbers")))?,
+                    );
+                }
+                bucket => {
+                    let index: usize = bucket
+                        .parse()
+                        .ok()
+                        .filter(|i| *i < BUCKETS)
+                        .ok_or_else(|| {
+                            problem(n, format!("{bucket:?} is not a bucket (0..{BUCKETS})"))
+                        })?;
+                    let v = floats(fields)?;
+                    weights[index] = <[f32; CLASS_COUNT]>::try_from(v.as_slice())
+                        .map_err(|_| problem(n, format!("bucket {index}: {CLASS_COUNT} weights")))?;
+                }
+            }
+        }
+        if !seen_header {
+            return Err(problem(1, "not a scorer weights file (no \"scorer\" line)".into()));
+        }
+        Ok(Self {
+            weights,
+            bias: bias.ok_or_else(|| problem(0, "no bias line".into()))?,
+            thresholds: thresholds.ok_or_else(|| problem(0, "no thresholds line".into()))?,
+        })
+    }
+
+    /// The weights file: a header, then one line per bucket whose weights
+    /// are not all near zero, rounded to four decimals.
+    pub fn to_text(&self, comment: &str) -> String {
+        let mut out = String::new();
+        for line in comment.lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+        let _ = writeln!(out, "scorer\t1\t{BITS}");
+        let names: Vec<&str> = Class::ALL.iter().map(|c| c.as_str()).collect();
+        let _ = writeln!(out, "classes\t{}", names.join("\t"));
+        let _ = writeln!(
+            out,
+            "thresholds\t{}\t{}\t{}",
+            fixed(self.thresholds.ask),
+            fixed(self.thresholds.unmatched),
+            fixed(self.thresholds.kind)
+        );
+        let _ = writeln!(out, "bias\t{}", join(&self.bias));
+        for (i, w) in self.weights.iter().enumerate() {
+            if w.iter().any(|v| v.abs() >= PRUNE) {
+                let _ = writeln!(out, "{i}\t{}", join(w));
+            }
+        }
+        out
+    }
+}
+
+/// Weights smaller than this are not written (they change no verdict).
+const PRUNE: f32 = 0.005;
+
+fn fixed(v: f32) -> String {
+    let s = format!("{:.4}", v);
+    if s == "-0.0000" { "0.0000".into() } else { s }
+}
+
+fn join(w: &[f32]) -> String {
+    w.iter().map(|v| fixed(*v)).collect::<Vec<_>>().join("\t")
+}
+
+// ───────────── training ─────────────
+
+/// One training example: its weighed feature buckets and its class.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub features: Vec<(u32, f32)>,
+    pub class: Class,
+}
+
+/// How to fit.
+#[derive(Debug, Clone, Copy)]
+pub struct Fit {
+    pub epochs: usize,
+    pub learning_rate: f32,
+    /// L2 penalty per update.
+    pub l2: f32,
+    pub seed: u64,
+}
+
+impl Default for Fit {
+    fn default() -> Self {
+        Self {
+            epochs: 30,
+            learning_rate: 0.4,
+            l2: 1e-6,
+            seed: 0x00c1_a417,
+        }
+    }
+}
+
+/// SplitMix64: a tiny deterministic generator for the example order.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Fits the weights by AdaGrad on the softmax loss, examples in a seeded
+/// order each epoch: the same examples give the same weights.
+pub fn fit(examples: &[Example], fit: &Fit, thresholds: Thresholds) -> Scorer {
+    let mut weights = vec![[0.0f32; CLASS_COUNT]; BUCKETS];
+    let mut squares = vec![[1e-8f32; CLASS_COUNT]; BUCKETS];
+    let mut bias = [0.0f32; CLASS_COUNT];
+    let mut bias_squares = [1e-8f32; CLASS_COUNT];
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut rng = SplitMix(fit.seed);
+    for _ in 0..fit.epochs {
+        for i in (1..order.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        for &e in &order {
+            let example = &examples[e];
+            let mut z = bias;
+            for &(b, v) in &example.features {
+                for c in 0..CLASS_COUNT {
+                    z[c] += v * weights[b as usize][c];
+                }
+            }
+            softmax(&mut z);
+            for c in 0..CLASS_COUNT {
+                let target = if c == example.class as usize { 1.0 } else { 0.0 };
+                let g = z[c] - target;
+                bias_squares[c] += g * g;
+                bias[c] -= fit.learning_rate * g / bias_squares[c].sqrt();
+                for &(b, v) in &example.features {
+                    let b = b as usize;
+                    let grad = g * v + fit.l2 * weights[b][c];
+                    squares[b][c] += grad * grad;
+                    weights[b][c] -= fit.learning_rate * grad / squares[b][c].sqrt();
+                }
+            }
+        }
+    }
+    Scorer {
+        weights,
+        bias,
+        thresholds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples() -> Vec<Example> {
+        let mut extractor = Extractor::default();
+        [
+            ("can we get aligned on pricing", Class::Ask),
+            ("let's get on the same page about hiring", Class::Ask),
+            ("we decided to ship on friday", Class::Decision),
+            ("decision: we go with vendor b", Class::Decision),
+            ("wait, so what does this mean for my team?", Class::Confusion),
+            ("I don't think we should do this", Class::Disagreement),
+            ("lunch at noon?", Class::Other),
+            ("the css text alignment is off", Class::Other),
+        ]
+        .into_iter()
+        .map(|(text, class)| Example {
+            features: extractor.extract(text, []).to_vec(),
+            class,
+        })
+        .collect()
+    }
+
+    #[test]
+    fn fitting_learns_its_examples_and_is_deterministic() {
+        let examples = examples();
+        let thresholds = Thresholds {
+            ask: 0.5,
+            unmatched: 0.5,
+            kind: 0.5,
+        };
+        let a = fit(&examples, &Fit::default(), thresholds);
+        let b = fit(&examples, &Fit::default(), thresholds);
+        assert_eq!(a.to_text(""), b.to_text(""));
+        for example in &examples {
+            let p = a.probabilities(&example.features);
+            let best = (0..CLASS_COUNT)
+                .max_by(|x, y| p[*x].total_cmp(&p[*y]))
+                .expect("five classes");
+            assert_eq!(best, example.class as usize, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn the_weights_file_reads_back_as_written() {
+        let thresholds = Thresholds {
+            ask: 0.6,
+            unmatched: 0.8,
+            kind: 0.45,
+        };
+        let scorer = fit(&examples(), &Fit::default(), thresholds);
+        let text = scorer.to_text("test weights");
+        let read = Scorer::parse(&text).expect("parses");
+        assert_eq!(read.to_text("test weights"), text);
+        assert_eq!(read.thresholds, thresholds);
+    }
+
+    #[test]
+    fn a_broken_weights_file_names_its_line() {
+        let err = Scorer::parse("scorer\t1\t18\nbias\t0\t0\t0\t0\t0\n").expect_err("short bias");
+        assert_eq!(err.line, 2);
+        let err = Scorer::parse("scorer\t1\t18\n99999999\t1\t1\t1\t1\t1\t1\n").expect_err("bucket");
+        assert!(err.message.contains("not a bucket"), "{err}");
+        let err = Scorer::parse("# a comment only\n").expect_err("no header");
+        assert!(err.message.contains("not a scorer"), "{err}");
+    }
+
+    #[test]
+    fn explanations_name_words_and_rules_not_fragments() {
+        let mut extractor = Extractor::default();
+        let named = extractor.named("Get aligned?", [("ask.aligned", "ask")]);
+        let shown: Vec<String> = named.iter().filter_map(|(_, f)| f.describe()).collect();
+        assert!(shown.contains(&"\"get\"".to_string()), "{shown:?}");
+        assert!(shown.contains(&"\"get aligned\"".to_string()), "{shown:?}");
+        assert!(shown.contains(&"rule ask.aligned".to_string()), "{shown:?}");
+        assert!(shown.iter().all(|s| !s.contains('<')), "{shown:?}");
+        let plain: Vec<u32> = extractor
+            .extract("Get aligned?", [("ask.aligned", "ask")])
+            .iter()
+            .map(|(b, _)| *b)
+            .collect();
+        let mut buckets: Vec<u32> = named.iter().map(|(b, _)| *b).collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        assert_eq!(plain, buckets, "naming does not change the features");
+    }
+
+    #[test]
+    fn a_repeated_word_weighs_no_more_than_a_unit_vector() {
+        let mut extractor = Extractor::default();
+        let once = extractor.extract("lorem ipsum", []).to_vec();
+        let many = extractor.extract(&"lorem ipsum ".repeat(3000), []).to_vec();
+        for features in [&once, &many] {
+            let length: f32 = features.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+            assert!((length - 1.0).abs() < 1e-4, "{length}");
+        }
+    }
+}
