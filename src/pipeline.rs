@@ -6,7 +6,7 @@
 //!
 //! [`run_once`] is the inbox worker's single step; tests call it directly.
 
-use crate::classify::{Context, DecisionIndex};
+use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Message};
 use crate::ingress::message::person_message;
 use crate::policy::PolicyFacts;
@@ -282,8 +282,9 @@ async fn refreshed_index<'a>(
     Ok(&entry.1)
 }
 
-/// Adds a decision stated in a message to the channel's log and, inside a
-/// thread, to the thread's context.
+/// Adds a decision stated in a message to the channel's log (without its
+/// `Decision:` header, owned by the person it names after "Owner:", else by
+/// its author) and, inside a thread, to the thread's context.
 async fn record_decision(
     state: &AppState,
     message: &Message,
@@ -314,8 +315,13 @@ async fn record_decision(
                 team_id: message.team_id.clone(),
                 channel_id: message.channel_id.clone(),
                 topic,
-                decision: message.text.clone(),
-                owner: Some(message.user_id.clone()),
+                // The text as written (mentions stay `<@U…>`), without its header.
+                decision: decisions::stated_decision(&message.text).to_owned(),
+                owner: Some(
+                    decisions::named_owner(&message.text)
+                        .unwrap_or(&message.user_id)
+                        .to_owned(),
+                ),
                 reasoning: None,
                 permalink,
                 source_ts: Some(message.ts.clone()),

@@ -4,11 +4,18 @@
 //!
 //! Last step of the classifier: a topic's tokens (see [`super::topic`]) are
 //! matched against each candidate's topic and decision tokens, tolerant of
-//! word order and inflection. A newer decision on the same topic wins.
+//! word order and inflection. A decision is read whole: an ask about what was
+//! chosen ("three tiers") finds it as well as an ask about what it was chosen
+//! for ("pricing"). Generic words ("plan", "process") never match on their
+//! own. A newer decision on the same topic wins.
+//!
+//! Also here: how a decision message is stored — without its `Decision:`
+//! header, owned by the person it names.
 
-use super::topic::tokens;
+use super::topic::{stem, tokens};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -32,6 +39,8 @@ pub struct DecisionIndex {
     /// `slot << 1 | 1` when the token is in the entry's topic, `slot << 1`
     /// when only in its decision text.
     postings: Vec<Vec<u32>>,
+    /// Token id → whether the token is generic (see `GENERIC_WORDS`).
+    generic: Vec<bool>,
     live: usize,
 }
 
@@ -43,6 +52,63 @@ pub struct LogMatch<'a> {
     pub decision: &'a str,
     /// Share of the query's tokens found in the entry, in `[0, 1]`.
     pub coverage: f64,
+}
+
+/// Words that name no topic on their own: a shared "plan" or "process" is
+/// not evidence that two things are the same.
+const GENERIC_WORDS: &[&str] = &[
+    "plan",
+    "process",
+    "approach",
+    "strategy",
+    "direction",
+    "meeting",
+    "decision",
+    "owner",
+    "call",
+    "detail",
+    "update",
+    "issue",
+    "work",
+    "project",
+    "next",
+    "step",
+    "idea",
+    "option",
+    "proposal",
+    "point",
+    "item",
+    "doc",
+    "discussion",
+    "review",
+    "sync",
+    "time",
+    "date",
+    "week",
+    "month",
+    "quarter",
+    "day",
+    "goal",
+    "priority",
+    "thought",
+    "final",
+    "decided",
+    "picked",
+    "chose",
+    "list",
+    "change",
+    "aligned",
+    "agreed",
+    "consensus",
+    "question",
+];
+
+/// [`GENERIC_WORDS`] as the index sees them: stemmed like every token.
+static GENERIC: LazyLock<HashSet<String>> =
+    LazyLock::new(|| GENERIC_WORDS.iter().map(|w| stem(w)).collect());
+
+fn is_generic(token: &str) -> bool {
+    GENERIC.contains(token)
 }
 
 /// Words in a logged decision that say it is not decided after all.
@@ -105,6 +171,7 @@ impl DecisionIndex {
         let id = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
         self.vocabulary.insert(token.to_owned(), id);
         self.postings.push(Vec::new());
+        self.generic.push(is_generic(token));
         id
     }
 
@@ -118,9 +185,11 @@ impl DecisionIndex {
 
     /// The logged decision that best covers `topic`, if any does.
     ///
-    /// An entry covers a topic when its topic shares at least one token with
-    /// it and, counting the decision text too, at least half of the topic's
-    /// tokens are found. Ties go to the newest entry.
+    /// An entry covers a topic when, counting its topic and its decision
+    /// text, at least half of the topic's tokens are found, one of them not
+    /// generic ("plan", "process"), and either its topic shares a token with the asked topic
+    /// or its text has every specific token of it. Ties go to the newest
+    /// entry.
     pub fn lookup(&self, topic: &str) -> Option<LogMatch<'_>> {
         self.lookup_tokens(&tokens(topic))
     }
@@ -145,6 +214,7 @@ impl DecisionIndex {
         if known.len() < needed {
             return None;
         }
+        let specific_in_query = query.iter().take(200).filter(|t| !is_generic(t)).count();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let Scratch { counts, touched } = &mut *scratch;
@@ -153,13 +223,15 @@ impl DecisionIndex {
             }
             touched.clear();
             for &token in &known {
+                let specific = u32::from(!self.generic[token as usize]);
                 for &posting in &self.postings[token as usize] {
                     let slot = (posting >> 1) as usize;
                     if counts[slot] == 0 {
                         touched.push(slot as u32);
                     }
-                    // Low byte: query tokens found; high byte: found in the topic.
-                    counts[slot] += 1 + ((posting & 1) as u16) * 256;
+                    // Byte 0: query tokens found; byte 1: found in the topic;
+                    // byte 2: specific (not generic) tokens found.
+                    counts[slot] += 1 + (posting & 1) * 256 + specific * 65_536;
                 }
             }
             let mut best: Option<(f64, usize, usize)> = None;
@@ -167,12 +239,21 @@ impl DecisionIndex {
                 let slot = slot as usize;
                 let count = counts[slot];
                 counts[slot] = 0;
-                let matched = usize::from(count & 0xff);
-                let in_topic = usize::from(count >> 8);
-                if matched < needed || in_topic == 0 {
+                let matched = (count & 0xff) as usize;
+                let in_topic = ((count >> 8) & 0xff) as usize;
+                let specific = (count >> 16) as usize;
+                let entry = &self.entries[slot];
+                // Only generic words asked ("the plan"): the entry's whole topic must be named.
+                let enough_specific = if specific_in_query == 0 {
+                    in_topic == entry.topic_tokens.len()
+                } else {
+                    specific > 0
+                };
+                // Found only in the decision's text: every specific word must be there.
+                let placed = in_topic > 0 || specific == specific_in_query;
+                if matched < needed || !enough_specific || !placed {
                     continue;
                 }
-                let entry = &self.entries[slot];
                 if !entry.alive || entry.deferral {
                     continue;
                 }
@@ -204,7 +285,7 @@ impl DecisionIndex {
 /// lookup allocates nothing proportional to the log, and left zeroed.
 #[derive(Default)]
 struct Scratch {
-    counts: Vec<u16>,
+    counts: Vec<u32>,
     touched: Vec<u32>,
 }
 
@@ -220,6 +301,114 @@ fn is_deferral(decision: &str) -> bool {
         || ["not decided", "no decision", "undecided", "tbd"]
             .iter()
             .any(|d| lower.contains(d))
+}
+
+/// Headers that open a decision message ("Decision:", "Final decision -").
+const MARKERS: &[&str] = &[
+    "final decision",
+    "decision made",
+    "decision",
+    "decided",
+    "final call",
+    "resolution",
+    "verdict",
+    "outcome",
+];
+
+/// The decision a message states, without its header: "Decision: we're
+/// going with three tiers" → "we're going with three tiers". Formatting and
+/// emoji around the header go with it; text without a header is kept whole.
+pub fn stated_decision(text: &str) -> &str {
+    let trimmed = text.trim();
+    let rest = trimmed.trim_start_matches(['*', '_', '~', '>', ' ']);
+    let rest = skip_emoji(rest);
+    let Some(after) = MARKERS.iter().find_map(|m| {
+        let head = rest.get(..m.len())?;
+        head.eq_ignore_ascii_case(m).then(|| &rest[m.len()..])
+    }) else {
+        return trimmed;
+    };
+    // "Decision (pricing):", "DECISION -", "Decided —"
+    let mut after = after.trim_start_matches([' ', '*', '_']);
+    if after.starts_with('(')
+        && let Some(close) = after.find(')')
+    {
+        after = after[close + 1..].trim_start_matches([' ', '*', '_']);
+    }
+    let Some(sep) = after
+        .chars()
+        .next()
+        .filter(|c| matches!(c, ':' | '-' | '—' | '–'))
+    else {
+        return trimmed;
+    };
+    let body = after[sep.len_utf8()..]
+        .trim_start_matches([' ', '*', '_', '-'])
+        .trim();
+    if body.is_empty() { trimmed } else { body }
+}
+
+/// Skips emoji shortcodes (":white_check_mark: ") at the start of `text`.
+fn skip_emoji(mut text: &str) -> &str {
+    while let Some(rest) = text.strip_prefix(':') {
+        let Some(end) = rest.find(':') else { break };
+        let code = &rest[..end];
+        if code.is_empty()
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        {
+            break;
+        }
+        text = rest[end + 1..].trim_start();
+    }
+    text
+}
+
+/// The user a decision message names as its owner ("Owner: <@U0ANA>",
+/// "owned by <@U0ANA>", "owner is <@U0ANA|ana>"), if it names one.
+pub fn named_owner(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find("own") {
+        let at = from + found;
+        from = at + 3;
+        let boundary = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+        let rest = &lower[at..];
+        let after = ["owned by", "owners", "owner"]
+            .iter()
+            .find(|w| rest.starts_with(*w))
+            .map(|w| at + w.len());
+        let (true, Some(after)) = (boundary, after) else {
+            continue;
+        };
+        let mut tail = text[after..].trim_start_matches([' ', ':', '-', '—', '–', '*', '_', '=']);
+        for filler in ["is ", "will be "] {
+            if tail
+                .get(..filler.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(filler))
+            {
+                tail = tail[filler.len()..].trim_start();
+            }
+        }
+        if let Some(id) = mention_at(tail) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// The user id of a `<@U…>` or `<@U…|name>` mention at the start of `text`.
+fn mention_at(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("<@")?;
+    let end = rest.find(['>', '|'])?;
+    let id = &rest[..end];
+    let valid = id.len() >= 2
+        && id.starts_with(['U', 'W'])
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    valid.then_some(id)
 }
 
 #[cfg(test)]
@@ -266,5 +455,76 @@ mod tests {
             "deferred — revisit in Q3 planning",
         );
         assert!(index.lookup("offline mode").is_none());
+    }
+
+    fn pricing_log() -> DecisionIndex {
+        let mut index = DecisionIndex::new();
+        index.insert(
+            1,
+            "pricing",
+            "we're going with three tiers for pricing. Owner: <@U0ANA>.",
+        );
+        index.insert(2, "Q3 plan", "enterprise customers first");
+        index
+    }
+
+    #[test]
+    fn an_ask_finds_a_decision_by_what_was_chosen_or_what_it_was_for() {
+        let index = pricing_log();
+        assert_eq!(index.lookup("pricing").map(|m| m.id), Some(1));
+        assert_eq!(index.lookup("three tiers").map(|m| m.id), Some(1));
+        assert_eq!(
+            index.lookup("the three pricing tiers").map(|m| m.id),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_shared_generic_or_stop_word_alone_does_not_match() {
+        let index = pricing_log();
+        assert_eq!(index.lookup("hiring plan"), None);
+        assert_eq!(index.lookup("the team for the launch"), None);
+        assert_eq!(index.lookup("three offsite venues"), None);
+        // Only generic words asked: the whole topic must be named.
+        assert_eq!(index.lookup("plan"), None);
+        let mut index = DecisionIndex::new();
+        index.insert(3, "plan", "ship in March");
+        assert_eq!(index.lookup("the plan").map(|m| m.id), Some(3));
+    }
+
+    #[test]
+    fn the_decision_header_is_not_part_of_the_decision() {
+        for text in [
+            "Decision: we're going with three tiers",
+            "*Decision:* we're going with three tiers",
+            "DECISION - we're going with three tiers",
+            "Final decision: we're going with three tiers",
+            "Decided — we're going with three tiers",
+            ":white_check_mark: Decision (pricing): we're going with three tiers",
+        ] {
+            assert_eq!(
+                stated_decision(text),
+                "we're going with three tiers",
+                "{text}"
+            );
+        }
+        assert_eq!(
+            stated_decision("Decisions take time"),
+            "Decisions take time"
+        );
+        assert_eq!(stated_decision("Decision:"), "Decision:");
+        assert_eq!(stated_decision(" we keep Postgres "), "we keep Postgres");
+    }
+
+    #[test]
+    fn the_owner_is_the_person_named_after_owner() {
+        assert_eq!(named_owner("three tiers. Owner: <@U0ANA>."), Some("U0ANA"));
+        assert_eq!(named_owner("owned by <@W12|bo> from now on"), Some("W12"));
+        assert_eq!(named_owner("owner is <@U7>"), Some("U7"));
+        assert_eq!(named_owner("Owners - <@U1> and <@U2>"), Some("U1"));
+        assert_eq!(named_owner("we own this. <@U9> please update"), None);
+        assert_eq!(named_owner("Owner: Ana"), None);
+        assert_eq!(named_owner("Owner: <@not-an-id>"), None);
+        assert_eq!(named_owner("Owner: <@U0AN"), None);
     }
 }

@@ -673,7 +673,11 @@ impl Classifier {
                     from += colon + 1;
                 }
                 match topic::topic_after(text, from, limit, true) {
-                    TopicPhrase::Named(r) => Some(topic::display(&text[r])),
+                    TopicPhrase::Named(chosen) => {
+                        // "going with three tiers for pricing" decides pricing.
+                        let r = topic::chosen_for(text, chosen.clone(), limit).unwrap_or(chosen);
+                        Some(topic::display(&text[r]))
+                    }
                     _ => None,
                 }
             })

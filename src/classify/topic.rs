@@ -528,6 +528,41 @@ pub fn topic_after(
     TopicPhrase::Named(s..s + phrase.len())
 }
 
+/// Words that make "for …" a time or a span rather than what a choice is for
+/// ("for now", "for the time being", "for Q3", "for two weeks").
+const NOT_A_PURPOSE: &[&str] = &[
+    "now", "today", "tonight", "tomorrow", "time", "moment", "while", "rest", "this", "next",
+    "last", "week", "weeks", "month", "months", "quarter", "quarters", "year", "years", "sprint",
+    "sprints", "day", "days", "q1", "q2", "q3", "q4", "h1", "h2", "one", "two", "three", "four",
+    "a", "good", "ever", "sure", "real", "example", "instance", "reasons", "reason", "that",
+];
+
+/// In a choice ("we're going with three tiers for pricing", "Decision:
+/// Vercel for hosting"), what the choice is for: the topic after the `for`
+/// that follows the chosen thing `chosen`, unless it is a time or a span
+/// ("for now", "for Q3").
+pub fn chosen_for(text: &str, chosen: Range<usize>, limit: usize) -> Option<Range<usize>> {
+    let limit = floor_boundary(text, limit.min(text.len()));
+    if chosen.end >= limit || !text.is_char_boundary(chosen.end) {
+        return None;
+    }
+    let rest = &text[chosen.end..limit];
+    let trimmed = rest.trim_start();
+    let word = trimmed.get(..4)?;
+    if !word.eq_ignore_ascii_case("for ") {
+        return None;
+    }
+    let from = chosen.end + (rest.len() - trimmed.len()) + 3;
+    let TopicPhrase::Named(purpose) = topic_after(text, from, limit, true) else {
+        return None;
+    };
+    let first = word_spans(&text[purpose.clone()])
+        .first()
+        .map(|w| text[purpose.start + w.start..purpose.start + w.end].to_ascii_lowercase())?;
+    let a_time = is_in(&first, NOT_A_PURPOSE) || first.starts_with(|c: char| c.is_ascii_digit());
+    (!a_time).then_some(purpose)
+}
+
 /// The nearest character boundary at or before `i`.
 fn floor_boundary(text: &str, mut i: usize) -> usize {
     i = i.min(text.len());
@@ -695,6 +730,27 @@ mod tests {
             topic("can we align on the re-org plan?", "align").as_deref(),
             Some("re-org plan")
         );
+    }
+
+    fn chosen(text: &str, thing: &str) -> Option<String> {
+        let start = text.find(thing).expect("thing");
+        chosen_for(text, start..start + thing.len(), text.len()).map(|r| display(&text[r]))
+    }
+
+    #[test]
+    fn a_choice_is_about_what_it_is_for_unless_that_is_a_time() {
+        assert_eq!(
+            chosen("we're going with three tiers for pricing.", "three tiers").as_deref(),
+            Some("pricing")
+        );
+        assert_eq!(
+            chosen("Vercel for the marketing site hosting", "Vercel").as_deref(),
+            Some("marketing site hosting")
+        );
+        assert_eq!(chosen("the monolith for now", "the monolith"), None);
+        assert_eq!(chosen("two tiers for Q3, then review", "two tiers"), None);
+        assert_eq!(chosen("two tiers for 2 sprints", "two tiers"), None);
+        assert_eq!(chosen("two tiers", "two tiers"), None);
     }
 
     #[test]

@@ -530,18 +530,51 @@ fn md(text: String) -> SlackBlockText {
 
 /// Escapes the three characters Slack's mrkdwn treats as control characters,
 /// and the formatting characters that would break a `*bold*` wrapper.
+/// User mentions stay mentions.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('*', "")
+    keep_mentions(
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('*', ""),
+    )
 }
 
 /// Escapes control characters for free text shown as is (asterisks kept).
+/// User mentions stay mentions.
 fn escape_inline(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    keep_mentions(
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+    )
+}
+
+/// Turns escaped user mentions (`&lt;@U0ANA&gt;`) back into mentions, so a
+/// decision's "Owner: <@U0ANA>" shows a name; `<!channel>` and other
+/// special mentions stay escaped.
+fn keep_mentions(escaped: String) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped.as_str();
+    while let Some(at) = rest.find("&lt;@") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "&lt;@".len()..];
+        let id_len = after
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit()))
+            .unwrap_or(after.len());
+        let id = &after[..id_len];
+        if id.len() >= 2 && id.starts_with(['U', 'W']) && after[id_len..].starts_with("&gt;") {
+            out.push_str("<@");
+            out.push_str(id);
+            out.push('>');
+            rest = &after[id_len + "&gt;".len()..];
+        } else {
+            out.push_str("&lt;@");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -579,6 +612,21 @@ mod tests {
         let text = content.text.unwrap_or_default();
         assert!(text.contains("&lt;!channel&gt;"), "{text}");
         assert!(!text.contains("<!channel>"));
+    }
+
+    #[test]
+    fn user_mentions_in_a_decision_render_as_mentions() {
+        let content = Reply::SurfacedDecision {
+            decision: "three tiers. Owner: <@U0ANA>. cc <!here> <@U1|x>".into(),
+            date: "2 Oct".into(),
+            owner: Some("U0ANA".into()),
+            link: None,
+        }
+        .render();
+        let text = content.text.unwrap_or_default();
+        assert!(text.contains("Owner: <@U0ANA>."), "{text}");
+        assert!(text.contains("&lt;!here&gt;"), "{text}");
+        assert!(text.contains("&lt;@U1|x&gt;"), "{text}");
     }
 }
 

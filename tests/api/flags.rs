@@ -13,6 +13,7 @@ crate::sqlite_and_postgres! {
     an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies => an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies;
     deleting_a_flagged_message_deletes_the_reply => deleting_a_flagged_message_deletes_the_reply;
     editing_the_decision_into_a_flagged_message_withdraws_the_question => editing_the_decision_into_a_flagged_message_withdraws_the_question;
+    a_decision_is_read_whole_and_answers_an_ask_on_what_it_was_for => a_decision_is_read_whole_and_answers_an_ask_on_what_it_was_for;
 }
 use serde_json::json;
 
@@ -369,4 +370,54 @@ async fn editing_the_decision_into_a_flagged_message_withdraws_the_question(back
     let deletes = app.slack.calls("chat.delete");
     assert_eq!(deletes.len(), 1, "{deletes:?}");
     assert_eq!(deletes[0].body["channel"], "C700");
+}
+
+async fn a_decision_is_read_whole_and_answers_an_ask_on_what_it_was_for(backend: Backend) {
+    let app = spawn_app(backend).await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvTiers",
+            "C310",
+            "1700000800.000100",
+            None,
+            "Decision: we're going with three tiers for pricing. Owner: <@U0ANA>.",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvPricing",
+            "C310",
+            "1700000900.000100",
+            None,
+            "can we get aligned on pricing?",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    // No question: the decision is surfaced, its owner's mention a mention.
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let text = posts[0]["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("For reference: decided on "), "{text}");
+    assert!(text.contains("by <@U0ANA>"), "{text}");
+    assert!(!text.contains("&lt;@U0ANA"), "{text}");
+    assert!(!text.contains("Decision:"), "{text}");
+    let stored = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT topic, decision, owner FROM decisions",
+    )
+    .fetch_all(app.app.store.pool())
+    .await
+    .expect("query");
+    assert_eq!(
+        stored,
+        vec![(
+            "pricing".to_string(),
+            "we're going with three tiers for pricing. Owner: <@U0ANA>.".to_string(),
+            "U0ANA".to_string(),
+        )]
+    );
 }
