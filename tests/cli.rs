@@ -238,3 +238,41 @@ fn serve_refuses_an_out_of_range_setting_naming_file_key_value_and_range() {
         "refused before opening the database"
     );
 }
+
+#[test]
+fn check_reports_every_bad_rule_with_its_line_and_refuses_an_empty_rules_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"ask.a\"\nkind = \"ask\"\nweight = 2\npatterns = ['x']\n\n\
+         [[rule]]\nid = \"ask.b\"\nkind = \"ask\"\nweight = 0.5\npatterns = ['(b']\n",
+    )
+    .expect("written");
+    let check = |path: &std::path::Path| {
+        bin()
+            .args(["check", "--rules"])
+            .arg(path)
+            .arg("hello")
+            .output()
+            .expect("the binary runs")
+    };
+    let output = check(&rules);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rules.toml: 2 problems:"), "{stderr}");
+    assert!(
+        stderr.contains("line 4: rule `ask.a`: weight 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 11: rule `ask.b`: pattern 1"),
+        "{stderr}"
+    );
+
+    std::fs::write(&rules, "# no rules yet\n").expect("written");
+    let output = check(&rules);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the file has no rules"), "{stderr}");
+}
