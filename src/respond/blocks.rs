@@ -1,8 +1,11 @@
 //! One renderer for every message the bot sends: a [`Reply`] becomes the
 //! `text` fallback (notifications, screen readers) and Block Kit blocks.
-//! Short, kind, readable on a phone.
+//! Short, kind, readable on a phone. Whatever people typed is shortened to a
+//! sane length here; what is rendered is then fitted to Slack's limits
+//! ([`limits::fit_message`]), after escaping.
 
-use crate::respond::views::ActionId;
+use crate::respond::limits::{self, SECTION_TEXT};
+use crate::respond::views::{ActionId, MAX_TOPIC_CHARS};
 use slack_morphism::prelude::*;
 
 /// Everything the bot posts.
@@ -151,9 +154,22 @@ pub struct OpenLine {
     pub link: Option<String>,
 }
 
+/// A topic is shown at most this long: the decide form's own limit, so a
+/// topic typed there is never shortened.
+const TOPIC_CHARS: usize = MAX_TOPIC_CHARS as usize;
+/// The words quoted from a message (what matched a rule), at most.
+const QUOTE_CHARS: usize = 150;
+/// A decision in a list is shown at most this long; its source link (when
+/// it has one) leads to the whole of it.
+const LISTED_DECISION_CHARS: usize = 280;
+
 impl Reply {
-    /// Renders the message content.
+    /// Renders the message content, within Slack's limits.
     pub fn render(&self) -> SlackMessageContent {
+        limits::fit_message(self.content())
+    }
+
+    fn content(&self) -> SlackMessageContent {
         match self {
             Reply::Flag {
                 topic,
@@ -162,18 +178,18 @@ impl Reply {
             } => {
                 let subject = topic
                     .as_deref()
-                    .map(|t| format!("*{}*", escape(t)))
+                    .map(|t| format!("*{}*", short_topic(t)))
                     .unwrap_or_else(|| "this".into());
                 let question =
                     format!("Before aligning on {subject}: which decision has actually been made?");
                 let why = match (asked_with, topic) {
                     (Some(words), Some(_)) => format!(
                         "Why I ask: “{}” asks people to converge, and I found no decision on it in this thread or the decision log.",
-                        escape(words)
+                        quote(words)
                     ),
                     (Some(words), None) => format!(
                         "Why I ask: “{}” asks people to converge, and I found no decision in this thread or the decision log.",
-                        escape(words)
+                        quote(words)
                     ),
                     (None, _) => "Why I ask: this reads as a request to align, and I found no decision in this thread or the decision log.".into(),
                 };
@@ -226,14 +242,14 @@ impl Reply {
                 };
                 let mut lines = vec![verdict];
                 if let Some(topic) = topic {
-                    lines.push(format!("Topic: *{}*", escape(topic)));
+                    lines.push(format!("Topic: *{}*", short_topic(topic)));
                 }
                 lines.push(format!("Confidence: {:.0}%", score * 100.0));
                 if !reasons.is_empty() {
                     let words: Vec<String> = reasons
                         .iter()
                         .map(|(matched, kind)| {
-                            format!("“{}” ({})", escape(matched), kind.replace('_', " "))
+                            format!("“{}” ({})", quote(matched), kind.replace('_', " "))
                         })
                         .collect();
                     lines.push(format!("Because of: {}", words.join(", ")));
@@ -253,7 +269,7 @@ impl Reply {
             } => {
                 let headline = format!(
                     "Decision recorded: *{}* — {}",
-                    escape(topic),
+                    short_topic(topic),
                     escape_inline(decision)
                 );
                 let mut note = format!("Recorded by <@{}>.", escape(author));
@@ -267,13 +283,13 @@ impl Reply {
                     return plain(match query {
                         Some(query) => format!(
                             "No decisions match “{}”. Try fewer words, or record one with `/clarity decide topic :: decision`.",
-                            escape(query)
+                            quote(query)
                         ),
                         None => "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`.".to_string(),
                     });
                 }
                 let title = match query {
-                    Some(query) => format!("Decisions matching “{}”, newest first:", escape(query)),
+                    Some(query) => format!("Decisions matching “{}”, newest first:", quote(query)),
                     None => "Decisions in this channel, newest first:".to_string(),
                 };
                 let mut lines = vec![title];
@@ -308,9 +324,13 @@ impl Reply {
                             .as_deref()
                             .map(|l| format!(" · <{}|latest ask>", escape(l)))
                             .unwrap_or_default();
-                        lines.push(format!(
-                            "• *{}* — asked {times} by {people}{link}",
-                            escape(&topic.topic)
+                        lines.push(limits::fit(
+                            &format!(
+                                "• *{}* — asked {times} by {people}",
+                                short_topic(&topic.topic)
+                            ),
+                            &link,
+                            SECTION_TEXT,
                         ));
                     }
                     lines.push("Record one with `/clarity decide topic :: decision`.".to_string());
@@ -318,7 +338,7 @@ impl Reply {
                 if !questions.is_empty() {
                     lines.push("Open questions:".to_string());
                     for question in questions {
-                        let mut line = format!("• *{}*", escape(&question.topic));
+                        let mut line = format!("• *{}*", short_topic(&question.topic));
                         if let Some(owner) = &question.owner {
                             line.push_str(&format!(" — <@{}> decides", escape(owner)));
                         }
@@ -359,7 +379,7 @@ impl Reply {
             } => {
                 let headline = format!(
                     "Decided: *{}* — {}",
-                    escape(topic),
+                    short_topic(topic),
                     escape_inline(decision)
                 );
                 let note = match owner {
@@ -379,7 +399,7 @@ impl Reply {
             } => {
                 let question = format!(
                     "Before aligning on *{}*: which decision has actually been made?",
-                    escape(topic)
+                    short_topic(topic)
                 );
                 let status = format!(
                     "Not decided yet: <@{}> decides by {due}. Record it here when it's made.",
@@ -412,7 +432,7 @@ impl Reply {
             )),
             Reply::OpenQuestion { topic, owner, due } => plain(format!(
                 "Open: *{}* — <@{}> decides by {due}",
-                escape(topic),
+                short_topic(topic),
                 escape(owner)
             )),
             Reply::Reminder {
@@ -421,9 +441,9 @@ impl Reply {
                 due,
             } => plain(format!(
                 "Reminder: *{}* in <#{}> was to be decided by {due}, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide {} :: …` in that channel.",
-                escape(topic),
+                short_topic(topic),
                 escape(channel),
-                escape(topic)
+                short_topic(topic)
             )),
             Reply::SurfacedDecision {
                 decision,
@@ -439,9 +459,15 @@ impl Reply {
                     .as_deref()
                     .map(|link| format!(" (<{}|source>)", escape(link)))
                     .unwrap_or_default();
-                plain(format!(
-                    "For reference: decided on {date}{by} — *{}*{link}",
-                    escape(decision)
+                // Shortened inside the bold, so the closing `*` and the
+                // link to the whole decision survive.
+                plain(limits::fit(
+                    &format!(
+                        "For reference: decided on {date}{by} — *{}",
+                        escape(decision)
+                    ),
+                    &format!("*{link}"),
+                    SECTION_TEXT,
                 ))
             }
             Reply::ThreadDecision {
@@ -451,7 +477,7 @@ impl Reply {
             } => plain(format!(
                 "Decision recorded by <@{}>: *{}* — {}",
                 escape(by),
-                escape(topic),
+                short_topic(topic),
                 escape_inline(decision)
             )),
             Reply::DecideFormOpened => plain(
@@ -484,11 +510,13 @@ fn flag_buttons(flag_id: i64) -> SlackBlock {
 }
 
 /// One decision as a bullet: topic, decision, date, owner, channel, link.
+/// A long decision is shortened; the link to its source is kept.
 fn decision_line(item: &DecisionLine) -> String {
+    let decision = limits::shorten(&one_line(&item.decision), LISTED_DECISION_CHARS);
     let mut line = format!(
         "• *{}* — {} ({}",
-        escape(&item.topic),
-        escape_inline(&item.decision),
+        short_topic(&item.topic),
+        escape_inline(&decision),
         item.date
     );
     if let Some(owner) = &item.owner {
@@ -498,10 +526,27 @@ fn decision_line(item: &DecisionLine) -> String {
         line.push_str(&format!(", in <#{}>", escape(channel)));
     }
     line.push(')');
-    if let Some(link) = &item.link {
-        line.push_str(&format!(" <{}|source>", escape(link)));
-    }
-    line
+    let link = item
+        .link
+        .as_deref()
+        .map(|link| format!(" <{}|source>", escape(link)))
+        .unwrap_or_default();
+    limits::fit(&line, &link, SECTION_TEXT)
+}
+
+/// Free text on one line: a list item's line breaks would break the list.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A topic as shown: shortened, then escaped (no mentions, no broken bold).
+fn short_topic(topic: &str) -> String {
+    escape(&limits::shorten(&one_line(topic), TOPIC_CHARS))
+}
+
+/// Words quoted from a message or a command, shortened and escaped.
+fn quote(text: &str) -> String {
+    escape(&limits::shorten(&one_line(text), QUOTE_CHARS))
 }
 
 /// A message of one section: its text is also the fallback.
