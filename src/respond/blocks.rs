@@ -220,7 +220,11 @@ impl Reply {
                     lines.push("Here is what I can do:".to_string());
                 }
                 for (syntax, about) in commands {
-                    lines.push(format!("• `/clarity {syntax}` — {}", escape(about)));
+                    lines.push(format!(
+                        "• `/clarity {}` — {}",
+                        escape_inline(syntax),
+                        escape(about)
+                    ));
                 }
                 plain(lines.join("\n"))
             }
@@ -237,7 +241,7 @@ impl Reply {
                 } else {
                     format!(
                         "I would stay quiet: this reads as *{}*.",
-                        kind.replace('_', " ")
+                        escape(&kind.replace('_', " "))
                     )
                 };
                 let mut lines = vec![verdict];
@@ -249,7 +253,11 @@ impl Reply {
                     let words: Vec<String> = reasons
                         .iter()
                         .map(|(matched, kind)| {
-                            format!("“{}” ({})", quote(matched), kind.replace('_', " "))
+                            format!(
+                                "“{}” ({})",
+                                quote(matched),
+                                escape(&kind.replace('_', " "))
+                            )
                         })
                         .collect();
                     lines.push(format!("Because of: {}", words.join(", ")));
@@ -343,7 +351,7 @@ impl Reply {
                             line.push_str(&format!(" — <@{}> decides", escape(owner)));
                         }
                         if let Some(due) = &question.due {
-                            line.push_str(&format!(" by {due}"));
+                            line.push_str(&format!(" by {}", escape(due)));
                         }
                         lines.push(line);
                     }
@@ -355,7 +363,8 @@ impl Reply {
                 plain(lines.join("\n"))
             }
             Reply::Muted { until } => plain(format!(
-                "I'll stay quiet in this channel until {until}. `/clarity unmute` brings me back sooner."
+                "I'll stay quiet in this channel until {}. `/clarity unmute` brings me back sooner.",
+                escape(until)
             )),
             Reply::Unmuted => plain("I'm listening in this channel again.".to_string()),
             Reply::ChannelSettings {
@@ -364,14 +373,21 @@ impl Reply {
             } => {
                 let watching = if *monitored { "on" } else { "off" };
                 let mute = match muted_until {
-                    Some(until) => format!("muted until {until} (`/clarity unmute` to undo)"),
+                    Some(until) => format!(
+                        "muted until {} (`/clarity unmute` to undo)",
+                        escape(until)
+                    ),
                     None => "not muted (`/clarity mute 3d` to quiet me)".to_string(),
                 };
                 plain(format!(
                     "Settings for this channel:\n• Watching for alignment asks: {watching}\n• Mute: {mute}"
                 ))
             }
-            Reply::Problem { what, next } => plain(format!("{what} {next}")),
+            Reply::Problem { what, next } => plain(format!(
+                "{} {}",
+                escape_inline(what),
+                escape_inline(next)
+            )),
             Reply::FlagDecided {
                 topic,
                 decision,
@@ -402,8 +418,9 @@ impl Reply {
                     short_topic(topic)
                 );
                 let status = format!(
-                    "Not decided yet: <@{}> decides by {due}. Record it here when it's made.",
-                    escape(owner)
+                    "Not decided yet: <@{}> decides by {}. Record it here when it's made.",
+                    escape(owner),
+                    escape(due)
                 );
                 let button = SlackBlockButtonElement::new("Record the decision".into())
                     .with_action_id(ActionId::RecordDecision.as_str().into())
@@ -427,22 +444,25 @@ impl Reply {
                 escape(by)
             )),
             Reply::FlagMuted { until, by } => plain(format!(
-                "<@{}> muted me in this channel until {until}. `/clarity unmute` brings me back sooner.",
-                escape(by)
+                "<@{}> muted me in this channel until {}. `/clarity unmute` brings me back sooner.",
+                escape(by),
+                escape(until)
             )),
             Reply::OpenQuestion { topic, owner, due } => plain(format!(
-                "Open: *{}* — <@{}> decides by {due}",
+                "Open: *{}* — <@{}> decides by {}",
                 short_topic(topic),
-                escape(owner)
+                escape(owner),
+                escape(due)
             )),
             Reply::Reminder {
                 topic,
                 channel,
                 due,
             } => plain(format!(
-                "Reminder: *{}* in <#{}> was to be decided by {due}, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide {} :: …` in that channel.",
+                "Reminder: *{}* in <#{}> was to be decided by {}, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide {} :: …` in that channel.",
                 short_topic(topic),
                 escape(channel),
+                escape(due),
                 short_topic(topic)
             )),
             Reply::SurfacedDecision {
@@ -463,7 +483,8 @@ impl Reply {
                 // link to the whole decision survive.
                 plain(limits::fit(
                     &format!(
-                        "For reference: decided on {date}{by} — *{}",
+                        "For reference: decided on {}{by} — *{}",
+                        escape(date),
                         escape(decision)
                     ),
                     &format!("*{link}"),
@@ -517,7 +538,7 @@ fn decision_line(item: &DecisionLine) -> String {
         "• *{}* — {} ({}",
         short_topic(&item.topic),
         escape_inline(&decision),
-        item.date
+        escape(&item.date)
     );
     if let Some(owner) = &item.owner {
         line.push_str(&format!(", <@{}>", escape(owner)));
@@ -769,13 +790,13 @@ mod command_snapshots {
     "blocks": [
       {
         "text": {
-          "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while.",
+          "text": "I don't know that command. Here is what I can do:\n• `/clarity check &lt;text&gt;` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while.",
           "type": "mrkdwn"
         },
         "type": "section"
       }
     ],
-    "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while."
+    "text": "I don't know that command. Here is what I can do:\n• `/clarity check &lt;text&gt;` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while."
   },
   "verdict": {
     "blocks": [

@@ -239,7 +239,7 @@ fn fit_section(section: SlackSectionBlock) -> Vec<SlackBlock> {
         ];
     }
     let mut chunks: Vec<String> = Vec::new();
-    for line in body.split('\n') {
+    for line in lines_outside_links(&body) {
         let line = shorten(line, SECTION_TEXT);
         match chunks.last_mut() {
             Some(chunk) if length(chunk) + 1 + length(&line) <= SECTION_TEXT => {
@@ -265,6 +265,27 @@ fn fit_section(section: SlackSectionBlock) -> Vec<SlackBlock> {
             .into()
         })
         .collect()
+}
+
+/// `text` split at line breaks, except those inside `<…>`: a link or a
+/// mention stays whole.
+fn lines_outside_links(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut open = false;
+    for (at, c) in text.char_indices() {
+        match c {
+            '<' => open = true,
+            '>' => open = false,
+            '\n' if !open => {
+                lines.push(&text[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    lines.push(&text[start..]);
+    lines
 }
 
 /// The text of a plain-text-only object (its field is private).
@@ -355,5 +376,449 @@ mod tests {
             blocks[MESSAGE_BLOCKS - 1]["elements"][0]["text"],
             SHORTENED_NOTE
         );
+    }
+}
+
+/// No rendered message, view or digest exceeds a limit, whatever people
+/// typed: long, unicode, `&<>`-heavy. The checker reads the JSON Slack
+/// receives, independently of how [`fit_message`] works.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::digest::{
+        DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
+    };
+    use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
+    use crate::respond::views::{self, FormContext};
+    use proptest::prelude::*;
+    use proptest::strategy::Union;
+    use serde_json::Value;
+
+    /// Text as people type it, and worse.
+    fn text() -> BoxedStrategy<String> {
+        prop_oneof![
+            any::<String>(),
+            "[&<>*_~ a-z\n]{0,4000}",
+            "[a-z ]{2900,3100}",
+            proptest::collection::vec(
+                prop_oneof!["&", "<", ">", "😀", "é", "x", " ", "\n"],
+                0..4000
+            )
+            .prop_map(|parts| parts.concat()),
+        ]
+        .boxed()
+    }
+
+    fn maybe(strategy: BoxedStrategy<String>) -> BoxedStrategy<Option<String>> {
+        proptest::option::of(strategy).boxed()
+    }
+
+    fn few<T: std::fmt::Debug + 'static>(item: BoxedStrategy<T>) -> BoxedStrategy<Vec<T>> {
+        proptest::collection::vec(item, 0..14).boxed()
+    }
+
+    fn decision_line() -> BoxedStrategy<DecisionLine> {
+        (
+            text(),
+            text(),
+            text(),
+            maybe(text()),
+            maybe(text()),
+            maybe(text()),
+        )
+            .prop_map(
+                |(topic, decision, date, owner, channel, link)| DecisionLine {
+                    topic,
+                    decision,
+                    date,
+                    owner,
+                    channel,
+                    link,
+                },
+            )
+            .boxed()
+    }
+
+    fn reply() -> BoxedStrategy<Reply> {
+        let id = any::<i64>();
+        Union::new(vec![
+            (maybe(text()), maybe(text()), proptest::option::of(id))
+                .prop_map(|(topic, asked_with, flag_id)| Reply::Flag {
+                    topic,
+                    asked_with,
+                    flag_id,
+                })
+                .boxed(),
+            (maybe(text()), few((text(), text()).boxed()))
+                .prop_map(|(problem, commands)| Reply::Usage { problem, commands })
+                .boxed(),
+            (
+                text(),
+                any::<bool>(),
+                maybe(text()),
+                any::<f64>(),
+                few((text(), text()).boxed()),
+            )
+                .prop_map(|(kind, premature, topic, score, reasons)| Reply::Verdict {
+                    kind,
+                    premature,
+                    topic,
+                    score,
+                    reasons,
+                })
+                .boxed(),
+            Just(Reply::DecideHowTo).boxed(),
+            (text(), text(), text(), any::<bool>())
+                .prop_map(
+                    |(topic, decision, author, supersedes)| Reply::DecisionRecorded {
+                        topic,
+                        decision,
+                        author,
+                        supersedes,
+                    },
+                )
+                .boxed(),
+            (maybe(text()), few(decision_line()))
+                .prop_map(|(query, items)| Reply::Decisions { query, items })
+                .boxed(),
+            (
+                few((text(), any::<i64>(), any::<i64>(), maybe(text()))
+                    .prop_map(|(topic, asks, askers, link)| OpenLine {
+                        topic,
+                        asks,
+                        askers,
+                        link,
+                    })
+                    .boxed()),
+                few(decision_line()),
+                few((text(), maybe(text()), maybe(text()))
+                    .prop_map(|(topic, owner, due)| QuestionLine { topic, owner, due })
+                    .boxed()),
+            )
+                .prop_map(|(open, decided, questions)| Reply::Status {
+                    open,
+                    decided,
+                    questions,
+                })
+                .boxed(),
+            text().prop_map(|until| Reply::Muted { until }).boxed(),
+            Just(Reply::Unmuted).boxed(),
+            (any::<bool>(), maybe(text()))
+                .prop_map(|(monitored, muted_until)| Reply::ChannelSettings {
+                    monitored,
+                    muted_until,
+                })
+                .boxed(),
+            (text(), text())
+                .prop_map(|(what, next)| Reply::Problem { what, next })
+                .boxed(),
+            (text(), text(), maybe(text()))
+                .prop_map(|(topic, decision, owner)| Reply::FlagDecided {
+                    topic,
+                    decision,
+                    owner,
+                })
+                .boxed(),
+            text().prop_map(|by| Reply::FlagDismissed { by }).boxed(),
+            (text(), text())
+                .prop_map(|(until, by)| Reply::FlagMuted { until, by })
+                .boxed(),
+            (text(), text(), text(), id)
+                .prop_map(|(topic, owner, due, flag_id)| Reply::FlagOpen {
+                    topic,
+                    owner,
+                    due,
+                    flag_id,
+                })
+                .boxed(),
+            (text(), text(), text())
+                .prop_map(|(topic, owner, due)| Reply::OpenQuestion { topic, owner, due })
+                .boxed(),
+            (text(), text(), text())
+                .prop_map(|(topic, channel, due)| Reply::Reminder {
+                    topic,
+                    channel,
+                    due,
+                })
+                .boxed(),
+            (text(), text(), maybe(text()), maybe(text()))
+                .prop_map(|(decision, date, owner, link)| Reply::SurfacedDecision {
+                    decision,
+                    date,
+                    owner,
+                    link,
+                })
+                .boxed(),
+            Just(Reply::DecideFormOpened).boxed(),
+            (text(), text(), text())
+                .prop_map(|(topic, decision, by)| Reply::ThreadDecision {
+                    topic,
+                    decision,
+                    by,
+                })
+                .boxed(),
+            digest()
+                .prop_map(|digest| Reply::Digest(Box::new(digest)))
+                .boxed(),
+        ])
+        .boxed()
+    }
+
+    fn digest() -> BoxedStrategy<Digest> {
+        let day = (2000i16..2100, 1i8..=12, 1i8..=28)
+            .prop_map(|(y, m, d)| jiff::civil::date(y, m, d))
+            .boxed();
+        let count = 0i64..10_000;
+        (
+            (
+                text(),
+                proptest::option::of(0usize..500),
+                day.clone(),
+                count.clone(),
+            ),
+            few((
+                text(),
+                maybe(text()),
+                count.clone(),
+                count.clone(),
+                day.clone(),
+                maybe(text()),
+            )
+                .prop_map(
+                    |(topic, channel, asks, askers, since, link)| RecurringTopic {
+                        topic,
+                        channel,
+                        asks,
+                        askers,
+                        threads: asks,
+                        since,
+                        link,
+                    },
+                )
+                .boxed()),
+            few(
+                (text(), text(), maybe(text()), maybe(text()), maybe(text()))
+                    .prop_map(|(topic, decision, owner, channel, link)| DecidedTopic {
+                        topic,
+                        decision,
+                        owner,
+                        channel,
+                        link,
+                    })
+                    .boxed(),
+            ),
+            few((
+                text(),
+                maybe(text()),
+                proptest::option::of(day.clone()),
+                any::<bool>(),
+                maybe(text()),
+            )
+                .prop_map(|(topic, owner, due, overdue, channel)| OpenQuestion {
+                    topic,
+                    owner,
+                    due,
+                    overdue,
+                    channel,
+                })
+                .boxed()),
+            proptest::option::of((text(), maybe(text()), day).prop_map(
+                |(topic, channel, since)| OldestTopic {
+                    topic,
+                    channel,
+                    since,
+                },
+            )),
+        )
+            .prop_map(
+                |(
+                    (channel_id, summary_of, monday, n),
+                    recurring,
+                    decisions,
+                    open_questions,
+                    oldest_open,
+                )| {
+                    Digest {
+                        channel_id,
+                        summary_of,
+                        week: Week {
+                            label: "2026-W01".into(),
+                            monday,
+                            sunday: monday,
+                        },
+                        asks: Trend {
+                            this_week: n,
+                            week_before: n / 2,
+                        },
+                        premature: Trend {
+                            this_week: n / 3,
+                            week_before: n / 4,
+                        },
+                        confusion: n,
+                        disagreement: n,
+                        decisions_total: decisions.len() as i64 + n,
+                        decisions,
+                        open_total: open_questions.len() as i64 + n,
+                        open_questions,
+                        oldest_open,
+                        recurring,
+                        posted: n,
+                        not_alignment: n / 5,
+                    }
+                },
+            )
+            .boxed()
+    }
+
+    /// Every limit a message's or a view's JSON breaks, one line each.
+    fn violations(json: &Value, blocks_max: usize) -> Vec<String> {
+        let mut found = Vec::new();
+        let str_at = |value: &Value, path: &[&str]| -> Option<String> {
+            let mut at = value;
+            for key in path {
+                at = at.get(*key)?;
+            }
+            at.as_str().map(str::to_owned)
+        };
+        if let Some(text) = str_at(json, &["text"]) {
+            if length(&text) > MESSAGE_TEXT {
+                over(&mut found, "message text", &text, MESSAGE_TEXT);
+            }
+        }
+        for (key, max) in [
+            ("title", MODAL_TITLE),
+            ("submit", MODAL_TITLE),
+            ("close", MODAL_TITLE),
+        ] {
+            if let Some(text) = str_at(json, &[key, "text"]) {
+                over(&mut found, key, &text, max);
+            }
+        }
+        if let Some(meta) = str_at(json, &["private_metadata"]) {
+            over(&mut found, "private_metadata", &meta, PRIVATE_METADATA);
+        }
+        let blocks = json["blocks"].as_array().cloned().unwrap_or_default();
+        if blocks.len() > blocks_max {
+            found.push(format!("{} blocks (at most {blocks_max})", blocks.len()));
+        }
+        for block in &blocks {
+            if let Some(id) = str_at(block, &["block_id"]) {
+                over(&mut found, "block_id", &id, 255);
+            }
+            match block["type"].as_str() {
+                Some("section") => {
+                    let text = str_at(block, &["text", "text"]).unwrap_or_default();
+                    over(&mut found, "section text", &text, SECTION_TEXT);
+                    if !links_closed(&text) {
+                        found.push(format!("section text has a link cut open: {text:.80}"));
+                    }
+                }
+                Some("context") => {
+                    let elements = block["elements"].as_array().cloned().unwrap_or_default();
+                    if elements.is_empty() || elements.len() > CONTEXT_ELEMENTS {
+                        found.push(format!("{} context elements", elements.len()));
+                    }
+                    for element in &elements {
+                        let text = str_at(element, &["text"]).unwrap_or_default();
+                        over(&mut found, "context text", &text, SECTION_TEXT);
+                        if !links_closed(&text) {
+                            found.push(format!("context text has a link cut open: {text:.80}"));
+                        }
+                    }
+                }
+                Some("header") => {
+                    over(
+                        &mut found,
+                        "header",
+                        &str_at(block, &["text", "text"]).unwrap_or_default(),
+                        HEADER_TEXT,
+                    );
+                }
+                Some("actions") => {
+                    let elements = block["elements"].as_array().cloned().unwrap_or_default();
+                    if elements.len() > ACTIONS_ELEMENTS {
+                        found.push(format!("{} actions elements", elements.len()));
+                    }
+                    for button in &elements {
+                        over(
+                            &mut found,
+                            "button text",
+                            &str_at(button, &["text", "text"]).unwrap_or_default(),
+                            BUTTON_TEXT,
+                        );
+                        if let Some(value) = str_at(button, &["value"]) {
+                            over(&mut found, "button value", &value, BUTTON_VALUE);
+                        }
+                    }
+                }
+                Some("input") => {
+                    over(
+                        &mut found,
+                        "input label",
+                        &str_at(block, &["label", "text"]).unwrap_or_default(),
+                        2000,
+                    );
+                    let element = &block["element"];
+                    if let Some(initial) = str_at(element, &["initial_value"]) {
+                        let max = element["max_length"].as_u64().unwrap_or(3000) as usize;
+                        over(&mut found, "initial value", &initial, max.min(3000));
+                    }
+                }
+                other => found.push(format!("unexpected block type {other:?}")),
+            }
+        }
+        found
+    }
+
+    /// A text object's length outside 1 to `max`.
+    fn over(found: &mut Vec<String>, what: &str, text: &str, max: usize) {
+        let n = length(text);
+        if n > max || n == 0 {
+            found.push(format!("{what}: {n} (1 to {max})"));
+        }
+    }
+
+    /// Every `<` is closed by a `>` before the next `<`.
+    fn links_closed(text: &str) -> bool {
+        let mut open = false;
+        for c in text.chars() {
+            match c {
+                '<' if open => return false,
+                '<' => open = true,
+                '>' => open = false,
+                _ => {}
+            }
+        }
+        !open
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn no_reply_exceeds_a_block_kit_limit(reply in reply()) {
+            let json = serde_json::to_value(reply.render()).expect("serializes");
+            let found = violations(&json, MESSAGE_BLOCKS);
+            prop_assert!(found.is_empty(), "{found:?}");
+        }
+
+        #[test]
+        fn no_form_exceeds_a_block_kit_limit(
+            topic in maybe(text()),
+            channel_id in "[A-Z0-9]{1,20}",
+            owner in "[A-Z0-9]{1,20}",
+            flag_id in proptest::option::of(any::<i64>()),
+            channel_private in any::<bool>(),
+        ) {
+            let context = FormContext { channel_id, flag_id, channel_private };
+            for view in [
+                views::decide_form(&context, topic.as_deref(), &owner),
+                views::open_question_form(&context, topic.as_deref(), &owner, jiff::civil::date(2026, 12, 1)),
+            ] {
+                let json = serde_json::to_value(view).expect("serializes");
+                let found = violations(&json, VIEW_BLOCKS);
+                prop_assert!(found.is_empty(), "{found:?}");
+            }
+        }
     }
 }
