@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn a_long_section_is_split_at_line_breaks_and_extra_blocks_become_a_note() {
         let line = "y".repeat(1000);
-        let text = vec![line.as_str(); 7].join("\n");
+        let text = [line.as_str(); 7].join("\n");
         let content = fit_message(
             SlackMessageContent::new()
                 .with_text(text.clone())
@@ -680,10 +680,10 @@ mod properties {
             }
             at.as_str().map(str::to_owned)
         };
-        if let Some(text) = str_at(json, &["text"]) {
-            if length(&text) > MESSAGE_TEXT {
-                over(&mut found, "message text", &text, MESSAGE_TEXT);
-            }
+        if let Some(text) = str_at(json, &["text"])
+            && length(&text) > MESSAGE_TEXT
+        {
+            over(&mut found, "message text", &text, MESSAGE_TEXT);
         }
         for (key, max) in [
             ("title", MODAL_TITLE),
