@@ -290,15 +290,10 @@ fn lines_outside_links(text: &str) -> Vec<&str> {
 
 /// The text of a plain-text-only object (its field is private).
 fn plain_text(text: &SlackBlockPlainTextOnly) -> String {
-    serde_json::to_value(text)
-        .ok()
-        .and_then(|value| {
-            value
-                .get("text")
-                .and_then(|t| t.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default()
+    match SlackBlockText::from(text.clone()) {
+        SlackBlockText::Plain(text) => text.text,
+        SlackBlockText::MarkDown(text) => text.text,
+    }
 }
 
 #[cfg(test)]
