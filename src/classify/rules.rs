@@ -232,8 +232,16 @@ pub fn parse(source: &str) -> Result<RuleSet, RulesRefused> {
         let text = source.get(start..end).unwrap_or_default();
         let line_of_key =
             |key: &str| key_line(text, key).map_or(line, |at| line_of(source, start + at));
-        let def = match toml::from_str::<OneRule>(text) {
-            Ok(OneRule { rule: [def] }) => def,
+        // A `[[rule]]` table is read from its own text; a rule written
+        // inline (`rule = [{ … }]`) from its value.
+        let table = text.starts_with("[[");
+        let read = if table {
+            toml::from_str::<OneRule>(text).map(|OneRule { rule: [def] }| def)
+        } else {
+            RuleDef::deserialize(raw.get_ref().clone())
+        };
+        let def = match read {
+            Ok(def) => def,
             Err(e) => {
                 // A tagged rule is read whole, so serde's span is the
                 // header's: an unknown key is found by its name instead.
@@ -243,11 +251,10 @@ pub fn parse(source: &str) -> Result<RuleSet, RulesRefused> {
                     .and_then(|rest| rest.split_once('`'))
                     .map(|(key, _)| key.to_owned());
                 problems.push(RuleProblem {
-                    line: Some(match key {
-                        Some(key) => line_of_key(&key),
-                        None => e
-                            .span()
-                            .map_or(line, |span| line_of(source, start + span.start)),
+                    line: Some(match (key, e.span()) {
+                        (Some(key), _) => line_of_key(&key),
+                        (None, Some(span)) if table => line_of(source, start + span.start),
+                        (None, _) => line,
                     }),
                     rule: Some(named.unwrap_or_else(|| "<rule without id>".into())),
                     message: format!(
@@ -598,6 +605,17 @@ paterns = ['decided']
             err.to_string().contains("no enabled rule of kind \"ask\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rules_may_be_written_inline_too() {
+        let inline = "rule = [{ id = \"ask.x\", kind = \"ask\", weight = 0.8, patterns = ['\\bsync\\s+on\\b'] }]\n";
+        let set = parse(inline).expect("valid");
+        assert!(set.set.is_match(b"can we sync on pricing"));
+        let bad = inline.replace("weight = 0.8", "weight = 0.8, wieght = 1");
+        let err = parse(&bad).expect_err("unknown key");
+        assert_eq!(err.rule.as_deref(), Some("ask.x"));
+        assert_eq!(err.problems[0].line, Some(1), "{err}");
     }
 
     #[test]
