@@ -798,6 +798,14 @@ mod properties {
         }
 
         #[test]
+        fn no_digest_exceeds_a_block_kit_limit(digest in digest()) {
+            let json = serde_json::to_value(crate::digest::render::blocks(&digest))
+                .expect("serializes");
+            let found = violations(&json, MESSAGE_BLOCKS);
+            prop_assert!(found.is_empty(), "{found:?}");
+        }
+
+        #[test]
         fn no_form_exceeds_a_block_kit_limit(
             topic in maybe(text()),
             channel_id in "[A-Z0-9]{1,20}",
