@@ -171,6 +171,152 @@ pub struct SocketModeSettings {
 /// The most websockets Slack lets one app open.
 pub const MAX_SOCKET_CONNECTIONS: u32 = 10;
 
+/// The values a numeric key accepts: checked when the file is read, and
+/// written beside each key in `config/clarity.toml` (a test keeps the two
+/// in step). A value outside would load but misbehave: `min_score = 7`
+/// never flags, `max_body_bytes = 0` refuses every request,
+/// `outbox_max_attempts = 0` gives a reply up at its first hiccup.
+struct Range {
+    section: &'static str,
+    key: &'static str,
+    min: f64,
+    max: f64,
+    /// What the range protects, for the error message.
+    why: &'static str,
+}
+
+const RANGES: &[Range] = &[
+    Range {
+        section: "server",
+        key: "max_body_bytes",
+        min: 1024.0,
+        max: 67_108_864.0,
+        why: "Slack's payloads are a few KB; below 1024 every request is refused with 413",
+    },
+    Range {
+        section: "server",
+        key: "command_answer_ms",
+        min: 0.0,
+        max: 2900.0,
+        why: "Slack gives up on a command's answer after 3000 ms",
+    },
+    Range {
+        section: "database",
+        key: "max_connections",
+        min: 1.0,
+        max: 100.0,
+        why: "the pool needs at least one connection",
+    },
+    Range {
+        section: "noise",
+        key: "min_score",
+        min: 0.0,
+        max: 1.0,
+        why: "scores are confidences between 0 and 1; above 1 the bot never asks",
+    },
+    Range {
+        section: "noise",
+        key: "channel_cooldown_secs",
+        min: 0.0,
+        max: 2_592_000.0,
+        why: "at most 30 days between two questions in a channel",
+    },
+    Range {
+        section: "noise",
+        key: "max_flags_per_user_per_day",
+        min: 1.0,
+        max: 100.0,
+        why: "0 would never ask; mute a channel to quiet the bot",
+    },
+    Range {
+        section: "threads",
+        key: "context_retention_days",
+        min: 1.0,
+        max: 3650.0,
+        why: "thread context is kept at least a day and at most ten years",
+    },
+    Range {
+        section: "workers",
+        key: "inbox_batch",
+        min: 1.0,
+        max: 10_000.0,
+        why: "a step must claim at least one event",
+    },
+    Range {
+        section: "workers",
+        key: "ingest_batch",
+        min: 1.0,
+        max: 10_000.0,
+        why: "a commit must hold at least one event",
+    },
+    Range {
+        section: "workers",
+        key: "outbox_concurrency",
+        min: 1.0,
+        max: 64.0,
+        why: "at least one call in flight; Slack's rate limits make more than 64 pointless",
+    },
+    Range {
+        section: "workers",
+        key: "outbox_max_attempts",
+        min: 1.0,
+        max: 100.0,
+        why: "0 would give a reply up before it is sent",
+    },
+    Range {
+        section: "workers",
+        key: "poll_interval_ms",
+        min: 10.0,
+        max: 60_000.0,
+        why: "between 10 ms and a minute",
+    },
+    Range {
+        section: "workers",
+        key: "lease_ms",
+        min: 100.0,
+        max: 3_600_000.0,
+        why: "a shorter lease lets another worker take over a call still in flight",
+    },
+    Range {
+        section: "socket_mode",
+        key: "connections",
+        min: 1.0,
+        max: MAX_SOCKET_CONNECTIONS as f64,
+        why: "Slack allows at most 10 per app",
+    },
+    Range {
+        section: "socket_mode",
+        key: "reconnect_secs",
+        min: 1.0,
+        max: 3600.0,
+        why: "between a second and an hour",
+    },
+];
+
+impl Range {
+    fn of(section: &str, key: &str) -> Option<&'static Range> {
+        RANGES
+            .iter()
+            .find(|range| range.section == section && range.key == key)
+    }
+
+    /// `1 to 100 (why)`.
+    fn expected(&self) -> String {
+        format!("expected {} to {} ({})", self.min, self.max, self.why)
+    }
+
+    /// Whether a number in the file is inside; NaN is not.
+    fn holds(&self, value: &toml::Value) -> bool {
+        let number = match value {
+            toml::Value::Integer(n) => *n as f64,
+            toml::Value::Float(x) => *x,
+            // Not a number: deserializing it has already said so.
+            _ => return true,
+        };
+        number >= self.min && number <= self.max
+    }
+}
+
 impl Default for SocketModeSettings {
     fn default() -> Self {
         Self {
@@ -310,14 +456,6 @@ impl Settings {
             }
         };
 
-        if file.socket_mode.connections.get() > MAX_SOCKET_CONNECTIONS {
-            problems.push(format!(
-                "{}: [socket_mode] connections: {} is more than Slack allows; expected 1 to {MAX_SOCKET_CONNECTIONS}",
-                config_path.display(),
-                file.socket_mode.connections
-            ));
-        }
-
         let secret = |key: &str, prefix: Option<&str>, problems: &mut Vec<String>| {
             let value = env(key)?;
             if let Some(prefix) = prefix
@@ -395,11 +533,23 @@ pub fn parse_file(path: &Path, text: &str) -> Result<FileSettings, Vec<String>> 
                     inner.insert(key.clone(), value.clone());
                     let mut single = toml::Table::new();
                     single.insert(section.clone(), toml::Value::Table(inner));
-                    if let Err(err) = FileSettings::deserialize(single) {
-                        problems.push(format!(
-                            "{file}: [{section}] {key}: {}",
-                            err.message().trim()
-                        ));
+                    let range = Range::of(section, key);
+                    match FileSettings::deserialize(single) {
+                        Err(err) => problems.push(format!(
+                            "{file}: [{section}] {key}: {}{}",
+                            err.message().trim(),
+                            range
+                                .map(|range| format!("; {}", range.expected()))
+                                .unwrap_or_default()
+                        )),
+                        Ok(_) => {
+                            if let Some(range) = range.filter(|range| !range.holds(value)) {
+                                problems.push(format!(
+                                    "{file}: [{section}] {key} = {value} is out of range; {}",
+                                    range.expected()
+                                ));
+                            }
+                        }
                     }
                 }
             }
@@ -553,9 +703,121 @@ mod tests {
         std::fs::write(&path, "[socket_mode]\nconnections = 11\n").expect("write");
         let err = load(&[("CLARITY_CONFIG", &path.display().to_string())]).expect_err("too many");
         assert!(
-            err.to_string()
-                .contains("[socket_mode] connections: 11 is more than Slack allows"),
+            err.to_string().contains(
+                "[socket_mode] connections = 11 is out of range; expected 1 to 10 (Slack allows at most 10 per app)"
+            ),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_all_reported_with_file_key_value_and_range() {
+        let text = "[noise]\nmin_score = 7\n[server]\nmax_body_bytes = 0\n\
+                    [workers]\noutbox_max_attempts = 0\nlease_ms = 0\n";
+        let problems = parse_file(Path::new("bad.toml"), text).expect_err("out of range");
+        assert_eq!(
+            problems,
+            [
+                "bad.toml: [noise] min_score = 7 is out of range; expected 0 to 1 (scores are confidences between 0 and 1; above 1 the bot never asks)",
+                "bad.toml: [server] max_body_bytes = 0 is out of range; expected 1024 to 67108864 (Slack's payloads are a few KB; below 1024 every request is refused with 413)",
+                "bad.toml: [workers] lease_ms = 0 is out of range; expected 100 to 3600000 (a shorter lease lets another worker take over a call still in flight)",
+                "bad.toml: [workers] outbox_max_attempts = 0 is out of range; expected 1 to 100 (0 would give a reply up before it is sent)",
+            ]
+        );
+    }
+
+    #[test]
+    fn not_a_number_and_negative_values_name_the_range_too() {
+        for (text, shown) in [
+            (
+                "[noise]\nmin_score = nan\n",
+                "min_score = nan is out of range",
+            ),
+            (
+                "[noise]\nmin_score = -1\n",
+                "min_score = -1 is out of range",
+            ),
+            (
+                "[noise]\nmin_score = -0.5\n",
+                "min_score = -0.5 is out of range",
+            ),
+            (
+                "[noise]\nchannel_cooldown_secs = -1\n",
+                "channel_cooldown_secs = -1 is out of range",
+            ),
+        ] {
+            let problems = parse_file(Path::new("bad.toml"), text).expect_err(text);
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].starts_with("bad.toml: [noise] "),
+                "{problems:?}"
+            );
+            assert!(problems[0].contains(shown), "{problems:?}");
+            assert!(problems[0].contains("; expected 0 to "), "{problems:?}");
+        }
+        // An unsigned key cannot even hold -1: the type error names the range.
+        let problems = parse_file(Path::new("bad.toml"), "[workers]\ninbox_batch = -1\n")
+            .expect_err("negative");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("bad.toml: [workers] inbox_batch"),
+            "{problems:?}"
+        );
+        assert!(problems[0].contains("-1"), "{problems:?}");
+        assert!(problems[0].contains("expected 1 to 10000"), "{problems:?}");
+    }
+
+    #[test]
+    fn the_range_edges_are_accepted() {
+        let text = "[noise]\nmin_score = 0.0\nmax_flags_per_user_per_day = 100\n\
+                    [server]\nmax_body_bytes = 1024\ncommand_answer_ms = 0\n\
+                    [workers]\nlease_ms = 100\npoll_interval_ms = 10\n";
+        let parsed = parse_file(Path::new("x.toml"), text).expect("inside the ranges");
+        assert_eq!(parsed.server.max_body_bytes, 1024);
+        assert_eq!(parsed.workers.lease_ms, 100);
+    }
+
+    /// Each numeric key of the shipped file has a range, and the comment
+    /// above the key states it, so people read what start-up enforces.
+    #[test]
+    fn every_numeric_key_has_a_range_written_in_the_shipped_config() {
+        let text = include_str!("../config/clarity.toml");
+        let table: toml::Table = toml::from_str(text).expect("TOML");
+        let lines: Vec<&str> = text.lines().collect();
+        let mut checked = 0;
+        for (section, keys) in &table {
+            let Some(keys) = keys.as_table() else {
+                continue;
+            };
+            for (key, value) in keys {
+                if !(value.is_integer() || value.is_float()) {
+                    continue;
+                }
+                let range = Range::of(section, key)
+                    .unwrap_or_else(|| panic!("[{section}] {key} has no range"));
+                let at = lines
+                    .iter()
+                    .position(|line| line.starts_with(&format!("{key} = ")))
+                    .unwrap_or_else(|| panic!("{key} is in the file"));
+                let comment: String = lines[..at]
+                    .iter()
+                    .rev()
+                    .take_while(|line| line.starts_with('#'))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let stated = format!("({} to {}", range.min, range.max);
+                assert!(
+                    comment.contains(&stated),
+                    "[{section}] {key}: the comment should say {stated}: {comment}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(
+            checked,
+            RANGES.len(),
+            "every range belongs to a shipped key"
         );
     }
 

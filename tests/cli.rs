@@ -195,3 +195,84 @@ fn manifest_for_socket_mode_enables_it_and_has_no_request_urls() {
     assert_eq!(both.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
 }
+
+#[test]
+fn serve_refuses_an_out_of_range_setting_naming_file_key_value_and_range() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("clarity.toml");
+    std::fs::write(&config, "[noise]\nmin_score = 7\n[workers]\nlease_ms = 0\n").expect("written");
+    let output = bin()
+        .arg("serve")
+        .env("CLARITY_CONFIG", &config)
+        .env("CLARITY_BIND", "127.0.0.1:0")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("c.db").display()),
+        )
+        .env("SLACK_BOT_TOKEN", "xoxb-test")
+        .env("SLACK_SIGNING_SECRET", "secret")
+        .env_remove("SLACK_APP_TOKEN")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("invalid settings (2 problem(s))"),
+        "{stderr}"
+    );
+    let file = config.display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "{file}: [noise] min_score = 7 is out of range; expected 0 to 1"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{file}: [workers] lease_ms = 0 is out of range; expected 100 to 3600000"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("c.db").exists(),
+        "refused before opening the database"
+    );
+}
+
+#[test]
+fn check_reports_every_bad_rule_with_its_line_and_refuses_an_empty_rules_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"ask.a\"\nkind = \"ask\"\nweight = 2\npatterns = ['x']\n\n\
+         [[rule]]\nid = \"ask.b\"\nkind = \"ask\"\nweight = 0.5\npatterns = ['(b']\n",
+    )
+    .expect("written");
+    let check = |path: &std::path::Path| {
+        bin()
+            .args(["check", "--rules"])
+            .arg(path)
+            .arg("hello")
+            .output()
+            .expect("the binary runs")
+    };
+    let output = check(&rules);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rules.toml: 2 problems:"), "{stderr}");
+    assert!(
+        stderr.contains("line 4: rule `ask.a`: weight 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 11: rule `ask.b`: pattern 1"),
+        "{stderr}"
+    );
+
+    std::fs::write(&rules, "# no rules yet\n").expect("written");
+    let output = check(&rules);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the file has no rules"), "{stderr}");
+}

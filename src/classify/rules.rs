@@ -51,12 +51,13 @@ pub enum Scope {
     Message,
 }
 
-/// The file: a list of `[[rule]]` tables.
+/// The file: a list of `[[rule]]` tables, each kept raw with its place in
+/// the file so that every bad rule is reported with its own line.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
     #[serde(default, rename = "rule")]
-    rules: Vec<RuleDef>,
+    rules: Vec<toml::Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,18 +125,58 @@ pub struct RuleSet {
     pub owners: Vec<(usize, usize)>,
 }
 
-/// Why a rules file was refused: the rule (when known) and what to change.
+/// One thing wrong in a rules file: where, which rule, what to change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleProblem {
+    /// The 1-based line of the rule's `[[rule]]` header (or of the syntax
+    /// error), when known.
+    pub line: Option<usize>,
     pub rule: Option<String>,
     pub message: String,
 }
 
 impl std::fmt::Display for RuleProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.rule {
-            Some(rule) => write!(f, "rule `{rule}`: {}", self.message),
-            None => f.write_str(&self.message),
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        if let Some(rule) = &self.rule {
+            write!(f, "rule `{rule}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a rules file was refused: every problem in it, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesRefused {
+    /// The rule at fault when every problem is in that one rule.
+    pub rule: Option<String>,
+    pub problems: Vec<RuleProblem>,
+}
+
+impl RulesRefused {
+    fn new(problems: Vec<RuleProblem>) -> Self {
+        let first = problems.first().and_then(|p| p.rule.clone());
+        let one_rule = problems.iter().all(|p| p.rule == first);
+        Self {
+            rule: first.filter(|_| one_rule),
+            problems,
+        }
+    }
+}
+
+impl std::fmt::Display for RulesRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.problems.as_slice() {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems:", many.len())?;
+                for problem in many {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -160,137 +201,95 @@ fn compile_one(pattern: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
-/// Parses and compiles a rules file's text. Every problem names its rule.
-pub fn parse(source: &str) -> Result<RuleSet, RuleProblem> {
-    let file: RulesFile = toml::from_str(source)
-        .map_err(|e| RuleProblem {
+/// Parses and compiles a rules file's text. Every problem is reported, each
+/// with its line and its rule, not only the first.
+pub fn parse(source: &str) -> Result<RuleSet, RulesRefused> {
+    let file: RulesFile = toml::from_str(source).map_err(|e| {
+        RulesRefused::new(vec![RuleProblem {
+            line: e.span().map(|span| line_of(source, span.start)),
             rule: None,
             message: format!(
-                "{}{} (each rule is a [[rule]] table with id, kind, patterns, weight)",
-                e.span()
-                    .map(|span| format!("near line {}: ", line_of(source, span.start)))
-                    .unwrap_or_default(),
+                "{} (each rule is a [[rule]] table with id, kind, patterns, weight)",
                 e.message().trim()
             ),
-        })
-        .map_err(|mut p| {
-            if let Ok(table) = toml::from_str::<toml::Table>(source) {
-                p.rule = locate_bad_rule(&table);
-            }
-            p
-        })?;
+        }])
+    })?;
+    let starts: Vec<usize> = file.rules.iter().map(|raw| raw.span().start).collect();
+    let mut problems = Vec::new();
     let mut seen = HashSet::new();
     let mut rules = Vec::with_capacity(file.rules.len());
-    for def in file.rules {
-        let (kind, id, patterns, weight, exceptions, scope, enabled) = match def {
-            RuleDef::Ask(b) => (
-                RuleKind::Ask,
-                b.id,
-                b.patterns,
-                b.weight,
-                b.exceptions,
-                Scope::Sentence,
-                b.enabled,
-            ),
-            RuleDef::Decision(b) => (
-                RuleKind::Decision,
-                b.id,
-                b.patterns,
-                b.weight,
-                b.exceptions,
-                Scope::Sentence,
-                b.enabled,
-            ),
-            RuleDef::Uncertainty(b) => (
-                RuleKind::Uncertainty,
-                b.id,
-                b.patterns,
-                b.weight,
-                b.exceptions,
-                Scope::Sentence,
-                b.enabled,
-            ),
-            RuleDef::Confusion(b) => (
-                RuleKind::Confusion,
-                b.id,
-                b.patterns,
-                b.weight,
-                b.exceptions,
-                Scope::Sentence,
-                b.enabled,
-            ),
-            RuleDef::Disagreement(b) => (
-                RuleKind::Disagreement,
-                b.id,
-                b.patterns,
-                b.weight,
-                b.exceptions,
-                Scope::Sentence,
-                b.enabled,
-            ),
-            RuleDef::Exclude(b) => (
-                RuleKind::Exclude,
-                b.id,
-                b.patterns,
-                b.weight,
-                b.exceptions,
-                b.scope,
-                b.enabled,
-            ),
+    for (n, raw) in file.rules.iter().enumerate() {
+        let start = starts[n];
+        let end = starts.get(n + 1).copied().unwrap_or(source.len());
+        let line = line_of(source, start);
+        let named = raw
+            .get_ref()
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned);
+        // The rule's own text, read alone: an error's span then points at
+        // the key at fault, and the other rules are still checked.
+        let text = source.get(start..end).unwrap_or_default();
+        let line_of_key =
+            |key: &str| key_line(text, key).map_or(line, |at| line_of(source, start + at));
+        // A `[[rule]]` table is read from its own text; a rule written
+        // inline (`rule = [{ … }]`) from its value.
+        let table = text.starts_with("[[");
+        let read = if table {
+            toml::from_str::<OneRule>(text).map(|OneRule { rule: [def] }| def)
+        } else {
+            RuleDef::deserialize(raw.get_ref().clone())
         };
-        let problem = |message: String| RuleProblem {
-            rule: Some(id.clone()),
-            message,
+        let def = match read {
+            Ok(def) => def,
+            Err(e) => {
+                // A tagged rule is read whole, so serde's span is the
+                // header's: an unknown key is found by its name instead.
+                let key = e
+                    .message()
+                    .strip_prefix("unknown field `")
+                    .and_then(|rest| rest.split_once('`'))
+                    .map(|(key, _)| key.to_owned());
+                problems.push(RuleProblem {
+                    line: Some(match (key, e.span()) {
+                        (Some(key), _) => line_of_key(&key),
+                        (None, Some(span)) if table => line_of(source, start + span.start),
+                        (None, _) => line,
+                    }),
+                    rule: Some(named.unwrap_or_else(|| "<rule without id>".into())),
+                    message: format!(
+                        "{} (each rule is a [[rule]] table with id, kind, patterns, weight)",
+                        e.message().trim()
+                    ),
+                });
+                continue;
+            }
         };
-        if id.trim().is_empty() {
-            return Err(RuleProblem {
-                rule: None,
-                message: "a rule has an empty id; give every rule a unique id".into(),
-            });
+        match compile_rule(def, &mut seen) {
+            Ok(Some(rule)) => rules.push(rule),
+            Ok(None) => {}
+            Err((rule, messages)) => {
+                problems.extend(messages.into_iter().map(|(key, message)| RuleProblem {
+                    line: Some(line_of_key(key)),
+                    rule: rule.clone(),
+                    message,
+                }))
+            }
         }
-        if !seen.insert(id.clone()) {
-            return Err(problem(
-                "duplicate id; every rule needs its own id (rename or delete one of them)".into(),
-            ));
-        }
-        if !(0.0..=1.0).contains(&weight) || weight.is_nan() {
-            return Err(problem(format!(
-                "weight {weight} is outside [0, 1]; use a number between 0 and 1"
-            )));
-        }
-        if patterns.is_empty() {
-            return Err(problem(
-                "no patterns; add at least one regex to `patterns` or delete the rule".into(),
-            ));
-        }
-        if enabled == Some(false) {
-            continue;
-        }
-        let compile = |list: &[String], what: &str| -> Result<Vec<Regex>, RuleProblem> {
-            list.iter()
-                .enumerate()
-                .map(|(n, p)| {
-                    compile_one(p).map_err(|e| RuleProblem {
-                        rule: Some(id.clone()),
-                        message: format!(
-                            "{what} {} is not a valid regex ({}); fix it: {p:?}",
-                            n + 1,
-                            last_line(&e.to_string())
-                        ),
-                    })
-                })
-                .collect()
-        };
-        let compiled_patterns = compile(&patterns, "pattern")?;
-        let compiled_exceptions = compile(&exceptions, "exception")?;
-        rules.push(Rule {
-            id,
-            kind,
-            weight,
-            scope,
-            patterns: compiled_patterns,
-            exceptions: compiled_exceptions,
+    }
+    if problems.is_empty() && !rules.iter().any(|rule| rule.kind == RuleKind::Ask) {
+        problems.push(RuleProblem {
+            line: None,
+            rule: None,
+            message: if starts.is_empty() {
+                "the file has no rules, so nothing would ever be flagged; add [[rule]] tables (config/rules.toml shows the format)".into()
+            } else {
+                "no enabled rule of kind \"ask\", so nothing would ever be flagged; add or enable one".into()
+            },
         });
+    }
+    if !problems.is_empty() {
+        return Err(RulesRefused::new(problems));
     }
     let mut owners = Vec::new();
     let mut all = Vec::new();
@@ -307,12 +306,15 @@ pub fn parse(source: &str) -> Result<RuleSet, RuleProblem> {
         .size_limit(SIZE_LIMIT)
         .dfa_size_limit(SET_CACHE)
         .build()
-        .map_err(|e| RuleProblem {
-            rule: None,
-            message: format!(
-                "the patterns do not compile together ({}); simplify the largest patterns",
-                last_line(&e.to_string())
-            ),
+        .map_err(|e| {
+            RulesRefused::new(vec![RuleProblem {
+                line: None,
+                rule: None,
+                message: format!(
+                    "the patterns do not compile together ({}); simplify the largest patterns",
+                    last_line(&e.to_string())
+                ),
+            }])
         })?;
     Ok(RuleSet { rules, set, owners })
 }
@@ -326,6 +328,22 @@ fn line_of(source: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The byte offset of the line in a rule's text that sets `key`.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(offset + (line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// The last non-empty line: where the regex crate says what went wrong.
 fn last_line(s: &str) -> String {
     s.lines()
@@ -335,20 +353,123 @@ fn last_line(s: &str) -> String {
         .to_owned()
 }
 
-/// Finds the id of the first rule that does not deserialize on its own.
-fn locate_bad_rule(table: &toml::Table) -> Option<String> {
-    let rules = table.get("rule")?.as_array()?;
-    for rule in rules {
-        let text = toml::to_string(rule).ok()?;
-        if toml::from_str::<RuleDef>(&text).is_err() {
-            return rule
-                .get("id")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-                .or_else(|| Some("<rule without id>".to_owned()));
-        }
+/// One `[[rule]]` table read on its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OneRule {
+    rule: [RuleDef; 1],
+}
+
+/// Validates and compiles one rule: `None` when it is disabled, else the
+/// rule, or its id (when it has one) and everything wrong with it.
+#[expect(
+    clippy::type_complexity,
+    reason = "the error pairs the rule with its problems; a named type would be used once"
+)]
+fn compile_rule(
+    def: RuleDef,
+    seen: &mut HashSet<String>,
+) -> Result<Option<Rule>, (Option<String>, Vec<(&'static str, String)>)> {
+    let (kind, body, scope) = match def {
+        RuleDef::Ask(b) => (RuleKind::Ask, b, Scope::Sentence),
+        RuleDef::Decision(b) => (RuleKind::Decision, b, Scope::Sentence),
+        RuleDef::Uncertainty(b) => (RuleKind::Uncertainty, b, Scope::Sentence),
+        RuleDef::Confusion(b) => (RuleKind::Confusion, b, Scope::Sentence),
+        RuleDef::Disagreement(b) => (RuleKind::Disagreement, b, Scope::Sentence),
+        RuleDef::Exclude(b) => (
+            RuleKind::Exclude,
+            Body {
+                id: b.id,
+                patterns: b.patterns,
+                weight: b.weight,
+                exceptions: b.exceptions,
+                enabled: b.enabled,
+                description: None,
+            },
+            b.scope,
+        ),
+    };
+    let Body {
+        id,
+        patterns,
+        weight,
+        exceptions,
+        enabled,
+        ..
+    } = body;
+    if id.trim().is_empty() {
+        return Err((
+            None,
+            vec![(
+                "id",
+                "a rule has an empty id; give every rule a unique id".into(),
+            )],
+        ));
     }
-    None
+    let mut problems = Vec::new();
+    if !seen.insert(id.clone()) {
+        problems.push((
+            "id",
+            "duplicate id; every rule needs its own id (rename or delete one of them)".into(),
+        ));
+    }
+    if !(0.0..=1.0).contains(&weight) || weight.is_nan() {
+        problems.push((
+            "weight",
+            format!("weight {weight} is outside [0, 1]; use a number between 0 and 1"),
+        ));
+    }
+    if patterns.is_empty() {
+        problems.push((
+            "patterns",
+            "no patterns; add at least one regex to `patterns` or delete the rule".into(),
+        ));
+    }
+    if enabled == Some(false) {
+        // Off: its patterns are not compiled, as if it were not there.
+        return if problems.is_empty() {
+            Ok(None)
+        } else {
+            Err((Some(id), problems))
+        };
+    }
+    let mut compile = |list: &[String], what: &'static str| -> Vec<Regex> {
+        list.iter()
+            .enumerate()
+            .filter_map(|(n, p)| match compile_one(p) {
+                Ok(regex) => Some(regex),
+                Err(e) => {
+                    let key = if what == "pattern" {
+                        "patterns"
+                    } else {
+                        "exceptions"
+                    };
+                    problems.push((
+                        key,
+                        format!(
+                            "{what} {} is not a valid regex ({}); fix it: {p:?}",
+                            n + 1,
+                            last_line(&e.to_string())
+                        ),
+                    ));
+                    None
+                }
+            })
+            .collect()
+    };
+    let compiled_patterns = compile(&patterns, "pattern");
+    let compiled_exceptions = compile(&exceptions, "exception");
+    if !problems.is_empty() {
+        return Err((Some(id), problems));
+    }
+    Ok(Some(Rule {
+        id,
+        kind,
+        weight,
+        scope,
+        patterns: compiled_patterns,
+        exceptions: compiled_exceptions,
+    }))
 }
 
 #[cfg(test)]
@@ -376,16 +497,23 @@ exceptions = ['\bdid\s+we\b']
     fn an_unknown_kind_is_an_error() {
         let bad = ONE.replace("kind = \"ask\"", "kind = \"vibe\"");
         let err = parse(&bad).expect_err("unknown kind");
-        assert!(err.message.contains("vibe"), "{err}");
+        assert!(err.to_string().contains("vibe"), "{err}");
         assert_eq!(err.rule.as_deref(), Some("ask.align-on"));
     }
 
     #[test]
-    fn an_unknown_key_is_an_error_that_names_the_key() {
+    fn an_unknown_key_is_an_error_that_names_the_key_and_its_line() {
         let bad = ONE.replace("weight = 0.8", "weight = 0.8\nwieght = 1");
         let err = parse(&bad).expect_err("unknown key");
-        assert!(err.to_string().contains("wieght"), "{err}");
         assert_eq!(err.rule.as_deref(), Some("ask.align-on"));
+        assert_eq!(err.problems.len(), 1, "{err}");
+        // Line 1 is empty, the rule starts on line 2: `wieght` is on line 6.
+        assert_eq!(err.problems[0].line, Some(6), "{err}");
+        assert!(
+            err.to_string().starts_with("line 6: rule `ask.align-on`: "),
+            "{err}"
+        );
+        assert!(err.to_string().contains("wieght"), "{err}");
     }
 
     #[test]
@@ -400,13 +528,104 @@ exceptions = ['\bdid\s+we\b']
         let bad = ONE.replace(r"\balign\s+on\b", r"(align");
         let err = parse(&bad).expect_err("bad regex");
         assert_eq!(err.rule.as_deref(), Some("ask.align-on"));
-        assert!(err.message.contains("pattern 1"), "{err}");
+        assert!(err.to_string().contains("pattern 1"), "{err}");
+    }
+
+    #[test]
+    fn every_bad_rule_is_reported_at_once_each_with_its_own_line() {
+        let source = "\
+# two broken rules and a good one
+[[rule]]
+id = \"ask.good\"
+kind = \"ask\"
+weight = 0.8
+patterns = ['\\balign\\s+on\\b']
+
+[[rule]]
+id = \"ask.heavy\"
+kind = \"ask\"
+weight = 7
+patterns = ['(open']
+
+[[rule]]
+id = \"decision.typo\"
+kind = \"decision\"
+weight = 0.5
+paterns = ['decided']
+";
+        let err = parse(source).expect_err("two bad rules");
+        assert_eq!(err.rule, None, "the problems are in two rules");
+        let lines: Vec<String> = err.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(lines.len(), 3, "{err}");
+        assert!(
+            lines[0].starts_with("line 11: rule `ask.heavy`: weight 7 is outside [0, 1]"),
+            "{err}"
+        );
+        assert!(
+            lines[1].starts_with("line 12: rule `ask.heavy`: pattern 1 is not a valid regex"),
+            "{err}"
+        );
+        assert!(
+            lines[2].starts_with("line 18: rule `decision.typo`: unknown field `paterns`"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().starts_with("3 problems:\n  - line 11: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_points_at_its_own_line() {
+        let source = format!("{ONE}\n[[rule]]\nid = \"x\"\nkind = = \"ask\"\n");
+        let err = parse(&source).expect_err("not TOML");
+        assert_eq!(err.problems.len(), 1, "{err}");
+        let at = source
+            .lines()
+            .position(|l| l.starts_with("kind = ="))
+            .map(|n| n + 1);
+        assert_eq!(err.problems[0].line, at, "{err}");
+    }
+
+    #[test]
+    fn an_empty_file_or_one_without_an_ask_is_refused() {
+        for source in ["", "# nothing yet\n"] {
+            let err = parse(source).expect_err("no rules");
+            assert!(err.to_string().contains("the file has no rules"), "{err}");
+        }
+        let no_ask = ONE.replace("kind = \"ask\"", "kind = \"decision\"");
+        let err = parse(&no_ask).expect_err("no ask");
+        assert!(
+            err.to_string().contains("no enabled rule of kind \"ask\""),
+            "{err}"
+        );
+        let off = ONE.replace("weight = 0.8", "weight = 0.8\nenabled = false");
+        let err = parse(&off).expect_err("the only ask is off");
+        assert!(
+            err.to_string().contains("no enabled rule of kind \"ask\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rules_may_be_written_inline_too() {
+        let inline = "rule = [{ id = \"ask.x\", kind = \"ask\", weight = 0.8, patterns = ['\\bsync\\s+on\\b'] }]\n";
+        let set = parse(inline).expect("valid");
+        assert!(set.set.is_match(b"can we sync on pricing"));
+        let bad = inline.replace("weight = 0.8", "weight = 0.8, wieght = 1");
+        let err = parse(&bad).expect_err("unknown key");
+        assert_eq!(err.rule.as_deref(), Some("ask.x"));
+        assert_eq!(err.problems[0].line, Some(1), "{err}");
     }
 
     #[test]
     fn a_disabled_rule_is_skipped() {
-        let off = ONE.replace("weight = 0.8", "weight = 0.8\nenabled = false");
-        assert!(parse(&off).expect("valid").rules.is_empty());
+        let off = ONE
+            .replace("ask.align-on", "ask.off")
+            .replace("weight = 0.8", "weight = 0.8\nenabled = false");
+        let set = parse(&format!("{ONE}{off}")).expect("valid");
+        assert_eq!(set.rules.len(), 1);
+        assert_eq!(set.rules[0].id, "ask.align-on");
     }
 
     #[test]

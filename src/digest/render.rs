@@ -46,9 +46,11 @@ pub fn blocks(digest: &Digest) -> SlackMessageContent {
                 .into()
         });
     }
-    SlackMessageContent::new()
-        .with_text(fallback(digest))
-        .with_blocks(blocks)
+    crate::respond::limits::fit_message(
+        SlackMessageContent::new()
+            .with_text(fallback(digest))
+            .with_blocks(blocks),
+    )
 }
 
 /// The digest as plain text for a terminal.

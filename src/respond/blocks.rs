@@ -1,8 +1,11 @@
 //! One renderer for every message the bot sends: a [`Reply`] becomes the
 //! `text` fallback (notifications, screen readers) and Block Kit blocks.
-//! Short, kind, readable on a phone.
+//! Short, kind, readable on a phone. Whatever people typed is shortened to a
+//! sane length here; what is rendered is then fitted to Slack's limits
+//! ([`limits::fit_message`]), after escaping.
 
-use crate::respond::views::ActionId;
+use crate::respond::limits::{self, SECTION_TEXT};
+use crate::respond::views::{ActionId, MAX_TOPIC_CHARS};
 use slack_morphism::prelude::*;
 
 /// Everything the bot posts.
@@ -151,9 +154,22 @@ pub struct OpenLine {
     pub link: Option<String>,
 }
 
+/// A topic is shown at most this long: the decide form's own limit, so a
+/// topic typed there is never shortened.
+const TOPIC_CHARS: usize = MAX_TOPIC_CHARS as usize;
+/// The words quoted from a message (what matched a rule), at most.
+const QUOTE_CHARS: usize = 150;
+/// A decision in a list is shown at most this long; its source link (when
+/// it has one) leads to the whole of it.
+const LISTED_DECISION_CHARS: usize = 280;
+
 impl Reply {
-    /// Renders the message content.
+    /// Renders the message content, within Slack's limits.
     pub fn render(&self) -> SlackMessageContent {
+        limits::fit_message(self.content())
+    }
+
+    fn content(&self) -> SlackMessageContent {
         match self {
             Reply::Flag {
                 topic,
@@ -162,18 +178,18 @@ impl Reply {
             } => {
                 let subject = topic
                     .as_deref()
-                    .map(|t| format!("*{}*", escape(t)))
+                    .map(|t| format!("*{}*", short_topic(t)))
                     .unwrap_or_else(|| "this".into());
                 let question =
                     format!("Before aligning on {subject}: which decision has actually been made?");
                 let why = match (asked_with, topic) {
                     (Some(words), Some(_)) => format!(
                         "Why I ask: “{}” asks people to converge, and I found no decision on it in this thread or the decision log.",
-                        escape(words)
+                        quote(words)
                     ),
                     (Some(words), None) => format!(
                         "Why I ask: “{}” asks people to converge, and I found no decision in this thread or the decision log.",
-                        escape(words)
+                        quote(words)
                     ),
                     (None, _) => "Why I ask: this reads as a request to align, and I found no decision in this thread or the decision log.".into(),
                 };
@@ -204,7 +220,11 @@ impl Reply {
                     lines.push("Here is what I can do:".to_string());
                 }
                 for (syntax, about) in commands {
-                    lines.push(format!("• `/clarity {syntax}` — {}", escape(about)));
+                    lines.push(format!(
+                        "• `/clarity {}` — {}",
+                        escape_inline(syntax),
+                        escape(about)
+                    ));
                 }
                 plain(lines.join("\n"))
             }
@@ -221,19 +241,23 @@ impl Reply {
                 } else {
                     format!(
                         "I would stay quiet: this reads as *{}*.",
-                        kind.replace('_', " ")
+                        escape(&kind.replace('_', " "))
                     )
                 };
                 let mut lines = vec![verdict];
                 if let Some(topic) = topic {
-                    lines.push(format!("Topic: *{}*", escape(topic)));
+                    lines.push(format!("Topic: *{}*", short_topic(topic)));
                 }
                 lines.push(format!("Confidence: {:.0}%", score * 100.0));
                 if !reasons.is_empty() {
                     let words: Vec<String> = reasons
                         .iter()
                         .map(|(matched, kind)| {
-                            format!("“{}” ({})", escape(matched), kind.replace('_', " "))
+                            format!(
+                                "“{}” ({})",
+                                quote(matched),
+                                escape(&kind.replace('_', " "))
+                            )
                         })
                         .collect();
                     lines.push(format!("Because of: {}", words.join(", ")));
@@ -253,7 +277,7 @@ impl Reply {
             } => {
                 let headline = format!(
                     "Decision recorded: *{}* — {}",
-                    escape(topic),
+                    short_topic(topic),
                     escape_inline(decision)
                 );
                 let mut note = format!("Recorded by <@{}>.", escape(author));
@@ -267,13 +291,13 @@ impl Reply {
                     return plain(match query {
                         Some(query) => format!(
                             "No decisions match “{}”. Try fewer words, or record one with `/clarity decide topic :: decision`.",
-                            escape(query)
+                            quote(query)
                         ),
                         None => "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`.".to_string(),
                     });
                 }
                 let title = match query {
-                    Some(query) => format!("Decisions matching “{}”, newest first:", escape(query)),
+                    Some(query) => format!("Decisions matching “{}”, newest first:", quote(query)),
                     None => "Decisions in this channel, newest first:".to_string(),
                 };
                 let mut lines = vec![title];
@@ -308,9 +332,13 @@ impl Reply {
                             .as_deref()
                             .map(|l| format!(" · <{}|latest ask>", escape(l)))
                             .unwrap_or_default();
-                        lines.push(format!(
-                            "• *{}* — asked {times} by {people}{link}",
-                            escape(&topic.topic)
+                        lines.push(limits::fit(
+                            &format!(
+                                "• *{}* — asked {times} by {people}",
+                                short_topic(&topic.topic)
+                            ),
+                            &link,
+                            SECTION_TEXT,
                         ));
                     }
                     lines.push("Record one with `/clarity decide topic :: decision`.".to_string());
@@ -318,12 +346,12 @@ impl Reply {
                 if !questions.is_empty() {
                     lines.push("Open questions:".to_string());
                     for question in questions {
-                        let mut line = format!("• *{}*", escape(&question.topic));
+                        let mut line = format!("• *{}*", short_topic(&question.topic));
                         if let Some(owner) = &question.owner {
                             line.push_str(&format!(" — <@{}> decides", escape(owner)));
                         }
                         if let Some(due) = &question.due {
-                            line.push_str(&format!(" by {due}"));
+                            line.push_str(&format!(" by {}", escape(due)));
                         }
                         lines.push(line);
                     }
@@ -335,7 +363,8 @@ impl Reply {
                 plain(lines.join("\n"))
             }
             Reply::Muted { until } => plain(format!(
-                "I'll stay quiet in this channel until {until}. `/clarity unmute` brings me back sooner."
+                "I'll stay quiet in this channel until {}. `/clarity unmute` brings me back sooner.",
+                escape(until)
             )),
             Reply::Unmuted => plain("I'm listening in this channel again.".to_string()),
             Reply::ChannelSettings {
@@ -344,14 +373,21 @@ impl Reply {
             } => {
                 let watching = if *monitored { "on" } else { "off" };
                 let mute = match muted_until {
-                    Some(until) => format!("muted until {until} (`/clarity unmute` to undo)"),
+                    Some(until) => format!(
+                        "muted until {} (`/clarity unmute` to undo)",
+                        escape(until)
+                    ),
                     None => "not muted (`/clarity mute 3d` to quiet me)".to_string(),
                 };
                 plain(format!(
                     "Settings for this channel:\n• Watching for alignment asks: {watching}\n• Mute: {mute}"
                 ))
             }
-            Reply::Problem { what, next } => plain(format!("{what} {next}")),
+            Reply::Problem { what, next } => plain(format!(
+                "{} {}",
+                escape_inline(what),
+                escape_inline(next)
+            )),
             Reply::FlagDecided {
                 topic,
                 decision,
@@ -359,7 +395,7 @@ impl Reply {
             } => {
                 let headline = format!(
                     "Decided: *{}* — {}",
-                    escape(topic),
+                    short_topic(topic),
                     escape_inline(decision)
                 );
                 let note = match owner {
@@ -379,11 +415,12 @@ impl Reply {
             } => {
                 let question = format!(
                     "Before aligning on *{}*: which decision has actually been made?",
-                    escape(topic)
+                    short_topic(topic)
                 );
                 let status = format!(
-                    "Not decided yet: <@{}> decides by {due}. Record it here when it's made.",
-                    escape(owner)
+                    "Not decided yet: <@{}> decides by {}. Record it here when it's made.",
+                    escape(owner),
+                    escape(due)
                 );
                 let button = SlackBlockButtonElement::new("Record the decision".into())
                     .with_action_id(ActionId::RecordDecision.as_str().into())
@@ -407,23 +444,26 @@ impl Reply {
                 escape(by)
             )),
             Reply::FlagMuted { until, by } => plain(format!(
-                "<@{}> muted me in this channel until {until}. `/clarity unmute` brings me back sooner.",
-                escape(by)
+                "<@{}> muted me in this channel until {}. `/clarity unmute` brings me back sooner.",
+                escape(by),
+                escape(until)
             )),
             Reply::OpenQuestion { topic, owner, due } => plain(format!(
-                "Open: *{}* — <@{}> decides by {due}",
-                escape(topic),
-                escape(owner)
+                "Open: *{}* — <@{}> decides by {}",
+                short_topic(topic),
+                escape(owner),
+                escape(due)
             )),
             Reply::Reminder {
                 topic,
                 channel,
                 due,
             } => plain(format!(
-                "Reminder: *{}* in <#{}> was to be decided by {due}, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide {} :: …` in that channel.",
-                escape(topic),
+                "Reminder: *{}* in <#{}> was to be decided by {}, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide {} :: …` in that channel.",
+                short_topic(topic),
                 escape(channel),
-                escape(topic)
+                escape(due),
+                short_topic(topic)
             )),
             Reply::SurfacedDecision {
                 decision,
@@ -439,9 +479,16 @@ impl Reply {
                     .as_deref()
                     .map(|link| format!(" (<{}|source>)", escape(link)))
                     .unwrap_or_default();
-                plain(format!(
-                    "For reference: decided on {date}{by} — *{}*{link}",
-                    escape(decision)
+                // Shortened inside the bold, so the closing `*` and the
+                // link to the whole decision survive.
+                plain(limits::fit(
+                    &format!(
+                        "For reference: decided on {}{by} — *{}",
+                        escape(date),
+                        escape(decision)
+                    ),
+                    &format!("*{link}"),
+                    SECTION_TEXT,
                 ))
             }
             Reply::ThreadDecision {
@@ -451,7 +498,7 @@ impl Reply {
             } => plain(format!(
                 "Decision recorded by <@{}>: *{}* — {}",
                 escape(by),
-                escape(topic),
+                short_topic(topic),
                 escape_inline(decision)
             )),
             Reply::DecideFormOpened => plain(
@@ -484,12 +531,14 @@ fn flag_buttons(flag_id: i64) -> SlackBlock {
 }
 
 /// One decision as a bullet: topic, decision, date, owner, channel, link.
+/// A long decision is shortened; the link to its source is kept.
 fn decision_line(item: &DecisionLine) -> String {
+    let decision = limits::shorten(&one_line(&item.decision), LISTED_DECISION_CHARS);
     let mut line = format!(
         "• *{}* — {} ({}",
-        escape(&item.topic),
-        escape_inline(&item.decision),
-        item.date
+        short_topic(&item.topic),
+        escape_inline(&decision),
+        escape(&item.date)
     );
     if let Some(owner) = &item.owner {
         line.push_str(&format!(", <@{}>", escape(owner)));
@@ -498,10 +547,27 @@ fn decision_line(item: &DecisionLine) -> String {
         line.push_str(&format!(", in <#{}>", escape(channel)));
     }
     line.push(')');
-    if let Some(link) = &item.link {
-        line.push_str(&format!(" <{}|source>", escape(link)));
-    }
-    line
+    let link = item
+        .link
+        .as_deref()
+        .map(|link| format!(" <{}|source>", escape(link)))
+        .unwrap_or_default();
+    limits::fit(&line, &link, SECTION_TEXT)
+}
+
+/// Free text on one line: a list item's line breaks would break the list.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A topic as shown: shortened, then escaped (no mentions, no broken bold).
+fn short_topic(topic: &str) -> String {
+    escape(&limits::shorten(&one_line(topic), TOPIC_CHARS))
+}
+
+/// Words quoted from a message or a command, shortened and escaped.
+fn quote(text: &str) -> String {
+    escape(&limits::shorten(&one_line(text), QUOTE_CHARS))
 }
 
 /// A message of one section: its text is also the fallback.
@@ -772,13 +838,13 @@ mod command_snapshots {
     "blocks": [
       {
         "text": {
-          "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while.",
+          "text": "I don't know that command. Here is what I can do:\n• `/clarity check &lt;text&gt;` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while.",
           "type": "mrkdwn"
         },
         "type": "section"
       }
     ],
-    "text": "I don't know that command. Here is what I can do:\n• `/clarity check <text>` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while."
+    "text": "I don't know that command. Here is what I can do:\n• `/clarity check &lt;text&gt;` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while."
   },
   "verdict": {
     "blocks": [

@@ -118,8 +118,11 @@ fn text_input(field: Field, label: &str, initial: Option<&str>, multiline: bool)
         .with_action_id(field.as_str().into())
         .with_multiline(multiline)
         .with_max_length(max);
+    // A prefilled value longer than the field's own limit would make Slack
+    // refuse the whole modal (a flag's topic can be any length).
     if let Some(initial) = initial.filter(|t| !t.is_empty()) {
-        element = element.with_initial_value(initial.to_string());
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        element = element.with_initial_value(crate::respond::limits::shorten(initial, max));
     }
     SlackInputBlock::new(
         label.into(),

@@ -222,6 +222,10 @@ async fn answer(
 
 /// Records a delivered call and builds Slack's answer (`None`: hold it).
 fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Value> {
+    // Refused as Slack refuses it: not delivered, not recorded.
+    if let Some(error) = slack_refusal(method, body) {
+        return Some(json!({"ok": false, "error": error}));
+    }
     let mut state = fake.lock();
     state.calls.push(Call {
         method: method.to_string(),
@@ -314,6 +318,51 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
     Some(reply)
+}
+
+/// What Slack answers a message or a view beyond Block Kit's limits
+/// (`msg_too_long`, `invalid_blocks`, `invalid_arguments` for a view);
+/// `None` when it is within them. Lengths in UTF-16 units.
+pub fn slack_refusal(method: &str, body: &Value) -> Option<&'static str> {
+    let len = |v: &Value| v.as_str().map_or(0, |s| s.encode_utf16().count());
+    let items = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let (blocks, most, refusal) = match method {
+        "chat.postMessage" | "chat.update" if len(&body["text"]) > 40_000 => {
+            return Some("msg_too_long");
+        }
+        "chat.postMessage" | "chat.update" => (items(&body["blocks"]), 50, "invalid_blocks"),
+        "views.open" | "views.publish" => {
+            let view = &body["view"];
+            if len(&view["title"]["text"]) > 24 || len(&view["private_metadata"]) > 3000 {
+                return Some("invalid_arguments");
+            }
+            (items(&view["blocks"]), 100, "invalid_arguments")
+        }
+        _ => return None,
+    };
+    let text_ok = |v: &Value, max: usize| (1..=max).contains(&len(v));
+    let fits = |block: &Value| match block["type"].as_str() {
+        Some("section") => text_ok(&block["text"]["text"], 3000),
+        Some("header") => text_ok(&block["text"]["text"], 150),
+        Some("context") => {
+            let elements = items(&block["elements"]);
+            (1..=10).contains(&elements.len()) && elements.iter().all(|e| text_ok(&e["text"], 3000))
+        }
+        Some("actions") => {
+            let elements = items(&block["elements"]);
+            elements.len() <= 25
+                && elements
+                    .iter()
+                    .all(|e| text_ok(&e["text"]["text"], 75) && len(&e["value"]) <= 2000)
+        }
+        Some("input") => {
+            let max = block["element"]["max_length"].as_u64().unwrap_or(3000) as usize;
+            text_ok(&block["label"]["text"], 2000)
+                && len(&block["element"]["initial_value"]) <= max.min(3000)
+        }
+        _ => true,
+    };
+    (blocks.len() > most || !blocks.iter().all(fits)).then_some(refusal)
 }
 
 fn url_pairs(query: &str) -> Vec<(String, String)> {

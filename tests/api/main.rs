@@ -7,6 +7,7 @@ mod flags;
 mod helpers;
 mod ingress;
 mod interactions;
+mod limits;
 mod outage;
 mod privacy;
 mod replicas;
