@@ -17,10 +17,11 @@ use std::process::ExitCode;
 
 /// Folds for choosing thresholds.
 pub const FOLDS: usize = 5;
-/// The ask threshold is the lowest whose cross-validated precision on
-/// premature asks reaches this (precision over recall: a wrong nag costs
-/// more than a missed one).
-pub const TARGET_PRECISION: f64 = 0.93;
+/// The ask thresholds are those with the best recall whose cross-validated
+/// precision on premature asks reaches this; where none does, those with
+/// the best F0.5 (precision over recall: a wrong nag costs more than a
+/// missed one).
+pub const TARGET_PRECISION: f64 = 0.90;
 /// Thresholds tried for an ask a rule matched, one no rule matched, and
 /// the other kinds.
 const ASK_GRID: [f32; 17] = [
@@ -133,6 +134,15 @@ pub fn precision_recall(items: &[CorpusItem], predicted: &[&str], label: &str) -
     (ratio(tp, tp + fp), ratio(tp, tp + fn_))
 }
 
+/// F-beta with beta 0.5: precision weighs twice recall.
+fn f_half(p: f64, r: f64) -> f64 {
+    if p + r == 0.0 {
+        0.0
+    } else {
+        1.25 * p * r / (0.25 * p + r)
+    }
+}
+
 fn f1((p, r): (f64, f64)) -> f64 {
     if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
 }
@@ -148,7 +158,7 @@ pub struct Choice {
 /// Chooses the thresholds on held-out predictions: the kind threshold with
 /// the best summed F1 of decision, confusion and disagreement; then, of the
 /// ask thresholds whose premature precision reaches [`TARGET_PRECISION`],
-/// the pair with the best recall (else the most precise pair).
+/// the pair with the best recall (else the pair with the best F0.5).
 pub fn choose_thresholds(rules: &Classifier, items: &[CorpusItem], k: usize) -> Choice {
     let judged = held_out(rules, items, k);
     let labels = |t: &Thresholds| -> Vec<&'static str> { judged.iter().map(|h| h.label(t)).collect() };
@@ -184,7 +194,7 @@ pub fn choose_thresholds(rules: &Classifier, items: &[CorpusItem], k: usize) -> 
                     (true, false) => true,
                     (false, true) => false,
                     (true, true) => recall > *best_recall,
-                    (false, false) => precision > *best_precision,
+                    (false, false) => f_half(precision, recall) > f_half(*best_precision, *best_recall),
                 },
             };
             if better {

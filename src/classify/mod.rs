@@ -720,10 +720,17 @@ impl Classifier {
         for (i, message) in thread.iter().enumerate() {
             let scan = self.scan(truncate(message, self.max_bytes));
             let open = scan.has(RuleKind::Uncertainty);
-            let decided = scan.has(RuleKind::Decision) && !open;
+            let asks = self.strongest_ask(&scan).is_some();
+            // A decision a rule names, or one the scorer hears.
+            let decided = !open
+                && (scan.has(RuleKind::Decision)
+                    || self.scorer.as_deref().is_some_and(|scorer| {
+                        self.evidence_of(scorer, &scan, asks)
+                            .verdict(&scorer.thresholds)
+                            == Kind::Decision
+                    }));
             let overlaps = named.is_some_and(|t| overlap(t, &topic::tokens(&scan.norm.text)));
             any_overlap |= overlaps;
-            let asks = self.strongest_ask(&scan).is_some();
             if decided {
                 state = Some(i);
                 root_decided |= i + offset == 0;
