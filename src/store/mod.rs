@@ -206,11 +206,15 @@ impl Store {
         max_connections: u32,
     ) -> anyhow::Result<Self> {
         use anyhow::Context;
+        // A SQLite path is named (it holds no secret); a PostgreSQL URL is not.
+        let place = sqlite_path(settings.database_url.expose_secret())
+            .map(|path| format!(" {path}"))
+            .unwrap_or_default();
         Self::connect(&settings.database_url, max_connections)
             .await
             .with_context(|| {
                 format!(
-                    "while opening the {} database (DATABASE_URL)",
+                    "while opening the {} database{place} (DATABASE_URL)",
                     settings.database_backend()
                 )
             })
@@ -236,6 +240,14 @@ impl Store {
         let options = sqlx::any::AnyConnectOptions::from_str(&url)?;
         let (pool, ingest) = match backend {
             Backend::Sqlite => {
+                // One direct connection first, with every connection's
+                // pragmas: a corrupt or truncated file fails here at once
+                // with SQLite's own words ("file is not a database"), where
+                // the pool would retry for 5 s and report a timeout.
+                use sqlx::{Connection, Executor};
+                let mut first = sqlx::AnyConnection::connect_with(&options).await?;
+                first.execute(SQLITE_PRAGMAS).await?;
+                first.close().await?;
                 let pool = sqlite_pool().connect_with(options.clone()).await?;
                 let ingest = sqlite_pool().connect_with(options).await?;
                 (pool, ingest)
@@ -954,14 +966,22 @@ fn sqlite_pool() -> AnyPoolOptions {
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 use sqlx::Executor;
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-                )
-                .await?;
+                conn.execute(SQLITE_PRAGMAS).await?;
                 Ok(())
             })
         })
+}
+
+/// What every SQLite connection runs first (see [`sqlite_pool`]).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+
+/// The file a `sqlite:` URL names; `None` for any other URL.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(rest.split_once('?').map_or(rest, |(path, _)| path))
 }
 
 /// Makes sure the SQLite file can be created: its folder exists and the URL
