@@ -85,6 +85,7 @@ impl Application {
             classifier,
             verifier,
             bot_user_id: identity.user_id.0,
+            last_write_failed: std::sync::atomic::AtomicBool::new(false),
             last_ingest_ms: std::sync::atomic::AtomicI64::new(0),
             last_checkpoint_ms: std::sync::atomic::AtomicI64::new(now_ms()),
             inbox_ready: Notify::new(),
@@ -210,6 +211,7 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
             Job::Outbox => outbox::run_once(&state, now_ms()).await,
             Job::Maintenance => maintenance(&state).await,
         };
+        record_write_outcome(&state, job, &result);
         let busy = match result {
             Ok(n) => n > 0,
             Err(err) => {
@@ -235,6 +237,21 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
             () = shutdown.cancelled() => break,
         }
     }
+}
+
+/// Readiness follows the inbox and outbox workers' writes: a step that
+/// claimed rows wrote them (and settled them), and a failed step failed on
+/// the database (their errors are the store's). A step that found nothing
+/// wrote nothing and says nothing; maintenance touches Slack too.
+fn record_write_outcome(state: &AppState, job: Job, result: &anyhow::Result<usize>) {
+    let failed = match (job, result) {
+        (Job::Maintenance, _) | (_, Ok(0)) => return,
+        (_, Ok(_)) => false,
+        (_, Err(_)) => true,
+    };
+    state
+        .last_write_failed
+        .store(failed, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// How long the writer must have been idle before workers take the CPU and

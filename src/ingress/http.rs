@@ -226,12 +226,28 @@ fn verify(
     })
 }
 
-async fn readyz(State(state): State<HttpState>) -> Response {
-    if state.app.store.ping().await {
-        "ready".into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+/// Ready: the database answers, has every table, and takes writes. After a
+/// failed write (a full disk) this tries one itself, so readiness comes back
+/// when writes do, whether or not traffic reaches the bot meanwhile.
+async fn readyz(State(HttpState { app: state, .. }): State<HttpState>) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    if let Err(err) = state.store.check_tables().await {
+        tracing::warn!(error = %err, "not ready: the database is unreachable or incomplete");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable or incomplete",
+        )
+            .into_response();
     }
+    if state.last_write_failed.load(Relaxed) {
+        let probed = state.store.probe_write(now_ms()).await;
+        state.last_write_failed.store(probed.is_err(), Relaxed);
+        if let Err(err) = probed {
+            tracing::warn!(error = %err, "not ready: database writes fail");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database writes fail").into_response();
+        }
+    }
+    "ready".into_response()
 }
 
 async fn metrics(State(HttpState { app: state, .. }): State<HttpState>) -> Response {

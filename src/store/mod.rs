@@ -325,9 +325,42 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    /// Whether the database answers and has every table the bot uses (one
+    /// dropped under a running bot would fail each event until it is lost).
+    pub async fn check_tables(&self) -> Result<()> {
+        let probes: Vec<String> = TABLES
+            .iter()
+            .map(|table| format!("SELECT 1 FROM {table} WHERE 1 = 0"))
+            .collect();
+        sqlx::query(&probes.join(" UNION ALL "))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes to the inbox and takes the write back (insert, update and
+    /// delete a row no one else sees, committed): whether writes reach the
+    /// disk again after one failed.
+    pub async fn probe_write(&self, now: i64) -> Result<()> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO events (team_id, event_id, payload, received_at, state) \
+             VALUES ('', $1, '', $2, 'done')",
+        )
+        .bind(PROBE_EVENT_ID)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE events SET attempts = attempts + 1 WHERE event_id = $1")
+            .bind(PROBE_EVENT_ID)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM events WHERE event_id = $1")
+            .bind(PROBE_EVENT_ID)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
     }
 
     // ---- inbox ----------------------------------------------------------
@@ -808,6 +841,21 @@ impl Store {
         tx.commit().await
     }
 }
+
+/// Every table the queries use, checked by [`Store::check_tables`].
+const TABLES: &[&str] = &[
+    "events",
+    "flags",
+    "decisions",
+    "thread_context",
+    "open_questions",
+    "channel_settings",
+    "outbox",
+    "digests",
+];
+
+/// The event id of [`Store::probe_write`]'s row; Slack's ids start with `Ev`.
+const PROBE_EVENT_ID: &str = "clarity-readiness-probe";
 
 /// Rows in one multi-row INSERT: 4 binds each stays far below SQLite's and
 /// PostgreSQL's parameter limits.

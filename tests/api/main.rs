@@ -8,6 +8,7 @@ mod helpers;
 mod ingress;
 mod interactions;
 mod outage;
+mod readiness;
 mod replicas;
 mod resilience;
 mod socket_mode;
