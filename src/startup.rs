@@ -85,6 +85,7 @@ impl Application {
             classifier,
             verifier,
             bot_user_id: identity.user_id.0,
+            bot_team_id: identity.team_id.0,
             last_write_failed: std::sync::atomic::AtomicBool::new(false),
             last_ingest_ms: std::sync::atomic::AtomicI64::new(0),
             last_checkpoint_ms: std::sync::atomic::AtomicI64::new(now_ms()),

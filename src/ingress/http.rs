@@ -6,10 +6,12 @@
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
-//! could not be persisted 503 (so Slack retries it), everything else 200.
+//! could not be persisted 503 (so Slack retries it), everything else 200 (an
+//! event for a workspace the bot is not installed in too: it is dropped).
 
 use crate::commands::{self, Invocation};
 use crate::ingress::writer::{self, NotPersisted};
+use crate::ingress;
 use crate::state::{AppState, IngestRequest, now_ms};
 use crate::store::NewEvent;
 use axum::body::Bytes;
@@ -107,6 +109,13 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
             let Some(event) = envelope.event else {
                 return (StatusCode::BAD_REQUEST, "event_callback without event").into_response();
             };
+            let authorized = envelope
+                .authorizations
+                .iter()
+                .filter_map(|a| a.team_id.as_deref());
+            if !ingress::for_this_workspace(&state.app, envelope.team_id.as_deref(), authorized) {
+                return StatusCode::OK.into_response();
+            }
             let team_id = envelope
                 .team_id
                 .or_else(|| envelope.authorizations.into_iter().find_map(|a| a.team_id))

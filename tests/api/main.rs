@@ -13,3 +13,4 @@ mod replicas;
 mod resilience;
 mod socket_mode;
 mod socket_support;
+mod workspaces;
