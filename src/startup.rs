@@ -165,18 +165,16 @@ impl Application {
         }
         let app = ingress::http::router(state.clone(), ingest_tx);
         let stop = shutdown.clone();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    () = stop.cancelled() => {}
-                    () = os_signal() => {}
-                }
-            })
-            .await;
+        ingress::server::serve(listener, app, async move {
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = os_signal() => {}
+            }
+        })
+        .await;
         if let Some(socket) = socket {
             socket.stop().await;
         }
-        served?;
         // The server and Socket Mode dropped their handles on the writer:
         // it persists what it holds and ends.
         let _ = writer.await;

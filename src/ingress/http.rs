@@ -6,12 +6,13 @@
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
-//! could not be persisted 503 (so Slack retries it), everything else 200 (an
-//! event for a workspace the bot is not installed in too: it is dropped).
+//! could not be persisted 503 (so Slack retries it), a body not received
+//! within [`server::READ_TIMEOUT`] 408, everything else 200 (an event for a
+//! workspace the bot is not installed in too: it is dropped).
 
 use crate::commands::{self, Invocation};
 use crate::ingress::writer::{self, NotPersisted};
-use crate::ingress;
+use crate::ingress::{self, server};
 use crate::state::{AppState, IngestRequest, now_ms};
 use crate::store::NewEvent;
 use axum::body::Bytes;
@@ -45,6 +46,9 @@ pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            server::read_body_in_time(limit, request, next)
+        }))
         .with_state(state)
 }
 

@@ -6,6 +6,7 @@ use crate::state::AppState;
 
 pub mod http;
 pub mod message;
+pub mod server;
 pub mod socket;
 pub mod writer;
 

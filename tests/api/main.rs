@@ -11,6 +11,7 @@ mod outage;
 mod readiness;
 mod replicas;
 mod resilience;
+mod slow_clients;
 mod socket_mode;
 mod socket_support;
 mod workspaces;
