@@ -2,7 +2,8 @@
 //! Binds the listener (port 0 allowed), connects the store, learns the bot's
 //! identity, checks the Socket Mode app token if one is set, and starts the
 //! workers; `run_until_stopped` serves HTTP (and Socket Mode) until
-//! SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight work finish.
+//! SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight work finish
+//! and empties the SQLite log into the database file.
 
 use crate::classify::Classifier;
 use crate::ingress;
@@ -180,6 +181,11 @@ impl Application {
         let _ = writer.await;
         shutdown.cancel();
         tasks.wait().await;
+        // Nothing writes any more: fold the SQLite log into the database
+        // file, so a copy of that file alone is a complete backup.
+        if let Err(err) = state.store.checkpoint_truncate().await {
+            tracing::warn!(error = %err, "could not checkpoint the SQLite log at stop");
+        }
         tracing::info!("clarity-bot stopped");
         Ok(())
     }

@@ -264,3 +264,35 @@ fn a_truncated_sqlite_file_is_named_with_sqlites_error_at_once() {
         || migrate_sqlite(dir.path(), &db),
     );
 }
+
+#[tokio::test]
+async fn after_migrate_the_sqlite_file_alone_holds_the_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("clarity.db");
+    let output = migrate_sqlite(dir.path(), &db);
+    assert!(output.status.success(), "{output:?}");
+    let wal = dir.path().join("clarity.db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |log| log.len() == 0),
+        "the log still holds writes"
+    );
+    // The file alone, as a backup copied from the data folder would be.
+    let copy = tempfile::tempdir().expect("tempdir");
+    let copied = copy.path().join("copy.db");
+    std::fs::copy(&db, &copied).expect("copied");
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{}", copied.display()))
+        .await
+        .expect("the copy opens");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&mut connection)
+        .await
+        .expect("the copy has the migrations table");
+    let migrations = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/store/migrations/sqlite"
+    ))
+    .expect("migrations folder")
+    .count();
+    assert_eq!(applied as usize, migrations);
+}

@@ -314,6 +314,25 @@ impl Store {
         }
     }
 
+    /// Copies the whole SQLite write-ahead log into the database file and
+    /// empties the log (a no-op for PostgreSQL): afterwards the file alone
+    /// holds everything, so copying it is a backup. For `migrate` and a
+    /// clean stop, when nothing else writes.
+    pub async fn checkpoint_truncate(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            let _write = self.write_gate().await;
+            let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if row.try_get::<i64, _>(0)? != 0 {
+                tracing::warn!(
+                    "the SQLite log could not be emptied (another connection was using it); the database file alone may be behind it"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Copies the SQLite write-ahead log into the database file without
     /// blocking writers (a no-op for PostgreSQL).
     pub async fn checkpoint(&self) -> Result<()> {
