@@ -43,7 +43,7 @@ fn free_port() -> u16 {
 
 /// The bot as a child process; killed (SIGKILL) when dropped, so a failing
 /// test never leaves it running.
-struct Bot(std::process::Child);
+pub struct Bot(pub std::process::Child);
 
 impl Bot {
     fn kill(&mut self) {
