@@ -81,7 +81,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    clarity_bot::store::Store::open(&settings, 1).await?;
+    use anyhow::Context as _;
+    let store = clarity_bot::store::Store::open(&settings, 1).await?;
+    // Leave no log behind: the SQLite file alone is the whole database.
+    store
+        .checkpoint_truncate()
+        .await
+        .context("while checkpointing the SQLite log")?;
     println!("migrations applied ({})", settings.database_backend());
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! Binds the listener (port 0 allowed), connects the store, learns the bot's
 //! identity, checks the Socket Mode app token if one is set, and starts the
 //! workers; `run_until_stopped` serves HTTP (and Socket Mode) until
-//! SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight work finish.
+//! SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight work finish
+//! and empties the SQLite log into the database file.
 
 use crate::classify::Classifier;
 use crate::ingress;
@@ -85,6 +86,8 @@ impl Application {
             classifier,
             verifier,
             bot_user_id: identity.user_id.0,
+            bot_team_id: identity.team_id.0,
+            last_write_failed: std::sync::atomic::AtomicBool::new(false),
             last_ingest_ms: std::sync::atomic::AtomicI64::new(0),
             last_checkpoint_ms: std::sync::atomic::AtomicI64::new(now_ms()),
             inbox_ready: Notify::new(),
@@ -164,23 +167,26 @@ impl Application {
         }
         let app = ingress::http::router(state.clone(), ingest_tx);
         let stop = shutdown.clone();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    () = stop.cancelled() => {}
-                    () = os_signal() => {}
-                }
-            })
-            .await;
+        ingress::server::serve(listener, app, async move {
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = os_signal() => {}
+            }
+        })
+        .await;
         if let Some(socket) = socket {
             socket.stop().await;
         }
-        served?;
         // The server and Socket Mode dropped their handles on the writer:
         // it persists what it holds and ends.
         let _ = writer.await;
         shutdown.cancel();
         tasks.wait().await;
+        // Nothing writes any more: fold the SQLite log into the database
+        // file, so a copy of that file alone is a complete backup.
+        if let Err(err) = state.store.checkpoint_truncate().await {
+            tracing::warn!(error = %err, "could not checkpoint the SQLite log at stop");
+        }
         tracing::info!("clarity-bot stopped");
         Ok(())
     }
@@ -211,6 +217,7 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
             Job::Outbox => outbox::run_once(&state, now_ms()).await,
             Job::Maintenance => maintenance(&state).await,
         };
+        record_write_outcome(&state, job, &result);
         let busy = match result {
             Ok(n) => n > 0,
             Err(err) => {
@@ -236,6 +243,21 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
             () = shutdown.cancelled() => break,
         }
     }
+}
+
+/// Readiness follows the inbox and outbox workers' writes: a step that
+/// claimed rows wrote them (and settled them), and a failed step failed on
+/// the database (their errors are the store's). A step that found nothing
+/// wrote nothing and says nothing; maintenance touches Slack too.
+fn record_write_outcome(state: &AppState, job: Job, result: &anyhow::Result<usize>) {
+    let failed = match (job, result) {
+        (Job::Maintenance, _) | (_, Ok(0)) => return,
+        (_, Ok(_)) => false,
+        (_, Err(_)) => true,
+    };
+    state
+        .last_write_failed
+        .store(failed, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// How long the writer must have been idle before workers take the CPU and

@@ -22,6 +22,12 @@ pub struct Inner {
     pub verifier: Option<SlackEventSignatureVerifier>,
     /// The bot's own user id, from `auth.test`.
     pub bot_user_id: String,
+    /// The workspace the bot token belongs to, from `auth.test`: events for
+    /// any other are dropped at the edge.
+    pub bot_team_id: String,
+    /// Whether the last database write failed (the ingest writer's or a
+    /// worker's): `/readyz` then answers 503 until a write succeeds.
+    pub last_write_failed: std::sync::atomic::AtomicBool,
     /// When the writer last persisted a batch (ms); workers yield to bursts.
     pub last_ingest_ms: std::sync::atomic::AtomicI64,
     /// When the inbox worker last checkpointed the SQLite log (ms).

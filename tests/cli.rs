@@ -276,3 +276,104 @@ fn check_reports_every_bad_rule_with_its_line_and_refuses_an_empty_rules_file() 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("the file has no rules"), "{stderr}");
 }
+
+/// `migrate` on a SQLite file in `dir` (with an empty config), logs off.
+fn migrate_sqlite(dir: &std::path::Path, db: &std::path::Path) -> std::process::Output {
+    let config = dir.join("clarity.toml");
+    std::fs::write(&config, "").expect("config");
+    bin()
+        .arg("migrate")
+        .env("CLARITY_CONFIG", &config)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A database that cannot be read fails at once, naming the file and what
+/// SQLite says, not a pool timeout five seconds later.
+fn assert_refused_at_once(
+    db: &std::path::Path,
+    sqlite_says: &[&str],
+    run: impl FnOnce() -> std::process::Output,
+) {
+    let started = std::time::Instant::now();
+    let output = run();
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        elapsed < std::time::Duration::from_secs(3),
+        "took {elapsed:?}: {stderr}"
+    );
+    assert!(stderr.contains(&db.display().to_string()), "{stderr}");
+    assert!(
+        sqlite_says.iter().any(|words| stderr.contains(words)),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("timed out"), "{stderr}");
+}
+
+#[test]
+fn a_corrupt_sqlite_file_is_named_with_sqlites_error_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("clarity.db");
+    std::fs::write(
+        &db,
+        "these are not the bytes of a database, though there are more than a hundred of them here",
+    )
+    .expect("written");
+    assert_refused_at_once(&db, &["file is not a database"], || {
+        migrate_sqlite(dir.path(), &db)
+    });
+}
+
+#[test]
+fn a_truncated_sqlite_file_is_named_with_sqlites_error_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("clarity.db");
+    let output = migrate_sqlite(dir.path(), &db);
+    assert!(output.status.success(), "{output:?}");
+    let whole = std::fs::read(&db).expect("the database file");
+    for log in ["clarity.db-wal", "clarity.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(log));
+    }
+    std::fs::write(&db, &whole[..50]).expect("truncated");
+    assert_refused_at_once(
+        &db,
+        &["file is not a database", "database disk image is malformed"],
+        || migrate_sqlite(dir.path(), &db),
+    );
+}
+
+#[tokio::test]
+async fn after_migrate_the_sqlite_file_alone_holds_the_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("clarity.db");
+    let output = migrate_sqlite(dir.path(), &db);
+    assert!(output.status.success(), "{output:?}");
+    let wal = dir.path().join("clarity.db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |log| log.len() == 0),
+        "the log still holds writes"
+    );
+    // The file alone, as a backup copied from the data folder would be.
+    let copy = tempfile::tempdir().expect("tempdir");
+    let copied = copy.path().join("copy.db");
+    std::fs::copy(&db, &copied).expect("copied");
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{}", copied.display()))
+        .await
+        .expect("the copy opens");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&mut connection)
+        .await
+        .expect("the copy has the migrations table");
+    let migrations = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/store/migrations/sqlite"
+    ))
+    .expect("migrations folder")
+    .count();
+    assert_eq!(applied as usize, migrations);
+}

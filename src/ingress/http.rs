@@ -6,10 +6,13 @@
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
-//! could not be persisted 503 (so Slack retries it), everything else 200.
+//! could not be persisted 503 (so Slack retries it), a body not received
+//! within [`server::READ_TIMEOUT`] 408, everything else 200 (an event for a
+//! workspace the bot is not installed in too: it is dropped).
 
 use crate::commands::{self, Invocation};
 use crate::ingress::writer::{self, NotPersisted};
+use crate::ingress::{self, server};
 use crate::state::{AppState, IngestRequest, now_ms};
 use crate::store::NewEvent;
 use axum::body::Bytes;
@@ -43,6 +46,9 @@ pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            server::read_body_in_time(limit, request, next)
+        }))
         .with_state(state)
 }
 
@@ -107,6 +113,13 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
             let Some(event) = envelope.event else {
                 return (StatusCode::BAD_REQUEST, "event_callback without event").into_response();
             };
+            let authorized = envelope
+                .authorizations
+                .iter()
+                .filter_map(|a| a.team_id.as_deref());
+            if !ingress::for_this_workspace(&state.app, envelope.team_id.as_deref(), authorized) {
+                return StatusCode::OK.into_response();
+            }
             let team_id = envelope
                 .team_id
                 .or_else(|| envelope.authorizations.into_iter().find_map(|a| a.team_id))
@@ -226,12 +239,28 @@ fn verify(
     })
 }
 
-async fn readyz(State(state): State<HttpState>) -> Response {
-    if state.app.store.ping().await {
-        "ready".into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+/// Ready: the database answers, has every table, and takes writes. After a
+/// failed write (a full disk) this tries one itself, so readiness comes back
+/// when writes do, whether or not traffic reaches the bot meanwhile.
+async fn readyz(State(HttpState { app: state, .. }): State<HttpState>) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    if let Err(err) = state.store.check_tables().await {
+        tracing::warn!(error = %err, "not ready: the database is unreachable or incomplete");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable or incomplete",
+        )
+            .into_response();
     }
+    if state.last_write_failed.load(Relaxed) {
+        let probed = state.store.probe_write(now_ms()).await;
+        state.last_write_failed.store(probed.is_err(), Relaxed);
+        if let Err(err) = probed {
+            tracing::warn!(error = %err, "not ready: database writes fail");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database writes fail").into_response();
+        }
+    }
+    "ready".into_response()
 }
 
 async fn metrics(State(HttpState { app: state, .. }): State<HttpState>) -> Response {

@@ -148,7 +148,15 @@ async fn on_push_event(
 ) -> UserCallbackResult<()> {
     let started = Instant::now();
     metrics::counter!("clarity_events_received_total").increment(1);
-    let (_app, ingest) = socket_state(&states).await?;
+    let (app, ingest) = socket_state(&states).await?;
+    let authorized = event.authorizations.iter().flatten();
+    if !crate::ingress::for_this_workspace(
+        &app,
+        Some(event.team_id.0.as_str()),
+        authorized.map(|a| a.team_id.0.as_str()),
+    ) {
+        return Ok(());
+    }
     // Stopping: leave the envelope unacknowledged for another connection.
     let ingest = ingest.upgrade().ok_or(NotPersisted)?;
     let event = inbox_event(&event)?;

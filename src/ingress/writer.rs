@@ -83,6 +83,9 @@ pub async fn run(state: AppState, mut requests: mpsc::Receiver<IngestRequest>) {
         let started = std::time::Instant::now();
         let result = state.store.insert_events(&events, now_ms()).await;
         state
+            .last_write_failed
+            .store(result.is_err(), std::sync::atomic::Ordering::Relaxed);
+        state
             .last_ingest_ms
             .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
         metrics::histogram!("clarity_ingest_commit_seconds")

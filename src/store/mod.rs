@@ -208,11 +208,15 @@ impl Store {
         max_connections: u32,
     ) -> anyhow::Result<Self> {
         use anyhow::Context;
+        // A SQLite path is named (it holds no secret); a PostgreSQL URL is not.
+        let place = sqlite_path(settings.database_url.expose_secret())
+            .map(|path| format!(" {path}"))
+            .unwrap_or_default();
         Self::connect(&settings.database_url, max_connections)
             .await
             .with_context(|| {
                 format!(
-                    "while opening the {} database (DATABASE_URL)",
+                    "while opening the {} database{place} (DATABASE_URL)",
                     settings.database_backend()
                 )
             })
@@ -238,6 +242,14 @@ impl Store {
         let options = sqlx::any::AnyConnectOptions::from_str(&url)?;
         let (pool, ingest) = match backend {
             Backend::Sqlite => {
+                // One direct connection first, with every connection's
+                // pragmas: a corrupt or truncated file fails here at once
+                // with SQLite's own words ("file is not a database"), where
+                // the pool would retry for 5 s and report a timeout.
+                use sqlx::{Connection, Executor};
+                let mut first = sqlx::AnyConnection::connect_with(&options).await?;
+                first.execute(SQLITE_PRAGMAS).await?;
+                first.close().await?;
                 let pool = sqlite_pool().connect_with(options.clone()).await?;
                 let ingest = sqlite_pool().connect_with(options).await?;
                 (pool, ingest)
@@ -304,6 +316,25 @@ impl Store {
         }
     }
 
+    /// Copies the whole SQLite write-ahead log into the database file and
+    /// empties the log (a no-op for PostgreSQL): afterwards the file alone
+    /// holds everything, so copying it is a backup. For `migrate` and a
+    /// clean stop, when nothing else writes.
+    pub async fn checkpoint_truncate(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            let _write = self.write_gate().await;
+            let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if row.try_get::<i64, _>(0)? != 0 {
+                tracing::warn!(
+                    "the SQLite log could not be emptied (another connection was using it); the database file alone may be behind it"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Copies the SQLite write-ahead log into the database file without
     /// blocking writers (a no-op for PostgreSQL).
     pub async fn checkpoint(&self) -> Result<()> {
@@ -315,9 +346,42 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    /// Whether the database answers and has every table the bot uses (one
+    /// dropped under a running bot would fail each event until it is lost).
+    pub async fn check_tables(&self) -> Result<()> {
+        let probes: Vec<String> = TABLES
+            .iter()
+            .map(|table| format!("SELECT 1 FROM {table} WHERE 1 = 0"))
+            .collect();
+        sqlx::query(&probes.join(" UNION ALL "))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes to the inbox and takes the write back (insert, update and
+    /// delete a row no one else sees, committed): whether writes reach the
+    /// disk again after one failed.
+    pub async fn probe_write(&self, now: i64) -> Result<()> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO events (team_id, event_id, payload, received_at, state) \
+             VALUES ('', $1, '', $2, 'done')",
+        )
+        .bind(PROBE_EVENT_ID)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE events SET attempts = attempts + 1 WHERE event_id = $1")
+            .bind(PROBE_EVENT_ID)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM events WHERE event_id = $1")
+            .bind(PROBE_EVENT_ID)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
     }
 
     // ---- inbox ----------------------------------------------------------
@@ -799,6 +863,22 @@ impl Store {
     }
 }
 
+/// Every table the queries use, checked by [`Store::check_tables`].
+const TABLES: &[&str] = &[
+    "events",
+    "flags",
+    "decisions",
+    "thread_context",
+    "open_questions",
+    "channel_settings",
+    "outbox",
+    "digests",
+    "channels",
+];
+
+/// The event id of [`Store::probe_write`]'s row; Slack's ids start with `Ev`.
+const PROBE_EVENT_ID: &str = "clarity-readiness-probe";
+
 /// Rows in one multi-row INSERT: 4 binds each stays far below SQLite's and
 /// PostgreSQL's parameter limits.
 const ROWS_PER_STATEMENT: usize = 1000;
@@ -956,14 +1036,22 @@ fn sqlite_pool() -> AnyPoolOptions {
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 use sqlx::Executor;
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-                )
-                .await?;
+                conn.execute(SQLITE_PRAGMAS).await?;
                 Ok(())
             })
         })
+}
+
+/// What every SQLite connection runs first (see [`sqlite_pool`]).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+
+/// The file a `sqlite:` URL names; `None` for any other URL.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(rest.split_once('?').map_or(rest, |(path, _)| path))
 }
 
 /// Makes sure the SQLite file can be created: its folder exists and the URL

@@ -8,6 +8,11 @@ crate::sqlite_and_postgres! {
     a_reply_that_reached_slack_before_a_kill_is_not_posted_again => a_reply_that_reached_slack_before_a_kill_is_not_posted_again;
     a_rate_limited_thread_check_is_retried_not_taken_as_no_reply => a_rate_limited_thread_check_is_retried_not_taken_as_no_reply;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_sigterm_a_copy_of_the_sqlite_file_alone_holds_every_row() {
+    after_sigterm_a_copy_of_the_sqlite_file_alone_holds_every_row_on_sqlite().await;
+}
 use std::process::{Command, Stdio};
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -39,7 +44,7 @@ fn free_port() -> u16 {
 
 /// The bot as a child process; killed (SIGKILL) when dropped, so a failing
 /// test never leaves it running.
-struct Bot(std::process::Child);
+pub struct Bot(pub std::process::Child);
 
 impl Bot {
     fn kill(&mut self) {
@@ -227,4 +232,65 @@ async fn a_rate_limited_thread_check_is_retried_not_taken_as_no_reply(backend: B
         "the reply carries its marker: {:?}",
         posts[0]
     );
+}
+
+/// Sends SIGTERM and waits (deadline 15 s) for a clean exit.
+fn terminate(bot: &mut Bot) -> std::process::ExitStatus {
+    let sent = Command::new("kill")
+        .args(["-TERM", &bot.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "SIGTERM sent");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Some(status) = bot.0.try_wait().expect("the bot's status") {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot did not stop after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+async fn after_sigterm_a_copy_of_the_sqlite_file_alone_holds_every_row_on_sqlite() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let slack = FakeSlack::start().await;
+    let port = free_port();
+    let mut bot = start_bot(&db, &slack, port);
+    wait_ready(port).await;
+    let body = message_event("EvBackup", "C111", "1700001400.000100", None, ASK);
+    assert_eq!(post_event_to(port, body).await.status(), 200);
+    wait_outbox_empty(port).await;
+    wait_for("the reply", || async { slack.posts().len() == 1 }).await;
+    assert!(terminate(&mut bot).success(), "a clean stop");
+
+    let wal = db.dir.path().join("clarity.db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |log| log.len() == 0),
+        "the SQLite log still holds writes after a clean stop"
+    );
+    // What a backup that copies only the database file gets.
+    let copy = tempfile::tempdir().expect("tempdir");
+    let copied = copy.path().join("clarity.db");
+    std::fs::copy(db.dir.path().join("clarity.db"), &copied).expect("copied");
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{}", copied.display()))
+        .await
+        .expect("the copy opens");
+    let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+    let events = count("SELECT COUNT(*) FROM events WHERE state = 'done'")
+        .fetch_one(&mut connection)
+        .await
+        .expect("events");
+    let replied = count("SELECT COUNT(*) FROM flags WHERE posted = 1 AND reply_ts IS NOT NULL")
+        .fetch_one(&mut connection)
+        .await
+        .expect("flags");
+    let sent = count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
+        .fetch_one(&mut connection)
+        .await
+        .expect("outbox");
+    assert_eq!((events, replied, sent), (1, 1, 1));
 }
