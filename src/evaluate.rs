@@ -106,7 +106,9 @@ pub fn assess_item(classifier: &Classifier, item: &CorpusItem) -> Assessment {
 /// Assesses one corpus item, in its context, as the alignment ask the
 /// scorer may call it (`None` without a scorer).
 pub fn assess_item_as_ask(classifier: &Classifier, item: &CorpusItem) -> Option<Assessment> {
-    in_context(item, |context| classifier.assess_as_ask(&item.text, context))
+    in_context(item, |context| {
+        classifier.assess_as_ask(&item.text, context)
+    })
 }
 
 fn in_context<T>(item: &CorpusItem, f: impl FnOnce(&Context<'_>) -> T) -> T {
@@ -187,7 +189,10 @@ pub struct Miss {
 
 /// Runs the classifier over `items`; returns the figures and the misses.
 pub fn evaluate(classifier: &Classifier, items: &[CorpusItem]) -> (Report, Vec<Miss>) {
-    tally(items, items.iter().map(|item| assess_item(classifier, item)))
+    tally(
+        items,
+        items.iter().map(|item| assess_item(classifier, item)),
+    )
 }
 
 /// The figures and misses of `assessments`, one per item in order.
@@ -254,11 +259,7 @@ fn tally(
 
 /// Each fold's items judged by a scorer trained (thresholds and all, as
 /// `train` does) on the other folds; folds group items by source.
-pub fn cross_validate(
-    rules: &Classifier,
-    items: &[CorpusItem],
-    k: usize,
-) -> (Report, Vec<Miss>) {
+pub fn cross_validate(rules: &Classifier, items: &[CorpusItem], k: usize) -> (Report, Vec<Miss>) {
     let fold_of = crate::train::folds(items, k);
     let mut judged: Vec<(usize, Assessment)> = Vec::with_capacity(items.len());
     for fold in 0..k {
@@ -307,7 +308,11 @@ pub fn render_report(report: &Report) -> String {
         report.precision, report.recall, report.f1, report.tp, report.fp, report.fn_, report.tn
     );
     let _ = writeln!(out, "overall accuracy: {:.3}", report.accuracy());
-    let _ = writeln!(out, "\nby label:{:>25}{:>11}{:>8}", "precision", "recall", "items");
+    let _ = writeln!(
+        out,
+        "\nby label:{:>25}{:>11}{:>8}",
+        "precision", "recall", "items"
+    );
     let shown = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.3}"));
     for label in LABELS {
         let total: usize = report.confusion.get(label).map_or(0, |r| r.values().sum());

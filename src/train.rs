@@ -144,7 +144,11 @@ fn f_half(p: f64, r: f64) -> f64 {
 }
 
 fn f1((p, r): (f64, f64)) -> f64 {
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 /// The thresholds cross-validation picks, with the figures that picked them.
@@ -161,7 +165,8 @@ pub struct Choice {
 /// the pair with the best recall (else the pair with the best F0.5).
 pub fn choose_thresholds(rules: &Classifier, items: &[CorpusItem], k: usize) -> Choice {
     let judged = held_out(rules, items, k);
-    let labels = |t: &Thresholds| -> Vec<&'static str> { judged.iter().map(|h| h.label(t)).collect() };
+    let labels =
+        |t: &Thresholds| -> Vec<&'static str> { judged.iter().map(|h| h.label(t)).collect() };
     let kinds_f1 = |kind: f32| {
         let predicted = labels(&Thresholds {
             ask: 0.5,
@@ -194,7 +199,9 @@ pub fn choose_thresholds(rules: &Classifier, items: &[CorpusItem], k: usize) -> 
                     (true, false) => true,
                     (false, true) => false,
                     (true, true) => recall > *best_recall,
-                    (false, false) => f_half(precision, recall) > f_half(*best_precision, *best_recall),
+                    (false, false) => {
+                        f_half(precision, recall) > f_half(*best_precision, *best_recall)
+                    }
                 },
             };
             if better {
@@ -257,8 +264,10 @@ pub fn run(args: &crate::cli::TrainArgs) -> ExitCode {
         .corpus
         .iter()
         .map(|p| {
-            p.file_name()
-                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
         })
         .collect();
     let comment = format!(

@@ -31,8 +31,7 @@ fn shared_corpus_dir() -> Option<PathBuf> {
 }
 
 fn run_file(path: &std::path::Path) -> Report {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let items = parse_corpus(&text).expect("the corpus parses");
     let (report, misses) = evaluate(&Classifier::builtin(), &items);
     for miss in misses
@@ -83,5 +82,28 @@ fn every_label_of_the_written_corpus_is_mostly_right() {
     for label in clarity_bot::evaluate::LABELS {
         let accuracy = report.label_accuracy(label).expect("label present");
         assert!(accuracy >= 0.8, "{label}: {accuracy}");
+    }
+}
+
+/// The lockbox's figures as measured when the scorer was trained (see
+/// README, "Measured"): precision 0.929 and recall 0.619 on premature asks;
+/// recall 0.634 on confusion, 0.500 on disagreement and 0.500 on decisions.
+/// The targets (0.90 / 0.75; 0.60, 0.60, 0.70) are not all met;
+/// these floors keep what was reached from slipping.
+#[test]
+fn the_lockbox_keeps_its_measured_figures() {
+    let report = lockbox();
+    assert_eq!(report.n, 393);
+    assert!(report.precision >= 0.92, "precision {}", report.precision);
+    assert!(report.recall >= 0.61, "recall {}", report.recall);
+    for (label, floor) in [
+        ("confusion", 0.63),
+        ("disagreement", 0.49),
+        ("decision", 0.49),
+    ] {
+        let recall = report.label_accuracy(label).expect("label present");
+        assert!(recall >= floor, "{label} recall {recall}");
+        let precision = label_precision(&report, label).expect("predicted at least once");
+        assert!(precision >= 0.5, "{label} precision {precision}");
     }
 }

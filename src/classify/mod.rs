@@ -350,6 +350,12 @@ impl Classifier {
             probabilities,
             rule_ask,
             excluded: !rule_ask && scan.has(RuleKind::Exclude),
+            rule_kinds: [
+                scan.has(RuleKind::Decision),
+                scan.has(RuleKind::Confusion),
+                scan.has(RuleKind::Disagreement),
+            ],
+            words: topic::word_spans(&scan.norm.text).len(),
         }
     }
 
@@ -721,13 +727,14 @@ impl Classifier {
             let scan = self.scan(truncate(message, self.max_bytes));
             let open = scan.has(RuleKind::Uncertainty);
             let asks = self.strongest_ask(&scan).is_some();
-            // A decision a rule names, or one the scorer hears.
+            // A decision a rule names, or one the scorer is sure of (more
+            // likely than not: "makes sense" under a decision is no decision).
             let decided = !open
                 && (scan.has(RuleKind::Decision)
                     || self.scorer.as_deref().is_some_and(|scorer| {
-                        self.evidence_of(scorer, &scan, asks)
-                            .verdict(&scorer.thresholds)
-                            == Kind::Decision
+                        let evidence = self.evidence_of(scorer, &scan, asks);
+                        evidence.verdict(&scorer.thresholds) == Kind::Decision
+                            && evidence.probabilities[Class::Decision as usize] >= 0.5
                     }));
             let overlaps = named.is_some_and(|t| overlap(t, &topic::tokens(&scan.norm.text)));
             any_overlap |= overlaps;
@@ -779,12 +786,13 @@ fn implicit_topic(text: &str) -> TopicPhrase {
         let words = topic::word_spans(&lower[sentence.clone()]);
         for w in words {
             let word = &lower[sentence.start + w.start..sentence.start + w.end];
-            if matches!(word, "on" | "about" | "around" | "regarding" | "re" | "behind") {
-                if let TopicPhrase::Named(r) =
-                    topic::topic_after(text, sentence.start + w.end, sentence.end, true)
-                {
-                    return TopicPhrase::Named(r);
-                }
+            if matches!(
+                word,
+                "on" | "about" | "around" | "regarding" | "re" | "behind"
+            ) && let TopicPhrase::Named(r) =
+                topic::topic_after(text, sentence.start + w.end, sentence.end, true)
+            {
+                return TopicPhrase::Named(r);
             }
         }
     }

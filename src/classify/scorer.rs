@@ -109,7 +109,16 @@ pub struct Evidence {
     /// An exclusion fired and no ask rule survived it: another sense of the
     /// words (or a team's own `exclude` rule) has the last word.
     pub excluded: bool,
+    /// Whether a decision, confusion or disagreement rule fired (in that
+    /// order).
+    pub rule_kinds: [bool; 3],
+    /// How many words the message has.
+    pub words: usize,
 }
+
+/// A verdict no rule backs needs at least this many words: "makes sense"
+/// under a decision is too little text to call it one.
+pub const MIN_WORDS: usize = 4;
 
 impl Evidence {
     /// The probability that the message asks to align (before or after a decision).
@@ -120,14 +129,16 @@ impl Evidence {
     /// The kind these thresholds give: an alignment request when the ask is
     /// likely enough (and not excluded), else the likeliest of decision,
     /// confusion and disagreement when it reaches `kind` and beats other,
-    /// else other.
+    /// else other. Without a rule of its kind, a verdict needs
+    /// [`MIN_WORDS`] words.
     pub fn verdict(&self, thresholds: &Thresholds) -> Kind {
         let needed = if self.rule_ask {
             thresholds.ask
         } else {
             thresholds.unmatched
         };
-        if !self.excluded && self.ask() >= needed {
+        let unnamed_but_short = !self.rule_ask && self.words < MIN_WORDS;
+        if !self.excluded && !unnamed_but_short && self.ask() >= needed {
             return Kind::AlignmentRequest;
         }
         let p = &self.probabilities;
@@ -136,7 +147,14 @@ impl Evidence {
             .max_by(|a, b| p[*a as usize].total_cmp(&p[*b as usize]))
             .unwrap_or(Class::Other);
         let chance = p[best as usize];
-        if chance < thresholds.kind || chance < p[Class::Other as usize] {
+        let named = match best {
+            Class::Decision => self.rule_kinds[0],
+            Class::Confusion => self.rule_kinds[1],
+            Class::Disagreement => self.rule_kinds[2],
+            Class::Ask | Class::AskAfter | Class::Other => false,
+        };
+        let unnamed_but_short = !named && self.words < MIN_WORDS;
+        if chance < thresholds.kind || chance < p[Class::Other as usize] || unnamed_but_short {
             return Kind::Other;
         }
         match best {
@@ -312,7 +330,9 @@ impl Extractor {
             let bucket = hash(b'b', &[previous, word]);
             self.buckets.push(bucket);
             let first = String::from_utf8_lossy(previous).into_owned();
-            name(bucket, &|| Feature::Pair(first.clone(), lower[s..e].to_owned()));
+            name(bucket, &|| {
+                Feature::Pair(first.clone(), lower[s..e].to_owned())
+            });
             previous = word;
             // Character 4-grams of "<word>", on bytes (a fragment may split
             // a multibyte character; it still hashes the same every time).
@@ -422,7 +442,10 @@ impl Scorer {
                 .binary_search_by_key(bucket, |(b, _)| *b)
                 .map_or(0.0, |i| values[i].1);
             let w = &self.weights[*bucket as usize];
-            let others: f32 = (0..CLASS_COUNT).filter(|&o| o != c).map(|o| w[o]).sum::<f32>()
+            let others: f32 = (0..CLASS_COUNT)
+                .filter(|&o| o != c)
+                .map(|o| w[o])
+                .sum::<f32>()
                 / (CLASS_COUNT - 1) as f32;
             let weight = value * (w[c] - others);
             match weighed.iter_mut().find(|(t, _)| *t == text) {
@@ -506,21 +529,27 @@ impl Scorer {
                     );
                 }
                 bucket => {
-                    let index: usize = bucket
-                        .parse()
-                        .ok()
-                        .filter(|i| *i < BUCKETS)
-                        .ok_or_else(|| {
-                            problem(n, format!("{bucket:?} is not a bucket (0..{BUCKETS})"))
-                        })?;
+                    let index: usize =
+                        bucket
+                            .parse()
+                            .ok()
+                            .filter(|i| *i < BUCKETS)
+                            .ok_or_else(|| {
+                                problem(n, format!("{bucket:?} is not a bucket (0..{BUCKETS})"))
+                            })?;
                     let v = floats(fields)?;
-                    weights[index] = <[f32; CLASS_COUNT]>::try_from(v.as_slice())
-                        .map_err(|_| problem(n, format!("bucket {index}: {CLASS_COUNT} weights")))?;
+                    weights[index] =
+                        <[f32; CLASS_COUNT]>::try_from(v.as_slice()).map_err(|_| {
+                            problem(n, format!("bucket {index}: {CLASS_COUNT} weights"))
+                        })?;
                 }
             }
         }
         if !seen_header {
-            return Err(problem(1, "not a scorer weights file (no \"scorer\" line)".into()));
+            return Err(problem(
+                1,
+                "not a scorer weights file (no \"scorer\" line)".into(),
+            ));
         }
         Ok(Self {
             weights,
@@ -635,7 +664,11 @@ pub fn fit(examples: &[Example], fit: &Fit, thresholds: Thresholds) -> Scorer {
             }
             softmax(&mut z);
             for c in 0..CLASS_COUNT {
-                let target = if c == example.class as usize { 1.0 } else { 0.0 };
+                let target = if c == example.class as usize {
+                    1.0
+                } else {
+                    0.0
+                };
                 let g = z[c] - target;
                 bias_squares[c] += g * g;
                 bias[c] -= fit.learning_rate * g / bias_squares[c].sqrt();
@@ -666,7 +699,10 @@ mod tests {
             ("let's get on the same page about hiring", Class::Ask),
             ("we decided to ship on friday", Class::Decision),
             ("decision: we go with vendor b", Class::Decision),
-            ("wait, so what does this mean for my team?", Class::Confusion),
+            (
+                "wait, so what does this mean for my team?",
+                Class::Confusion,
+            ),
             ("I don't think we should do this", Class::Disagreement),
             ("lunch at noon?", Class::Other),
             ("the css text alignment is off", Class::Other),
