@@ -377,3 +377,68 @@ async fn after_migrate_the_sqlite_file_alone_holds_the_schema() {
     .count();
     assert_eq!(applied as usize, migrations);
 }
+
+/// `train` writes the same weights twice from the same corpus; `check` and
+/// `eval` load them with `--scorer`, and a broken weights file is refused
+/// with its line.
+#[test]
+fn train_is_deterministic_and_its_weights_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/corpus/written.jsonl"
+    ))
+    .expect("the written corpus");
+    let corpus = dir.path().join("small.jsonl");
+    let small: Vec<&str> = written.lines().take(240).collect();
+    std::fs::write(&corpus, small.join("\n")).expect("written");
+    let train = |name: &str| {
+        let output = dir.path().join(name);
+        let status = bin()
+            .args(["train", "--corpus"])
+            .arg(&corpus)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .expect("the binary runs");
+        assert!(status.status.success(), "{status:?}");
+        std::fs::read_to_string(&output).expect("weights written")
+    };
+    let first = train("a.tsv");
+    assert_eq!(
+        first,
+        train("b.tsv"),
+        "the same corpus gives the same weights"
+    );
+    assert!(
+        first.contains("Trained on 240 items from small.jsonl"),
+        "{first}"
+    );
+
+    let eval = bin()
+        .args(["eval", "--scorer"])
+        .arg(dir.path().join("a.tsv"))
+        .arg("--corpus")
+        .arg(&corpus)
+        .output()
+        .expect("the binary runs");
+    assert!(eval.status.success());
+    let report = String::from_utf8_lossy(&eval.stdout);
+    assert!(report.contains("items: 240"), "{report}");
+    assert!(report.contains("by label:"), "{report}");
+
+    let broken = dir.path().join("broken.tsv");
+    std::fs::write(&broken, "scorer\t1\t18\nbias\t0\t0\n").expect("written");
+    let check = bin()
+        .args(["check", "--scorer"])
+        .arg(&broken)
+        .arg("align on pricing?")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(check.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        stderr.contains("broken.tsv") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+}
