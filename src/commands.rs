@@ -38,6 +38,14 @@ pub struct Invocation {
     pub trigger_id: String,
 }
 
+impl Invocation {
+    /// Whether the command's channel is private, as Slack says (see
+    /// [`crate::privacy`]): never from its id or the name in the payload.
+    async fn channel_private(&self, state: &AppState, now: i64) -> bool {
+        crate::privacy::is_private(state, &self.team_id, &self.channel_id, now).await
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "/clarity",
@@ -419,13 +427,7 @@ async fn act(
                         permalink: None,
                         source_ts: None,
                         recorded_by: Some(who.user_id.clone()),
-                        channel_private: crate::privacy::is_private(
-                            state,
-                            &who.team_id,
-                            &who.channel_id,
-                            now,
-                        )
-                        .await,
+                        channel_private: who.channel_private(state, now).await,
                     },
                     now,
                 )
@@ -444,13 +446,7 @@ async fn act(
             let context = crate::respond::views::FormContext {
                 channel_id: who.channel_id.clone(),
                 flag_id: None,
-                channel_private: crate::privacy::is_private(
-                    state,
-                    &who.team_id,
-                    &who.channel_id,
-                    now,
-                )
-                .await,
+                channel_private: who.channel_private(state, now).await,
             };
             match crate::interactions::open_decide_form(
                 state,

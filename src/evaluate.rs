@@ -89,12 +89,8 @@ pub fn parse_corpus(text: &str) -> Result<Vec<CorpusItem>, CorpusError> {
 /// The corpus label an assessment corresponds to.
 pub fn label_of(assessment: &Assessment) -> &'static str {
     match assessment.kind {
-        Kind::AlignmentRequest if assessment.premature => "premature_alignment",
-        Kind::AlignmentRequest => "alignment_after_decision",
-        Kind::Decision => "decision",
-        Kind::Confusion => "confusion",
-        Kind::Disagreement => "disagreement",
-        Kind::Other => "other",
+        Kind::AlignmentRequest if !assessment.premature => "alignment_after_decision",
+        kind => label_of_kind(kind),
     }
 }
 
@@ -122,7 +118,7 @@ fn in_context<T>(item: &CorpusItem, f: impl FnOnce(&Context<'_>) -> T) -> T {
     })
 }
 
-/// The corpus label of a kind other than an alignment request.
+/// The corpus label of a kind (an alignment request counts as premature).
 pub fn label_of_kind(kind: Kind) -> &'static str {
     match kind {
         Kind::AlignmentRequest => "premature_alignment",

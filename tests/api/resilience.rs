@@ -166,24 +166,28 @@ async fn the_bot_killed_after_acknowledging_delivers_the_reply_once_after_restar
     assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
 }
 
-async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again(backend: Backend) {
-    let db = TestDb::create(backend).await;
-    let slack = FakeSlack::start().await;
+/// The bot answers an ask; Slack takes the reply but never answers, and the
+/// bot is killed (SIGKILL) before it learns the reply's ts.
+async fn deliver_then_kill(db: &TestDb, slack: &FakeSlack, event_id: &str, ts: &str) {
     slack.hold_after_delivery(true);
     let port = free_port();
-    let mut bot = start_bot(&db, &slack, port);
+    let mut bot = start_bot(db, slack, port);
     wait_ready(port).await;
-    let body = message_event("EvDelivered", "C111", "1700001300.000100", None, ASK);
-    let response = post_event_to(port, body).await;
-    assert_eq!(response.status(), 200);
+    let body = message_event(event_id, "C111", ts, None, ASK);
+    assert_eq!(post_event_to(port, body).await.status(), 200);
     wait_for("the reply to reach Slack", || async {
         slack.posts().len() == 1
     })
     .await;
-    // SIGKILL before the bot learns the reply's ts.
     bot.kill();
-
     slack.hold_after_delivery(false);
+}
+
+async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let slack = FakeSlack::start().await;
+    deliver_then_kill(&db, &slack, "EvDelivered", "1700001300.000100").await;
+
     let port = free_port();
     let mut bot = start_bot(&db, &slack, port);
     wait_ready(port).await;
@@ -199,21 +203,10 @@ async fn a_reply_that_reached_slack_before_a_kill_is_not_posted_again(backend: B
 async fn a_rate_limited_thread_check_is_retried_not_taken_as_no_reply(backend: Backend) {
     let db = TestDb::create(backend).await;
     let slack = FakeSlack::start().await;
-    slack.hold_after_delivery(true);
-    let port = free_port();
-    let mut bot = start_bot(&db, &slack, port);
-    wait_ready(port).await;
-    let body = message_event("EvCheck429", "C111", "1700001400.000100", None, ASK);
-    assert_eq!(post_event_to(port, body).await.status(), 200);
-    wait_for("the reply to reach Slack", || async {
-        slack.posts().len() == 1
-    })
-    .await;
-    bot.kill();
+    deliver_then_kill(&db, &slack, "EvCheck429", "1700001400.000100").await;
 
     // The check for the reply is rate limited twice (Retry-After: 0) before
     // Slack answers it: the bot asks again, never posts "on doubt".
-    slack.hold_after_delivery(false);
     slack.rate_limit_next_replies(2);
     let port = free_port();
     let mut bot = start_bot(&db, &slack, port);
