@@ -9,6 +9,7 @@
 
 pub mod decisions;
 pub mod normalize;
+pub mod prefilter;
 pub mod rules;
 pub mod scorer;
 pub mod topic;
@@ -85,6 +86,8 @@ pub struct Classifier {
 thread_local! {
     /// Feature buffers, reused by every assessment on this thread.
     static EXTRACTOR: std::cell::RefCell<Extractor> = std::cell::RefCell::new(Extractor::default());
+    /// The prefilter's per-pattern flags, reused likewise.
+    static CANDIDATES: std::cell::RefCell<Vec<bool>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// One rule match, in normalized coordinates.
@@ -262,6 +265,11 @@ impl Classifier {
         self.rules.rules.len()
     }
 
+    /// The compiled rules and their first pass.
+    pub fn rule_set(&self) -> &RuleSet {
+        &self.rules
+    }
+
     /// What the thread's root is about: the topic it names when it has one
     /// ("Morning! Before we start on the pricing page redesign…" → "pricing
     /// page redesign"), else its first sentence of two words or more.
@@ -355,7 +363,7 @@ impl Classifier {
                 scan.has(RuleKind::Confusion),
                 scan.has(RuleKind::Disagreement),
             ],
-            words: topic::word_spans(&scan.norm.text).len(),
+            words: topic::word_count(&scan.norm.text),
         }
     }
 
@@ -510,20 +518,33 @@ impl Classifier {
     /// Normalizes and runs the rules; drops matches whose exceptions fire.
     fn scan(&self, text: &str) -> Scan {
         let norm = normalize::normalize(text);
-        let matched = self.rules.set.matches(norm.text.as_bytes());
-        if !matched.matched_any() {
-            return Scan {
-                norm,
-                sentences: Vec::new(),
-                hits: Vec::new(),
-            };
-        }
-        let sentences = sentences(&norm.text);
+        CANDIDATES.with(|c| {
+            let mut candidates = c.borrow_mut();
+            if !self
+                .rules
+                .prefilter
+                .candidates(norm.text.as_bytes(), &mut candidates)
+            {
+                return Scan {
+                    norm,
+                    sentences: Vec::new(),
+                    hits: Vec::new(),
+                };
+            }
+            self.run_candidates(norm, &candidates)
+        })
+    }
+
+    /// Runs the patterns the first pass left, keeping their matches.
+    fn run_candidates(&self, norm: Normalized, candidates: &[bool]) -> Scan {
+        // Split into sentences at the first match only: most candidates
+        // find none.
+        let mut split: Option<Vec<Range<usize>>> = None;
         let mut hits: Vec<Hit> = Vec::new();
         // Whether a rule's exceptions match a sentence, computed once per pair:
         // keeps the work linear in the text however many matches there are.
         let mut excepted: Vec<(usize, usize, bool)> = Vec::new();
-        for index in matched.iter() {
+        for (index, _) in candidates.iter().enumerate().filter(|(_, on)| **on) {
             let (r, p) = self.rules.owners[index];
             let rule = &self.rules.rules[r];
             let mut kept = hits.iter().filter(|h| h.rule == r).count();
@@ -536,7 +557,8 @@ impl Classifier {
                 if span.is_empty() {
                     continue;
                 }
-                let sentence = sentence_of(&sentences, span.start);
+                let sentences = split.get_or_insert_with(|| sentences(&norm.text));
+                let sentence = sentence_of(sentences, span.start);
                 if !rule.exceptions.is_empty() {
                     let cached = excepted
                         .iter()
@@ -587,7 +609,7 @@ impl Classifier {
         hits.sort_by_key(|h| (h.span.start, h.rule));
         Scan {
             norm,
-            sentences,
+            sentences: split.unwrap_or_default(),
             hits,
         }
     }

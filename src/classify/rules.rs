@@ -2,11 +2,13 @@
 //!
 //! Second step of the classifier. Each rule has an id, a kind from a closed
 //! set (`ask`, `decision`, `uncertainty`, `exclude`, `confusion`,
-//! `disagreement`), patterns, a weight and optional exceptions. All patterns
-//! of all rules compile into one [`RegexSet`] that runs once per message; only
-//! the rules it reports are then run on their own to find spans.
+//! `disagreement`), patterns, a weight and optional exceptions. Each pattern
+//! compiles to its own small regex; the [`Prefilter`] (one Aho–Corasick pass
+//! over every pattern's required literals) says which of them can match a
+//! message, and only those run.
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use super::prefilter::{self, Prefilter};
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -79,6 +81,10 @@ struct Body {
     weight: f64,
     #[serde(default)]
     exceptions: Vec<String>,
+    /// Literals one of which every match contains, for patterns whose
+    /// own cannot be derived (see [`prefilter`]).
+    #[serde(default)]
+    literals: Vec<String>,
     #[serde(default)]
     enabled: Option<bool>,
     #[serde(default)]
@@ -96,6 +102,10 @@ struct ExcludeBody {
     exceptions: Vec<String>,
     #[serde(default)]
     scope: Scope,
+    /// Literals one of which every match contains, for patterns whose
+    /// own cannot be derived (see [`prefilter`]).
+    #[serde(default)]
+    literals: Vec<String>,
     #[serde(default)]
     enabled: Option<bool>,
     #[serde(default)]
@@ -114,14 +124,16 @@ pub struct Rule {
     pub patterns: Vec<Regex>,
     /// A match is dropped when one of these matches its sentence.
     pub exceptions: Vec<Regex>,
+    /// Literals declared in the file for patterns with none of their own.
+    pub literals: Vec<String>,
 }
 
-/// All rules, and the one set that finds which of them may fire.
+/// All rules, and the first pass that finds which of their patterns may match.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
-    pub set: RegexSet,
-    /// For each pattern of the set: (rule index, pattern index in that rule).
+    pub prefilter: Prefilter,
+    /// For each pattern, in rule order: (rule index, pattern index in that rule).
     pub owners: Vec<(usize, usize)>,
 }
 
@@ -181,12 +193,11 @@ impl std::fmt::Display for RulesRefused {
     }
 }
 
-/// The size limit given to the regex compiler, per pattern and for the set.
+/// The size limit given to the regex compiler, per pattern.
 const SIZE_LIMIT: usize = 64 << 20;
-/// The lazy DFA's cache for the set (per thread, grown on demand): large
-/// enough that the states real messages visit stay cached once warm; 96 MB
-/// measured no faster on the dev corpora.
-const SET_CACHE: usize = 32 << 20;
+/// Each pattern's lazy DFA cache (per thread, grown on demand): one small
+/// pattern's states fit, and the memory stays bounded by the rule count.
+const DFA_CACHE: usize = 256 << 10;
 
 /// Patterns run on bytes in ASCII mode: `\w`, `\s`, `\b` and case folding are
 /// ASCII-only, which keeps the automata small and fast. Normalized text is
@@ -198,6 +209,7 @@ fn compile_one(pattern: &str) -> Result<Regex, regex::Error> {
         .multi_line(true)
         .unicode(false)
         .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(DFA_CACHE)
         .build()
 }
 
@@ -292,31 +304,28 @@ pub fn parse(source: &str) -> Result<RuleSet, RulesRefused> {
         return Err(RulesRefused::new(problems));
     }
     let mut owners = Vec::new();
-    let mut all = Vec::new();
+    let mut literals = Vec::new();
     for (r, rule) in rules.iter().enumerate() {
         for (p, regex) in rule.patterns.iter().enumerate() {
             owners.push((r, p));
-            all.push(regex.as_str().to_owned());
+            let declared = (!rule.literals.is_empty()).then(|| rule.literals.clone());
+            literals.push(prefilter::required_literals(regex.as_str()).or(declared));
         }
     }
-    let set = RegexSetBuilder::new(&all)
-        .case_insensitive(true)
-        .multi_line(true)
-        .unicode(false)
-        .size_limit(SIZE_LIMIT)
-        .dfa_size_limit(SET_CACHE)
-        .build()
-        .map_err(|e| {
-            RulesRefused::new(vec![RuleProblem {
-                line: None,
-                rule: None,
-                message: format!(
-                    "the patterns do not compile together ({}); simplify the largest patterns",
-                    last_line(&e.to_string())
-                ),
-            }])
-        })?;
-    Ok(RuleSet { rules, set, owners })
+    let prefilter = Prefilter::new(&literals).map_err(|e| {
+        RulesRefused::new(vec![RuleProblem {
+            line: None,
+            rule: None,
+            message: format!(
+                "the rules' literals do not compile into one automaton ({e}); declare fewer `literals`"
+            ),
+        }])
+    })?;
+    Ok(RuleSet {
+        rules,
+        prefilter,
+        owners,
+    })
 }
 
 /// The 1-based line of a byte offset.
@@ -383,6 +392,7 @@ fn compile_rule(
                 patterns: b.patterns,
                 weight: b.weight,
                 exceptions: b.exceptions,
+                literals: b.literals,
                 enabled: b.enabled,
                 description: None,
             },
@@ -394,6 +404,7 @@ fn compile_rule(
         patterns,
         weight,
         exceptions,
+        literals,
         enabled,
         ..
     } = body;
@@ -417,6 +428,12 @@ fn compile_rule(
         problems.push((
             "weight",
             format!("weight {weight} is outside [0, 1]; use a number between 0 and 1"),
+        ));
+    }
+    if literals.iter().any(|l| l.is_empty()) {
+        problems.push((
+            "literals",
+            "`literals` holds an empty string, which would run the rule on every message; remove it".into(),
         ));
     }
     if patterns.is_empty() {
@@ -469,6 +486,7 @@ fn compile_rule(
         scope,
         patterns: compiled_patterns,
         exceptions: compiled_exceptions,
+        literals,
     }))
 }
 
@@ -490,7 +508,7 @@ exceptions = ['\bdid\s+we\b']
         let set = parse(ONE).expect("valid");
         assert_eq!(set.rules.len(), 1);
         assert_eq!(set.rules[0].kind, RuleKind::Ask);
-        assert!(set.set.is_match(b"can we ALIGN on pricing"));
+        assert!(set.rules[0].patterns[0].is_match(b"can we ALIGN on pricing"));
     }
 
     #[test]
@@ -611,7 +629,7 @@ paterns = ['decided']
     fn rules_may_be_written_inline_too() {
         let inline = "rule = [{ id = \"ask.x\", kind = \"ask\", weight = 0.8, patterns = ['\\bsync\\s+on\\b'] }]\n";
         let set = parse(inline).expect("valid");
-        assert!(set.set.is_match(b"can we sync on pricing"));
+        assert!(set.rules[0].patterns[0].is_match(b"can we sync on pricing"));
         let bad = inline.replace("weight = 0.8", "weight = 0.8, wieght = 1");
         let err = parse(&bad).expect_err("unknown key");
         assert_eq!(err.rule.as_deref(), Some("ask.x"));
@@ -631,7 +649,31 @@ paterns = ['decided']
     #[test]
     fn patterns_match_ascii_words_next_to_other_characters() {
         let set = parse(ONE).expect("valid");
-        assert!(set.set.is_match("é align on «pricing»".as_bytes()));
-        assert!(!set.set.is_match("realign on".as_bytes()));
+        let pattern = &set.rules[0].patterns[0];
+        assert!(pattern.is_match("é align on «pricing»".as_bytes()));
+        assert!(!pattern.is_match("realign on".as_bytes()));
+    }
+
+    #[test]
+    fn declared_literals_stand_in_for_a_pattern_without_its_own() {
+        let declared = r#"
+[[rule]]
+id = "ask.sync-up"
+kind = "ask"
+weight = 0.8
+patterns = ['\w+\s+\w+']
+literals = ["sync"]
+"#;
+        let set = parse(declared).expect("valid");
+        let mut candidates = Vec::new();
+        assert!(set.prefilter.candidates(b"let's SYNC up", &mut candidates));
+        assert!(!set.prefilter.candidates(b"warm up", &mut candidates));
+    }
+
+    #[test]
+    fn an_empty_declared_literal_is_refused() {
+        let bad = ONE.replace("weight = 0.8", "weight = 0.8\nliterals = [\"\"]");
+        let refused = parse(&bad).expect_err("refused");
+        assert!(refused.to_string().contains("literals"), "{refused}");
     }
 }

@@ -277,27 +277,40 @@ const SYNONYMS: &[(&str, &str)] = &[
 
 /// Byte ranges of the words of `text` (letters, digits and inner `'`/`.`).
 pub fn word_spans(text: &str) -> Vec<Range<usize>> {
-    let mut spans = Vec::new();
+    words(text).collect()
+}
+
+/// How many words `text` has, as [`word_spans`] counts them.
+pub fn word_count(text: &str) -> usize {
+    words(text).count()
+}
+
+fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut chars = text.char_indices();
     let mut start = None;
     let mut prev_end = 0;
-    for (i, c) in text.char_indices() {
-        let inner_joiner = matches!(c, '\'' | '.') && start.is_some();
-        if c.is_alphanumeric()
-            || c == '%'
-            || (inner_joiner && next_is_alnum(text, i + c.len_utf8()))
-        {
-            if start.is_none() {
-                start = Some(i);
-            }
-            prev_end = i + c.len_utf8();
-        } else if let Some(s) = start.take() {
-            spans.push(s..prev_end);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
         }
-    }
-    if let Some(s) = start {
-        spans.push(s..prev_end);
-    }
-    spans
+        for (i, c) in chars.by_ref() {
+            let inner_joiner = matches!(c, '\'' | '.') && start.is_some();
+            if c.is_alphanumeric()
+                || c == '%'
+                || (inner_joiner && next_is_alnum(text, i + c.len_utf8()))
+            {
+                if start.is_none() {
+                    start = Some(i);
+                }
+                prev_end = i + c.len_utf8();
+            } else if let Some(s) = start.take() {
+                return Some(s..prev_end);
+            }
+        }
+        done = true;
+        start.take().map(|s| s..prev_end)
+    })
 }
 
 /// Whether the word ending at `at` is the first part of a hyphenated word

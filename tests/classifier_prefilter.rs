@@ -1,0 +1,80 @@
+//! The rules' first pass never hides a match: on every text of every corpus
+//! (ours and the shared ones, threads included), each pattern that matches
+//! the normalized text is among the prefilter's candidates. Skipping the
+//! others therefore changes no verdict.
+
+use clarity_bot::classify::{Classifier, normalize};
+use clarity_bot::evaluate::parse_corpus;
+use std::path::PathBuf;
+
+fn corpus_texts() -> Vec<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = ["real", "written", "lockbox"]
+        .iter()
+        .map(|n| root.join(format!("data/corpus/{n}.jsonl")))
+        .collect();
+    if let Some(dir) = std::env::var_os("CLARITY_CORPUS_DIR") {
+        let dir = PathBuf::from(dir);
+        files.push(dir.join("dev.jsonl"));
+        files.push(dir.join("dev-real.jsonl"));
+    }
+    let mut texts = Vec::new();
+    for path in files {
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for item in parse_corpus(&text).expect("the corpus parses") {
+            texts.extend(item.thread);
+            texts.push(item.text);
+        }
+    }
+    texts
+}
+
+#[test]
+fn every_pattern_that_matches_is_a_candidate() {
+    let classifier = Classifier::builtin();
+    let set = classifier.rule_set();
+    let texts = corpus_texts();
+    assert!(texts.len() > 4_000, "{} texts", texts.len());
+    let mut candidates = Vec::new();
+    let mut matched = 0;
+    for text in &texts {
+        let norm = normalize::normalize(text);
+        set.prefilter
+            .candidates(norm.text.as_bytes(), &mut candidates);
+        for (index, &(r, p)) in set.owners.iter().enumerate() {
+            let rule = &set.rules[r];
+            if rule.patterns[p].is_match(norm.text.as_bytes()) {
+                matched += 1;
+                assert!(
+                    candidates[index],
+                    "rule {} pattern {} matches but was skipped: {:?}",
+                    rule.id,
+                    p + 1,
+                    norm.text
+                );
+            }
+        }
+    }
+    assert!(
+        matched > 1_000,
+        "only {matched} matches: the check saw too little"
+    );
+}
+
+#[test]
+fn the_first_pass_skips_most_patterns_on_ordinary_chat() {
+    let classifier = Classifier::builtin();
+    let set = classifier.rule_set();
+    // Every shipped pattern has literals of its own: none runs on every text.
+    assert_eq!(set.prefilter.unfiltered_count(), 0);
+    let mut candidates = Vec::new();
+    set.prefilter
+        .candidates(b"deploy of billing to staging is green", &mut candidates);
+    let run = candidates.iter().filter(|c| **c).count();
+    assert!(
+        run * 10 <= candidates.len(),
+        "{run} of {} patterns would run",
+        candidates.len()
+    );
+}
