@@ -16,4 +16,5 @@ mod resilience;
 mod slow_clients;
 mod socket_mode;
 mod socket_support;
+mod startup_log;
 mod workspaces;
