@@ -11,6 +11,7 @@ mod limits;
 mod outage;
 mod privacy;
 mod readiness;
+mod readme_path;
 mod replicas;
 mod resilience;
 mod slow_clients;
