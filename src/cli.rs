@@ -135,6 +135,14 @@ pub struct ScanArgs {
     /// Scans only this channel (name or id); repeat for more.
     #[arg(long, value_name = "NAME")]
     pub channel: Vec<String>,
+    /// Names the author of each ask the bot would have answered (hidden by
+    /// default: like the digest, the report names no one).
+    #[arg(long)]
+    pub names: bool,
+    /// Adds the weekly digests the bot would have posted, one per week (a
+    /// summary of the public channels), as the digest renders them.
+    #[arg(long)]
+    pub digests: bool,
 }
 
 /// How `scan` writes its report.

@@ -102,6 +102,7 @@ impl Application {
             ),
             None => None,
         };
+        log_started(&state, &listener, &identity.team, identity.user.as_deref());
         Ok(Self {
             port,
             listener,
@@ -134,14 +135,9 @@ impl Application {
             ingest,
             ingest_tx,
             shutdown,
-            port,
+            port: _,
             socket,
         } = self;
-        tracing::info!(
-            port,
-            database = state.settings.database_backend(),
-            "clarity-bot listening"
-        );
         let tasks = TaskTracker::new();
         let writer = tokio::spawn(ingress::writer::run(state.clone(), ingest));
         tasks.spawn(worker_loop(state.clone(), shutdown.clone(), Job::Inbox));
@@ -190,6 +186,27 @@ impl Application {
         tracing::info!("clarity-bot stopped");
         Ok(())
     }
+}
+
+/// The start-up line: where the bot listens, how Slack reaches it, which
+/// database it uses (never the password) and who it is, as `auth.test` said.
+fn log_started(state: &AppState, listener: &TcpListener, workspace: &str, bot_user: Option<&str>) {
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| state.settings.bind.to_string(), |a| a.to_string());
+    tracing::info!(
+        address = %address,
+        mode = crate::telemetry::mode(state.verifier.is_some(), state.settings.app_token.is_some()),
+        database = crate::telemetry::database_description(
+            state.settings.database_url.expose_secret()
+        ),
+        workspace = format!("{workspace} ({})", state.bot_team_id),
+        bot_user = match bot_user {
+            Some(name) => format!("{name} ({})", state.bot_user_id),
+            None => state.bot_user_id.clone(),
+        },
+        "clarity-bot listening"
+    );
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -135,6 +135,169 @@ fn the_sample_export_gives_the_golden_text_report() {
 }
 
 #[test]
+fn the_sample_export_with_names_gives_the_golden_text_report() {
+    let output = scan(&[SAMPLE, "--names"]);
+    assert_golden(
+        &stdout(&output),
+        "tests/fixtures/scan/sample-report-names.txt",
+    );
+}
+
+#[test]
+fn the_sample_export_with_digests_gives_the_golden_text_report() {
+    let output = scan(&[SAMPLE, "--digests"]);
+    assert_golden(
+        &stdout(&output),
+        "tests/fixtures/scan/sample-report-digests.txt",
+    );
+}
+
+/// The people in the sample export, by their display names.
+const PEOPLE: [&str; 5] = ["ana", "Ben Okafor", "chen.w", "dana", "emil"];
+
+/// Whether `text` names `person` as a word of its own.
+fn names(text: &str, person: &str) -> bool {
+    regex::Regex::new(&format!(r"(^|[^\w.-]){}($|[^\w.-])", regex::escape(person)))
+        .expect("valid")
+        .is_match(text)
+}
+
+#[test]
+fn the_report_names_no_one_unless_asked_to() {
+    for format in ["text", "json", "html"] {
+        let report = stdout(&scan(&[SAMPLE, "--format", format, "--digests"]));
+        for person in PEOPLE {
+            assert!(
+                !names(&report, person),
+                "the {format} report names {person}"
+            );
+        }
+        let named = stdout(&scan(&[SAMPLE, "--format", format, "--names"]));
+        for person in ["ana", "dana", "Ben Okafor"] {
+            assert!(
+                names(&named, person),
+                "--names: the {format} report lacks {person}"
+            );
+        }
+    }
+    let report = json(&scan(&[SAMPLE, "--format", "json"]));
+    for flag in report["flags"].as_array().expect("flags") {
+        assert_eq!(flag["author"], Value::Null, "{flag}");
+    }
+}
+
+#[test]
+fn the_report_says_what_to_do_next() {
+    let report = json(&scan(&[SAMPLE, "--format", "json"]));
+    let next = &report["next"];
+    // The topic asked about most often with no decision comes first.
+    assert_eq!(next["decide_first"][0]["topic"], "onboarding emails");
+    assert_eq!(next["decide_first"][0]["asks"], 3);
+    assert_eq!(next["enable_first"][0]["name"], "product");
+    assert_eq!(next["enable_first"][0]["questions"], 10);
+    // 16 questions over 4 weeks, at the default noise policy.
+    assert_eq!(next["questions_per_week"], 4.0);
+    let reply = &next["example_reply"];
+    assert_eq!(reply["channel"], "product");
+    let blocks = reply["message"]["blocks"].to_string();
+    assert!(
+        blocks.contains("which decision has actually been made?"),
+        "{blocks}"
+    );
+    assert!(blocks.contains("Record the decision"), "{blocks}");
+
+    let html = stdout(&scan(&[SAMPLE, "--format", "html"]));
+    let section = html
+        .split("<section class=\"next\">")
+        .nth(1)
+        .expect("the HTML report has a next-steps section");
+    assert!(section.starts_with("<h2>What to do next</h2>"), "{section}");
+    assert!(section.contains("<strong>onboarding emails</strong> in #product: asked 3 times"));
+    assert!(section.contains("Expect about 4 questions a week"));
+    assert!(
+        section.contains("<span class=\"sk-button sk-primary\">Record the decision</span>"),
+        "the reply is drawn with its buttons"
+    );
+}
+
+#[test]
+fn rule_ids_and_scores_are_only_in_the_json_or_on_hover() {
+    let rule = regex::Regex::new(r"\b(ask|uncertainty|decision|exclude)\.[a-z-]+").expect("valid");
+    let text = stdout(&scan(&[SAMPLE]));
+    assert!(rule.find(&text).is_none(), "{:?}", rule.find(&text));
+    assert!(!text.contains("score"), "the text report shows scores");
+    assert!(!text.contains("time(s)"));
+    assert!(text.contains("why: asks people to converge (“get aligned on”)"));
+
+    let html = stdout(&scan(&[SAMPLE, "--format", "html"]));
+    let without_titles = regex::Regex::new(r#"title="[^"]*""#)
+        .expect("valid")
+        .replace_all(&html, "");
+    assert!(
+        rule.find(&without_titles).is_none(),
+        "{:?}",
+        rule.find(&without_titles)
+    );
+    assert!(
+        html.contains("title=\"ask.get-aligned, score 1.00\""),
+        "rule ids on hover"
+    );
+
+    let report = json(&scan(&[SAMPLE, "--format", "json"]));
+    assert_eq!(report["flags"][0]["reasons"][0]["rule"], "ask.get-aligned");
+    assert_eq!(report["flags"][0]["reasons"][0]["kind"], "ask");
+}
+
+#[test]
+fn the_weekly_chart_shows_the_questions_beside_asks_and_decisions() {
+    let html = stdout(&scan(&[SAMPLE, "--format", "html"]));
+    let chart = html.split("<svg class=\"chart\"").nth(1).expect("a chart");
+    let chart = chart.split("</svg>").next().expect("its end");
+    // Four bars a week: asks, before a decision, questions, decisions.
+    assert_eq!(chart.matches("<rect ").count(), 4 * 4);
+    assert!(chart.contains("style=\"fill:var(--flag)\""));
+    assert!(chart.contains("2026-W02 (from 2026-01-05): 9 asks, 9 before a decision, 6 questions the bot would ask, 0 decisions"));
+}
+
+#[test]
+fn digests_adds_one_weekly_digest_a_week_in_the_digests_own_words() {
+    let report = json(&scan(&[SAMPLE, "--format", "json", "--digests"]));
+    let digests = report["digests"].as_array().expect("digests");
+    let weeks = report["weeks"].as_array().expect("weeks");
+    assert_eq!(digests.len(), weeks.len());
+    for (digest, week) in digests.iter().zip(weeks) {
+        assert_eq!(digest["week"], week["week"]);
+        let text = digest["text"].as_str().expect("text");
+        assert!(text.starts_with("Clarity summary · "), "{text}");
+        assert!(
+            text.contains("counts only: nobody is named for asking"),
+            "{text}"
+        );
+        assert_eq!(digest["message"]["blocks"][0]["type"], "header");
+    }
+    let last = digests
+        .last()
+        .and_then(|d| d["text"].as_str())
+        .expect("a digest");
+    assert!(
+        last.contains("onboarding emails in #product — asked 3 times by 2 people since 22 Jan"),
+        "{last}"
+    );
+    let plain = json(&scan(&[SAMPLE, "--format", "json"]));
+    assert!(
+        plain.get("digests").is_none(),
+        "digests only when asked for"
+    );
+
+    let html = stdout(&scan(&[SAMPLE, "--format", "html", "--digests"]));
+    assert_eq!(
+        html.matches("<div class=\"sk-header\">Clarity summary · ")
+            .count(),
+        4
+    );
+}
+
+#[test]
 fn the_sample_export_has_every_kind_of_conversation_and_a_few_weeks() {
     let report = json(&scan(&[SAMPLE, "--format", "json"]));
     let visibilities: Vec<&str> = report["channels"]
@@ -164,7 +327,7 @@ fn direct_messages_are_counted_but_never_flagged() {
 #[test]
 fn text_from_private_channels_never_appears_in_the_report() {
     for format in ["json", "text", "html"] {
-        let out = stdout(&scan(&[SAMPLE, "--format", format]));
+        let out = stdout(&scan(&[SAMPLE, "--format", format, "--digests", "--names"]));
         for private in [
             "hiring plan",
             "two engineers",
@@ -217,7 +380,15 @@ fn a_zipped_export_gives_the_same_report_as_its_folder() {
 fn the_html_report_is_one_file_with_no_external_references() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("report.html");
-    let output = scan(&[SAMPLE, "--format", "html", "--output", path_str(&out)]);
+    let output = scan(&[
+        SAMPLE,
+        "--format",
+        "html",
+        "--digests",
+        "--names",
+        "--output",
+        path_str(&out),
+    ]);
     assert!(output.stdout.is_empty(), "the report goes to the file only");
     assert!(
         stderr(&output).contains("report.html"),
@@ -484,9 +655,9 @@ fn authors_missing_from_users_json_are_reported_and_shown_by_their_profile_or_id
         }
     }
 
-    let output = scan(&[path_str(dir.path()), "--format", "json"]);
+    let output = scan(&[path_str(dir.path()), "--format", "json", "--names"]);
     let report = json(&output);
-    let all = json(&scan(&[SAMPLE, "--format", "json"]));
+    let all = json(&scan(&[SAMPLE, "--format", "json", "--names"]));
     assert_eq!(
         report["totals"], all["totals"],
         "missing users lose nothing"

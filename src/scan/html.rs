@@ -1,9 +1,10 @@
 //! The HTML report: one self-contained file that works offline. Styles, the
-//! weekly chart (inline SVG) and the few lines of script that sort the
-//! tables are all inside it; it references nothing outside itself.
+//! weekly chart (inline SVG), the drawings of what the bot would post and
+//! the few lines of script that sort the tables are all inside it; it
+//! references nothing outside itself.
 
 use super::export::Visibility;
-use super::report::{Report, Week};
+use super::report::{Report, Week, times};
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -41,9 +42,16 @@ tr:hover td { background: #fafbfd; }
 tfoot td { font-weight: 650; border-top: 2px solid var(--line); }
 .tag { display:inline-block; font-size: 11.5px; padding: 1px 7px; border-radius: 999px; background:#eef1f6; color: var(--muted); margin-left: 6px; }
 .quote { max-width: 46em; }
-.reasons { color: var(--muted); font-size: 12.5px; }
 .withheld { color: var(--muted); font-style: italic; }
 .open { color: var(--flag); font-weight: 600; }
+section.next { border-left: 4px solid var(--decision); }
+section.next h3 { font-size: 15px; margin: 16px 0 6px; }
+section.next ul { margin: 0; padding-left: 20px; }
+section.next li { margin: 3px 0; }
+.asked { color: var(--muted); font-size: 13.5px; margin: 0 0 8px; }
+.why { color: var(--muted); font-size: 12.5px; cursor: help; }
+.digests { display: grid; gap: 16px; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); align-items: start; }
+.digest h3 { font-size: 14px; color: var(--muted); margin: 0 0 6px; font-weight: 600; }
 .decided { color: var(--decision); }
 .empty { color: var(--muted); }
 section.problems { border-left: 4px solid var(--premature); }
@@ -144,7 +152,11 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
         "<title>Alignment before clarity: {}</title>",
         escape(&report.source)
     )?;
-    writeln!(out, "<style>{STYLE}</style></head><body><main>")?;
+    writeln!(
+        out,
+        "<style>{STYLE}{}</style></head><body><main>",
+        super::slack::STYLE
+    )?;
 
     writeln!(out, "<header><h1>Alignment before clarity</h1>")?;
     writeln!(
@@ -159,11 +171,11 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
     writeln!(
         out,
         "<p class=\"lede\">Of <strong>{}</strong> requests to align, <strong>{}</strong> came before any decision had been made ({}). \
-         The bot would have asked <em>which decision has been made?</em> <strong>{}</strong> time(s), and stayed quiet on {} more.</p></header>",
+         The bot would have asked <em>which decision has been made?</em> {}, and stayed quiet on {} more.</p></header>",
         group(t.alignment_asks),
         group(t.premature),
         percent(t.premature, t.alignment_asks),
-        group(t.flags),
+        strong_times(t.flags),
         group(quiet)
     )?;
 
@@ -175,7 +187,7 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
         ("decisions", group(t.decisions), false),
         ("confusion", group(t.confusion), false),
         ("disagreement", group(t.disagreement), false),
-        ("flags the bot would post", group(t.flags), true),
+        ("questions the bot would ask", group(t.flags), true),
     ];
     for (label, n, hot) in cards {
         writeln!(
@@ -187,15 +199,18 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
     }
     writeln!(out, "</div>")?;
 
+    write_next(out, report)?;
+
     writeln!(out, "<section><h2>Week by week</h2>")?;
     writeln!(
         out,
-        "<p class=\"note\">Alignment asks, the ones made before any decision, and decisions, per ISO week (UTC).</p>"
+        "<p class=\"note\">Alignment asks, the ones made before any decision, the questions the bot would have asked, and decisions, per ISO week (UTC).</p>"
     )?;
     writeln!(
         out,
         "<div class=\"legend\"><span><i style=\"background:var(--ask)\"></i>alignment asks</span>\
          <span><i style=\"background:var(--premature)\"></i>before a decision</span>\
+         <span><i style=\"background:var(--flag)\"></i>questions the bot would ask</span>\
          <span><i style=\"background:var(--decision)\"></i>decisions</span></div>"
     )?;
     write_chart(out, &report.weeks)?;
@@ -204,6 +219,7 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
     write_channels(out, report)?;
     write_topics(out, report)?;
     write_flags(out, report)?;
+    write_digests(out, report)?;
 
     if !report.problems.is_empty() {
         writeln!(
@@ -224,7 +240,12 @@ fn write_page(out: &mut String, report: &Report) -> std::fmt::Result {
     writeln!(
         out,
         "<footer>Generated offline by <code>clarity-bot scan</code> with the classifier and noise policy the bot runs. \
-         Text from private conversations is withheld. Click a column heading to sort.</footer>"
+         Text from private conversations is withheld{}. Hover over a reason for the rule behind it; click a column heading to sort.</footer>",
+        if report.flags.iter().any(|f| f.author.is_some()) {
+            ""
+        } else {
+            "; like the digest, the report names no one (<code>--names</code> shows who asked)"
+        }
     )?;
     writeln!(out, "</main><script>{SCRIPT}</script></body></html>")
 }
@@ -244,6 +265,7 @@ fn write_chart(out: &mut String, weeks: &[Week]) -> std::fmt::Result {
             w.counts
                 .alignment_asks
                 .max(w.counts.premature)
+                .max(w.counts.flags)
                 .max(w.counts.decisions)
         })
         .max()
@@ -254,7 +276,7 @@ fn write_chart(out: &mut String, weeks: &[Week]) -> std::fmt::Result {
     let y = |v: u64| top + plot_h - (v as f64 / top_value as f64) * plot_h;
     writeln!(
         out,
-        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Weekly alignment asks, premature asks and decisions\">"
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Weekly alignment asks, premature asks, the bot's questions and decisions\">"
     )?;
     let mut tick = 0;
     while tick <= top_value {
@@ -271,21 +293,22 @@ fn write_chart(out: &mut String, weeks: &[Week]) -> std::fmt::Result {
         tick += step;
     }
     let slot = plot_w / weeks.len() as f64;
-    let bar = (slot * 0.8 / 3.0).min(30.0);
+    let bar = (slot * 0.8 / 4.0).min(30.0);
     let label_every = (weeks.len() as f64 / 14.0).ceil().max(1.0) as usize;
     for (i, week) in weeks.iter().enumerate() {
         let c = &week.counts;
-        let x0 = left + slot * i as f64 + (slot - bar * 3.0) / 2.0;
+        let x0 = left + slot * i as f64 + (slot - bar * 4.0) / 2.0;
         let bars = [
             ("var(--ask)", c.alignment_asks, "alignment asks"),
             ("var(--premature)", c.premature, "before a decision"),
+            ("var(--flag)", c.flags, "questions the bot would ask"),
             ("var(--decision)", c.decisions, "decisions"),
         ];
         writeln!(out, "<g>")?;
         writeln!(
             out,
-            "<title>{} (from {}): {} asks, {} before a decision, {} decisions, {} flags</title>",
-            week.week, week.starts, c.alignment_asks, c.premature, c.decisions, c.flags
+            "<title>{} (from {}): {} asks, {} before a decision, {} questions the bot would ask, {} decisions</title>",
+            week.week, week.starts, c.alignment_asks, c.premature, c.flags, c.decisions
         )?;
         for (j, (color, value, _)) in bars.iter().enumerate() {
             let h = top + plot_h - y(*value);
@@ -470,10 +493,11 @@ fn write_flags(out: &mut String, report: &Report) -> std::fmt::Result {
             "<p class=\"empty\">None: every alignment ask had a decision behind it, or the noise policy kept the bot quiet.</p></section>"
         );
     }
+    let names = report.flags.iter().any(|f| f.author.is_some());
     writeln!(
         out,
-        "<table class=\"sortable\"><thead><tr><th>when (UTC)</th><th>channel</th><th>author</th><th>message</th><th>topic</th>\
-         <th class=\"num\">score</th></tr></thead><tbody>"
+        "<table class=\"sortable\"><thead><tr><th>when (UTC)</th><th>channel</th>{}<th>message</th><th>topic</th></tr></thead><tbody>",
+        if names { "<th>author</th>" } else { "" }
     )?;
     let hidden = report.flags.len().saturating_sub(FLAGS_SHOWN);
     for flag in &report.flags[hidden..] {
@@ -481,23 +505,30 @@ fn write_flags(out: &mut String, report: &Report) -> std::fmt::Result {
             Some(text) => format!("<div class=\"quote\">{}</div>", escape(text)),
             None => "<span class=\"withheld\">private conversation: text withheld</span>".into(),
         };
-        let reasons = if flag.reasons.is_empty() {
-            String::new()
+        // Rule ids and the score are for whoever tunes the rules: on hover.
+        let rules: Vec<&str> = flag.reasons.iter().map(|r| r.rule.as_str()).collect();
+        let behind = if rules.is_empty() {
+            format!("the learned scorer, score {:.2}", flag.score)
         } else {
-            format!(
-                "<div class=\"reasons\">{}</div>",
-                escape(&flag.reasons.join(" · "))
-            )
+            format!("{}, score {:.2}", rules.join(", "), flag.score)
+        };
+        let why = format!(
+            "<div class=\"why\" title=\"{}\">Why: {}</div>",
+            escape(&behind),
+            escape(&super::report::why_in_words(&flag.reasons))
+        );
+        let author = match &flag.author {
+            Some(author) => format!("<td style=\"white-space:nowrap\">{}</td>", escape(author)),
+            None if names => "<td></td>".to_string(),
+            None => String::new(),
         };
         writeln!(
             out,
-            "<tr><td data-sort=\"{}\" style=\"white-space:nowrap\">{}</td><td style=\"white-space:nowrap\">#{}</td><td style=\"white-space:nowrap\">{}</td><td>{text}{reasons}</td><td>{}</td><td class=\"num\">{:.2}</td></tr>",
+            "<tr><td data-sort=\"{}\" style=\"white-space:nowrap\">{}</td><td style=\"white-space:nowrap\">#{}</td>{author}<td>{text}{why}</td><td>{}</td></tr>",
             escape(&flag.ts),
             escape(&flag.at),
             escape(&flag.channel),
-            escape(&flag.author),
             escape(flag.topic.as_deref().unwrap_or("")),
-            flag.score
         )?;
     }
     writeln!(out, "</tbody></table>")?;
@@ -508,6 +539,117 @@ fn write_flags(out: &mut String, report: &Report) -> std::fmt::Result {
         )?;
     }
     writeln!(out, "</section>")
+}
+
+/// `<strong>16</strong> times`, `<strong>once</strong>`.
+fn strong_times(n: u64) -> String {
+    match n {
+        1 | 2 => format!("<strong>{}</strong>", times(n)),
+        n => format!("<strong>{}</strong> times", group(n)),
+    }
+}
+
+/// What to do next: the topics to decide, the channels to start in, how
+/// often the bot would speak, and its reply drawn as Slack shows it.
+fn write_next(out: &mut String, report: &Report) -> std::fmt::Result {
+    let next = &report.next;
+    writeln!(out, "<section class=\"next\"><h2>What to do next</h2>")?;
+    writeln!(out, "<h3>Decide these first</h3>")?;
+    if next.decide_first.is_empty() {
+        writeln!(
+            out,
+            "<p class=\"empty\">No topic kept coming back without a decision.</p>"
+        )?;
+    } else {
+        writeln!(out, "<ul>")?;
+        for topic in &next.decide_first {
+            let when = match (topic.first, topic.last) {
+                (Some(first), Some(last)) if first != last => {
+                    format!(
+                        ", {} to {}",
+                        first.strftime("%-d %b"),
+                        last.strftime("%-d %b")
+                    )
+                }
+                (Some(first), _) => format!(", on {}", first.strftime("%-d %b")),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "<li><strong>{}</strong> in #{}: asked {}{when}, <span class=\"open\">still no decision</span></li>",
+                escape(&topic.topic),
+                escape(&topic.channel),
+                times(topic.asks)
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    if !next.enable_first.is_empty() {
+        writeln!(out, "<h3>Start the bot in these channels</h3><ul>")?;
+        for channel in &next.enable_first {
+            writeln!(
+                out,
+                "<li><strong>#{}</strong>{}: {} question{} over the period, about {} a week ({} asks before a decision)</li>",
+                escape(&channel.name),
+                if channel.visibility == Visibility::Private {
+                    " <span class=\"tag\">private</span>"
+                } else {
+                    ""
+                },
+                group(channel.questions),
+                if channel.questions == 1 { "" } else { "s" },
+                super::report::about(channel.questions_per_week),
+                group(channel.premature)
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(
+        out,
+        "<h3>Expect about {} question{} a week</h3><p class=\"note\">At the default noise policy: at most one per thread, one per channel every 30 minutes, three on one person's messages a day; never in a muted channel.</p>",
+        super::report::about(next.questions_per_week),
+        if super::report::about(next.questions_per_week) == "1" {
+            ""
+        } else {
+            "s"
+        }
+    )?;
+    if let Some(reply) = &next.example_reply {
+        writeln!(
+            out,
+            "<h3>What the bot would reply</h3><p class=\"asked\">In the thread of “{}”, #{}, {} UTC:</p>{}",
+            escape(&reply.ask),
+            escape(&reply.channel),
+            escape(&reply.at),
+            super::slack::message_html(&reply.message)
+        )?;
+    }
+    writeln!(out, "</section>")
+}
+
+/// With `--digests`: each week's digest, drawn as Slack shows it.
+fn write_digests(out: &mut String, report: &Report) -> std::fmt::Result {
+    if report.digests.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section><h2>The weekly digests the bot would have posted ({})</h2>",
+        report.digests.len()
+    )?;
+    writeln!(
+        out,
+        "<p class=\"note\">One a week, as a summary of the public channels; counts only, nobody is named for asking.</p><div class=\"digests\">"
+    )?;
+    for digest in &report.digests {
+        writeln!(
+            out,
+            "<div class=\"digest\"><h3>{}</h3>{}</div>",
+            escape(&digest.week),
+            super::slack::message_html(&digest.message)
+        )?;
+    }
+    writeln!(out, "</div></section>")
 }
 
 #[cfg(test)]
@@ -531,7 +673,7 @@ mod tests {
                 at: String::new(),
                 ts: format!("{n}.000000"),
                 thread_ts: None,
-                author: "one".into(),
+                author: None,
                 text: Some(format!("flag number {n}.")),
                 topic: None,
                 score: 0.9,

@@ -4,14 +4,18 @@
 //!
 //! Flow: [`export`] lists the conversations and members → [`replay`] runs
 //! each conversation in time order, conversations in parallel (rayon) →
-//! [`scan`] merges them into a [`report::Report`] → [`text`], JSON or [`html`]
-//! renders it. [`run`] is the command: exit 0 clean, 1 findings (flags the
+//! [`scan`] merges them into a [`report::Report`], reads what to do next
+//! off it and, with `--digests`, builds the weekly digests ([`digests`]) →
+//! [`text`], JSON or [`html`] renders it ([`slack`] draws what the bot
+//! would post). [`run`] is the command: exit 0 clean, 1 findings (flags the
 //! bot would have posted), 2 when nothing could be read.
 
+pub mod digests;
 pub mod export;
 pub mod html;
 pub mod replay;
 pub mod report;
+pub mod slack;
 pub mod text;
 
 use crate::classify::Classifier;
@@ -42,6 +46,10 @@ pub struct ScanOptions {
     /// Parse each conversation's day files in parallel too; `None` decides
     /// by how the export is spread over conversations.
     pub parse_ahead: Option<bool>,
+    /// Name the author of each flag.
+    pub names: bool,
+    /// Add the weekly digests the bot would have posted.
+    pub digests: bool,
 }
 
 /// Why a scan produced no report.
@@ -78,21 +86,6 @@ pub fn scan(
     let (mut conversations, mut problems) = export.conversations()?;
     let (members, member_problems) = export.members();
     problems.extend(member_problems);
-    // A direct message has no name: call it after the people in it.
-    for conversation in &mut conversations {
-        if conversation.visibility == export::Visibility::Dm && !conversation.members.is_empty() {
-            let names: Vec<&str> = conversation
-                .members
-                .iter()
-                .map(|id| {
-                    members
-                        .get(id)
-                        .map_or(id.as_str(), |m| m.display_name.as_str())
-                })
-                .collect();
-            conversation.name = names.join(" & ");
-        }
-    }
 
     if !options.channels.is_empty() {
         let wanted: Vec<&str> = options
@@ -127,6 +120,31 @@ pub fn scan(
         conversations.retain(|c| wanted.iter().any(|w| c.name == *w || c.id == *w));
     }
 
+    // A direct message has no name: with --names, call it after the people
+    // in it. Without, direct and group messages go by their ids, since
+    // their names are their members' (`mpdm-ana--ben--chen-1`).
+    for conversation in &mut conversations {
+        if !conversation.visibility.is_direct() {
+            continue;
+        }
+        if !options.names {
+            conversation.name = conversation.id.clone();
+        } else if conversation.visibility == export::Visibility::Dm
+            && !conversation.members.is_empty()
+        {
+            let names: Vec<&str> = conversation
+                .members
+                .iter()
+                .map(|id| {
+                    members
+                        .get(id)
+                        .map_or(id.as_str(), |m| m.display_name.as_str())
+                })
+                .collect();
+            conversation.name = names.join(" & ");
+        }
+    }
+
     let files: usize = conversations.iter().map(|c| c.days.len()).sum();
     let bar = if options.progress {
         let bar = ProgressBar::new(files as u64);
@@ -158,6 +176,8 @@ pub fn scan(
         until: options.until,
         on_day_file: &tick,
         parse_ahead,
+        names: options.names,
+        digests: options.digests,
     };
     // Big conversations first, so one long tail does not keep a core idle.
     let mut order: Vec<usize> = (0..conversations.len()).collect();
@@ -172,15 +192,25 @@ pub fn scan(
     if files > 0 && !outcomes.iter().any(|(_, o)| o.read_any) {
         return Err(ScanError::NothingRead { path: shown, files });
     }
+    let mut public = digests::PublicHistory::default();
     let mut report = merge(
         Report::empty(shown, options.since, options.until),
-        outcomes.into_iter().map(|(_, o)| o),
+        outcomes.into_iter().map(|(_, mut o)| {
+            if options.digests && o.summary.visibility == export::Visibility::Public {
+                public.add(&mut o);
+            }
+            o
+        }),
         // Without a users file, one problem says so; not one per person.
         !members.is_empty(),
     );
     problems.append(&mut report.problems);
     problems.sort();
     report.problems = problems;
+    report.next = report::next_steps(&report);
+    if options.digests {
+        report.digests = public.weekly_digests(&report.weeks);
+    }
     Ok(report)
 }
 
@@ -310,6 +340,8 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         channels: args.channel.clone(),
         progress: std::io::stderr().is_terminal(),
         parse_ahead: None,
+        names: args.names,
+        digests: args.digests,
     };
     let classifier = Classifier::builtin();
     let policy = NoisePolicy::default();

@@ -9,7 +9,7 @@
 //! flag times of the last day.
 
 use super::export::{Conversation, Export, Member, Problem, RawMessage};
-use super::report::{ChannelSummary, Counts, Flag, TOPIC_DATES_KEPT, week_start};
+use super::report::{ChannelSummary, Counts, Flag, FlagReason, TOPIC_DATES_KEPT, week_start};
 use crate::classify::{Classifier, Context, DecisionIndex};
 use crate::domain::{Assessment, Kind};
 use crate::policy::{NoisePolicy, PolicyFacts};
@@ -36,6 +36,29 @@ pub struct Shared<'a> {
     /// Read and parse each conversation's day files in parallel too: worth
     /// it only when conversations alone cannot keep every core busy.
     pub parse_ahead: bool,
+    /// Name the author of each flag (`scan --names`).
+    pub names: bool,
+    /// Keep what the weekly digests need (`scan --digests`): the asks and
+    /// decisions of public conversations.
+    pub digests: bool,
+}
+
+/// A premature ask on a topic, as a digest counts it.
+#[derive(Debug, Clone)]
+pub struct TopicAsk {
+    pub day: Date,
+    pub topic: String,
+    pub user: String,
+    /// The thread it was asked in (its own ts when not in a thread).
+    pub thread: String,
+}
+
+/// A decision as the digest lists it.
+#[derive(Debug, Clone)]
+pub struct DecisionSeen {
+    pub day: Date,
+    pub topic: String,
+    pub text: String,
 }
 
 /// A topic's premature asks in one conversation.
@@ -64,6 +87,10 @@ pub struct Outcome {
     pub last_day: Option<Date>,
     /// Whether at least one day file could be read.
     pub read_any: bool,
+    /// With [`Shared::digests`], in a public conversation: every premature
+    /// ask on a topic and every decision, oldest first (earlier history too).
+    pub asks: Vec<TopicAsk>,
+    pub decisions: Vec<DecisionSeen>,
 }
 
 /// A thread's context, as the live bot keeps it.
@@ -184,6 +211,8 @@ pub fn replay(conversation: &Conversation, export: &Export, shared: &Shared<'_>)
             first_day: None,
             last_day: None,
             read_any: false,
+            asks: Vec::new(),
+            decisions: Vec::new(),
         },
         log: DecisionIndex::new(),
         next_decision_id: 1,
@@ -432,6 +461,13 @@ impl Replay<'_, '_> {
         if assessment.kind == Kind::Decision {
             let topic = assessment.topic.as_deref().unwrap_or(text);
             self.log.insert(self.next_decision_id, topic, text);
+            if self.shared.digests && !self.private {
+                self.out.decisions.push(DecisionSeen {
+                    day,
+                    topic: topic.to_owned(),
+                    text: display_text(text, self.shared.members),
+                });
+            }
             self.next_decision_id += 1;
             if let Some(topic) = &assessment.topic
                 && let Some(tally) = self.out.topics.get_mut(topic)
@@ -478,6 +514,18 @@ impl Replay<'_, '_> {
             }
         }
 
+        if assessment.premature
+            && self.shared.digests
+            && !self.private
+            && let Some(topic) = &assessment.topic
+        {
+            self.out.asks.push(TopicAsk {
+                day,
+                topic: topic.clone(),
+                user: user.to_owned(),
+                thread: thread_key.to_owned(),
+            });
+        }
         if assessment.premature {
             self.consider_flag(
                 secs,
@@ -545,7 +593,7 @@ impl Replay<'_, '_> {
         self.out.summary.counts.flags += 1;
         let (day, at) = utc(secs);
         self.week(day).flags += 1;
-        let author = self.author(user, message);
+        let author = self.shared.names.then(|| self.author(user, message));
         let text = display_text(message.text.as_deref().unwrap_or(""), self.shared.members);
         self.out.flags.push(Flag {
             channel: self.out.summary.name.clone(),
@@ -563,12 +611,10 @@ impl Replay<'_, '_> {
             reasons: assessment
                 .reasons
                 .iter()
-                .map(|r| {
-                    if self.private {
-                        r.rule.clone()
-                    } else {
-                        format!("{} “{}”", r.rule, r.matched)
-                    }
+                .map(|r| FlagReason {
+                    rule: r.rule.clone(),
+                    kind: r.kind.to_owned(),
+                    words: (!self.private).then(|| r.matched.clone()),
                 })
                 .collect(),
         });

@@ -83,14 +83,226 @@ pub struct Flag {
     pub at: String,
     pub ts: String,
     pub thread_ts: Option<String>,
-    pub author: String,
+    /// Who wrote the ask: only with `scan --names`. Like the digest, the
+    /// report names no one by default.
+    pub author: Option<String>,
     /// The message; `None` for a private conversation, whose content never
     /// leaves it (DESIGN.md, principle 7).
     pub text: Option<String>,
     pub topic: Option<String>,
     pub score: f64,
-    /// Rule ids that fired, each with the words it matched.
-    pub reasons: Vec<String>,
+    /// The rules that fired.
+    pub reasons: Vec<FlagReason>,
+}
+
+/// One rule that fired on a flagged message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlagReason {
+    /// The rule's id in `config/rules.toml`, e.g. `ask.get-aligned`.
+    pub rule: String,
+    /// Its kind: `ask`, `uncertainty`, `decision`, …
+    pub kind: String,
+    /// The words it matched; `None` in a private conversation.
+    pub words: Option<String>,
+}
+
+/// What a kind of rule saw, in words for a reader who never saw the rules.
+fn kind_in_words(kind: &str) -> &'static str {
+    match kind {
+        "ask" => "asks people to converge",
+        "uncertainty" => "says it is still open",
+        "decision" => "mentions a decision",
+        "confusion" => "sounds unsure what was meant",
+        "disagreement" => "disagrees",
+        _ => "reads as another sense of the words",
+    }
+}
+
+/// Why the bot would have asked, in words: what each kind of rule saw,
+/// with the words it matched (`asks people to converge (“get aligned
+/// on”)`), or the learned scorer's reading when no rule fired.
+pub fn why_in_words(reasons: &[FlagReason]) -> String {
+    if reasons.is_empty() {
+        return "the wording as a whole reads as a request to align".to_string();
+    }
+    let mut kinds: Vec<(&str, Vec<String>)> = Vec::new();
+    for reason in reasons {
+        let at = match kinds.iter().position(|(kind, _)| *kind == reason.kind) {
+            Some(at) => at,
+            None => {
+                kinds.push((reason.kind.as_str(), Vec::new()));
+                kinds.len() - 1
+            }
+        };
+        if let Some(words) = &reason.words {
+            kinds[at].1.push(format!("“{words}”"));
+        }
+    }
+    let parts: Vec<String> = kinds
+        .into_iter()
+        .map(|(kind, words)| {
+            if words.is_empty() {
+                kind_in_words(kind).to_string()
+            } else {
+                format!("{} ({})", kind_in_words(kind), words.join(", "))
+            }
+        })
+        .collect();
+    parts.join("; ")
+}
+
+/// `once`, `twice`, `3 times`.
+pub fn times(n: u64) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}
+
+/// A rate in words: `4`, `2.5`, `0.3`.
+pub fn about(n: f64) -> String {
+    let text = format!("{n:.1}");
+    text.strip_suffix(".0").unwrap_or(&text).to_string()
+}
+
+/// What a team could do with the report, first things first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextSteps {
+    /// Topics asked about again and again with no decision, most asked first.
+    pub decide_first: Vec<TopicToDecide>,
+    /// Where the bot would have asked most: the channels to start it in.
+    pub enable_first: Vec<ChannelToEnable>,
+    /// Questions a week the bot would have asked over the period, at the
+    /// default noise policy.
+    pub questions_per_week: f64,
+    /// The reply the bot would have posted on one of those asks.
+    pub example_reply: Option<ExampleReply>,
+}
+
+/// An undecided topic that kept coming back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicToDecide {
+    pub topic: String,
+    pub channel: String,
+    /// Premature asks about it.
+    pub asks: u64,
+    pub first: Option<Date>,
+    pub last: Option<Date>,
+}
+
+/// A channel where the bot would have had something to ask.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelToEnable {
+    pub name: String,
+    pub visibility: Visibility,
+    /// Questions the bot would have asked there.
+    pub questions: u64,
+    pub questions_per_week: f64,
+    /// Alignment asks there with no decision behind them.
+    pub premature: u64,
+}
+
+/// The bot's reply to one flagged ask, as Slack would get it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExampleReply {
+    pub channel: String,
+    pub at: String,
+    /// The ask it answers.
+    pub ask: String,
+    /// The message (text and Block Kit blocks), from the bot's renderer.
+    pub message: serde_json::Value,
+}
+
+/// At most this many topics and channels are suggested.
+pub const SUGGESTIONS: usize = 3;
+
+/// Reads what to do next off a finished report.
+pub fn next_steps(report: &Report) -> NextSteps {
+    let decide_first = report
+        .recurring_topics
+        .iter()
+        .filter(|t| t.decided_on.is_none())
+        .take(SUGGESTIONS)
+        .map(|t| TopicToDecide {
+            topic: t.topic.clone(),
+            channel: t.channel.clone(),
+            asks: t.asks,
+            first: t.dates.first().copied(),
+            last: t.dates.last().copied(),
+        })
+        .collect();
+    let weeks = report.weeks.len().max(1) as f64;
+    let per_week = |n: u64| (n as f64 / weeks * 100.0).round() / 100.0;
+    let mut channels: Vec<&ChannelSummary> = report
+        .channels
+        .iter()
+        .filter(|c| c.counts.flags > 0 && !c.visibility.is_direct())
+        .collect();
+    channels.sort_by(|a, b| {
+        b.counts
+            .flags
+            .cmp(&a.counts.flags)
+            .then_with(|| b.counts.premature.cmp(&a.counts.premature))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let enable_first: Vec<ChannelToEnable> = channels
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|c| ChannelToEnable {
+            name: c.name.clone(),
+            visibility: c.visibility,
+            questions: c.counts.flags,
+            questions_per_week: per_week(c.counts.flags),
+            premature: c.counts.premature,
+        })
+        .collect();
+    // The first ask with words to show, in the channel suggested first.
+    let example = enable_first
+        .iter()
+        .find_map(|c| {
+            report
+                .flags
+                .iter()
+                .find(|f| f.channel == c.name && f.text.is_some() && f.topic.is_some())
+        })
+        .or_else(|| report.flags.iter().find(|f| f.text.is_some()));
+    let example_reply = example.map(|flag| {
+        let reply = crate::respond::blocks::Reply::Flag {
+            topic: flag.topic.clone(),
+            asked_with: flag
+                .reasons
+                .iter()
+                .find(|r| r.kind == "ask")
+                .and_then(|r| r.words.clone()),
+            // Any id: the buttons are drawn, never clicked.
+            flag_id: Some(1),
+        };
+        ExampleReply {
+            channel: flag.channel.clone(),
+            at: flag.at.clone(),
+            ask: flag.text.clone().unwrap_or_default(),
+            message: serde_json::to_value(reply.render()).unwrap_or_default(),
+        }
+    });
+    NextSteps {
+        decide_first,
+        enable_first,
+        questions_per_week: per_week(report.totals.flags),
+        example_reply,
+    }
+}
+
+/// One weekly digest the bot would have posted, rendered by the digest's
+/// own renderer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeeklyDigest {
+    /// ISO week, e.g. `2026-W02`.
+    pub week: String,
+    /// As `clarity-bot digest` prints it.
+    pub text: String,
+    /// As Slack would get it: fallback text and Block Kit blocks.
+    pub message: serde_json::Value,
 }
 
 /// The whole report.
@@ -113,6 +325,12 @@ pub struct Report {
     pub flags: Vec<Flag>,
     /// Premature asks the bot would have stayed quiet on, by reason.
     pub suppressed: BTreeMap<String, u64>,
+    /// What to do next: topics to decide, channels to start in, how often
+    /// the bot would speak, what it would say.
+    pub next: NextSteps,
+    /// With `scan --digests`: the weekly digests the bot would have posted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub digests: Vec<WeeklyDigest>,
     pub problems: Vec<Problem>,
 }
 
@@ -131,6 +349,13 @@ impl Report {
             weeks: Vec::new(),
             flags: Vec::new(),
             suppressed: BTreeMap::new(),
+            next: NextSteps {
+                decide_first: Vec::new(),
+                enable_first: Vec::new(),
+                questions_per_week: 0.0,
+                example_reply: None,
+            },
+            digests: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -190,6 +415,45 @@ pub fn week_series(weeks: &BTreeMap<Date, Counts>) -> Vec<Week> {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn reasons_read_as_words_grouped_by_kind() {
+        let reason = |rule: &str, kind: &str, words: Option<&str>| FlagReason {
+            rule: rule.into(),
+            kind: kind.into(),
+            words: words.map(str::to_owned),
+        };
+        assert_eq!(
+            why_in_words(&[
+                reason("ask.same-page", "ask", Some("get on the same page")),
+                reason(
+                    "uncertainty.not-decided",
+                    "uncertainty",
+                    Some("before we commit")
+                ),
+                reason("ask.same-page-re", "ask", Some("same page about")),
+            ]),
+            "asks people to converge (“get on the same page”, “same page about”); says it is still open (“before we commit”)"
+        );
+        assert_eq!(
+            why_in_words(&[reason("ask.align-on", "ask", None)]),
+            "asks people to converge"
+        );
+        assert_eq!(
+            why_in_words(&[]),
+            "the wording as a whole reads as a request to align"
+        );
+    }
+
+    #[test]
+    fn counts_and_rates_read_as_words() {
+        assert_eq!(times(1), "once");
+        assert_eq!(times(2), "twice");
+        assert_eq!(times(16), "16 times");
+        assert_eq!(about(4.0), "4");
+        assert_eq!(about(2.5), "2.5");
+        assert_eq!(about(0.75), "0.8");
+    }
 
     #[test]
     fn quiet_reasons_read_as_words() {

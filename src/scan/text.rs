@@ -1,9 +1,10 @@
 //! The plain-text report, for a terminal or a pull request comment: the
-//! totals first, then channels, recurring topics, the weekly series and each
-//! flag the bot would have posted.
+//! totals first, then what to do next, channels, recurring topics, the
+//! weekly series, each flag the bot would have posted and, with
+//! `--digests`, the weekly digests.
 
 use super::export::Visibility;
-use super::report::{Counts, Report};
+use super::report::{Counts, NextSteps, Report, times};
 use std::fmt::Write;
 
 /// Longest flag text shown before it is cut with an ellipsis.
@@ -38,8 +39,8 @@ fn write_report(out: &mut String, report: &Report) -> std::fmt::Result {
     let quiet: u64 = report.suppressed.values().sum();
     write!(
         out,
-        "The bot would have asked \"which decision has been made?\" {} time(s)",
-        t.flags
+        "The bot would have asked \"which decision has been made?\" {}",
+        times(t.flags)
     )?;
     if quiet > 0 {
         let reasons: Vec<String> = report
@@ -49,11 +50,14 @@ fn write_report(out: &mut String, report: &Report) -> std::fmt::Result {
             .collect();
         write!(
             out,
-            " and stayed quiet {quiet} time(s) ({})",
+            " and stayed quiet {} ({})",
+            times(quiet),
             reasons.join(", ")
         )?;
     }
     writeln!(out, ".")?;
+
+    write_next(out, &report.next, report.weeks.len())?;
 
     writeln!(out)?;
     writeln!(out, "CHANNELS")?;
@@ -146,24 +150,42 @@ fn write_report(out: &mut String, report: &Report) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(
         out,
-        "FLAGS THE BOT WOULD HAVE POSTED ({})",
+        "QUESTIONS THE BOT WOULD HAVE ASKED ({})",
         report.flags.len()
     )?;
     for flag in &report.flags {
-        writeln!(out, "  {} UTC  #{}  {}", flag.at, flag.channel, flag.author)?;
+        match &flag.author {
+            Some(author) => writeln!(out, "  {} UTC  #{}  {author}", flag.at, flag.channel)?,
+            None => writeln!(out, "  {} UTC  #{}", flag.at, flag.channel)?,
+        }
         match &flag.text {
             Some(text) => writeln!(out, "    \"{}\"", shorten(text))?,
             None => writeln!(out, "    (private conversation: text withheld)")?,
         }
-        let mut why = Vec::new();
-        if let Some(topic) = &flag.topic {
-            why.push(format!("topic: {topic}"));
+        let why = format!("why: {}", super::report::why_in_words(&flag.reasons));
+        match &flag.topic {
+            Some(topic) => writeln!(out, "    about: {topic} · {why}")?,
+            None => writeln!(out, "    {why}")?,
         }
-        why.push(format!("score {:.2}", flag.score));
-        if !flag.reasons.is_empty() {
-            why.push(format!("reasons: {}", flag.reasons.join(", ")));
+    }
+
+    if !report.digests.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "WEEKLY DIGESTS THE BOT WOULD HAVE POSTED ({})",
+            report.digests.len()
+        )?;
+        for digest in &report.digests {
+            writeln!(out)?;
+            for line in digest.text.lines() {
+                if line.is_empty() {
+                    writeln!(out)?;
+                } else {
+                    writeln!(out, "  {line}")?;
+                }
+            }
         }
-        writeln!(out, "    {}", why.join(" · "))?;
     }
 
     if !report.problems.is_empty() {
@@ -178,6 +200,106 @@ fn write_report(out: &mut String, report: &Report) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// The section a reader acts on: what to decide, where to start, how often
+/// the bot would speak and what it would say.
+fn write_next(out: &mut String, next: &NextSteps, weeks: usize) -> std::fmt::Result {
+    writeln!(out)?;
+    writeln!(out, "WHAT TO DO NEXT")?;
+    if next.decide_first.is_empty() {
+        writeln!(
+            out,
+            "  No topic kept coming back without a decision: nothing to decide first."
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  Decide these first; they kept coming back with no decision:"
+        )?;
+        for topic in &next.decide_first {
+            let when = match (topic.first, topic.last) {
+                (Some(first), Some(last)) if first != last => format!(", {first} to {last}"),
+                (Some(first), _) => format!(", on {first}"),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "    {} (#{}): asked {}{when}, still open",
+                topic.topic,
+                topic.channel,
+                times(topic.asks)
+            )?;
+        }
+    }
+    if !next.enable_first.is_empty() {
+        writeln!(
+            out,
+            "  Start the bot in these channels; it would have asked most there:"
+        )?;
+        for channel in &next.enable_first {
+            let private = if channel.visibility == Visibility::Private {
+                " (private)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "    #{}{private}: {} in {}, about {} a week",
+                channel.name,
+                questions(channel.questions),
+                weeks_phrase(weeks),
+                super::report::about(channel.questions_per_week)
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "  Expect about {} a week at the default noise policy: at most one per thread,",
+        questions_f(next.questions_per_week)
+    )?;
+    writeln!(
+        out,
+        "  one per channel every 30 minutes and three on one person's messages a day."
+    )?;
+    if let Some(reply) = &next.example_reply {
+        writeln!(
+            out,
+            "  The bot's reply in #{} on {} UTC, to \"{}\":",
+            reply.channel,
+            reply.at,
+            shorten(&reply.ask)
+        )?;
+        for line in super::slack::message_lines(&reply.message) {
+            writeln!(out, "    | {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn questions(n: u64) -> String {
+    if n == 1 {
+        "1 question".to_string()
+    } else {
+        format!("{n} questions")
+    }
+}
+
+fn questions_f(n: f64) -> String {
+    let n = super::report::about(n);
+    if n == "1" {
+        "1 question".to_string()
+    } else {
+        format!("{n} questions")
+    }
+}
+
+fn weeks_phrase(weeks: usize) -> String {
+    if weeks == 1 {
+        "1 week".to_string()
+    } else {
+        format!("{weeks} weeks")
+    }
 }
 
 fn counts_row(out: &mut String, name: &str, c: &Counts, width: usize) -> std::fmt::Result {

@@ -251,7 +251,7 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
     let channel = body.get("channel").cloned().unwrap_or(json!("C111"));
     let reply = match method {
         "auth.test" => {
-            json!({"ok": true, "user_id": BOT_USER, "team_id": TEAM, "team": "Test", "url": "https://test.slack.com/", "bot_id": "BBOT"})
+            json!({"ok": true, "user_id": BOT_USER, "user": "clarity", "team_id": TEAM, "team": "Test", "url": "https://test.slack.com/", "bot_id": "BBOT"})
         }
         "chat.postMessage" => {
             json!({"ok": true, "channel": channel, "ts": ts, "message": {"ts": ts, "text": body.get("text")}})
