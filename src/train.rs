@@ -159,12 +159,35 @@ pub struct Choice {
     pub recall: f64,
 }
 
-/// Chooses the thresholds on held-out predictions: the kind threshold with
+/// Thresholds are judged on items modelled on real text when there are at
+/// least this many (text written to cover cases is easier than what the bot
+/// meets, and would let the thresholds promise a precision real text does
+/// not give).
+const MIN_REAL: usize = 200;
+
+/// Whether an item is real text or modelled on it: its source names a
+/// thread or page, not `written:…`.
+fn is_real(item: &CorpusItem) -> bool {
+    item.source
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty() && !s.starts_with("written:"))
+}
+
+/// Chooses the thresholds on held-out predictions of the real items (all
+/// items when there are fewer than [`MIN_REAL`]): the kind threshold with
 /// the best summed F1 of decision, confusion and disagreement; then, of the
 /// ask thresholds whose premature precision reaches [`TARGET_PRECISION`],
 /// the pair with the best recall (else the pair with the best F0.5).
 pub fn choose_thresholds(rules: &Classifier, items: &[CorpusItem], k: usize) -> Choice {
-    let judged = held_out(rules, items, k);
+    let all = held_out(rules, items, k);
+    let real = items.iter().filter(|item| is_real(item)).count();
+    let (items, judged): (Vec<CorpusItem>, Vec<HeldOut>) = items
+        .iter()
+        .cloned()
+        .zip(all)
+        .filter(|(item, _)| real < MIN_REAL || is_real(item))
+        .unzip();
+    let items = items.as_slice();
     let labels =
         |t: &Thresholds| -> Vec<&'static str> { judged.iter().map(|h| h.label(t)).collect() };
     let kinds_f1 = |kind: f32| {
@@ -275,7 +298,7 @@ pub fn run(args: &crate::cli::TrainArgs) -> ExitCode {
          Trained on {} items from {}.\n\
          Thresholds by {FOLDS}-fold cross-validation grouped by source: ask {:.2} (a rule matched),\n\
          {:.2} (no rule matched), kind {:.2}\n\
-         (premature_alignment precision {:.3}, recall {:.3} held out).",
+         (premature_alignment precision {:.3}, recall {:.3} held out, on the items modelled on real text).",
         items.len(),
         names.join(", "),
         choice.thresholds.ask,

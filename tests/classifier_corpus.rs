@@ -86,20 +86,21 @@ fn every_label_of_the_written_corpus_is_mostly_right() {
 }
 
 /// The lockbox's figures as measured when the scorer was trained (see
-/// README, "Measured"): precision 0.929 and recall 0.619 on premature asks;
-/// recall 0.634 on confusion, 0.500 on disagreement and 0.500 on decisions.
-/// The targets (0.90 / 0.75; 0.60, 0.60, 0.70) are not all met;
-/// these floors keep what was reached from slipping.
+/// docs/classifier.md, "Measured"): precision 0.899 and recall 0.554 on
+/// premature asks; recall 0.655 on confusion, 0.461 on disagreement and
+/// 0.511 on decisions, over 596 items (393 set aside first, 203 more from
+/// new sources since). The targets (0.90 / 0.75; 0.60, 0.60, 0.70)
+/// are not all met; these floors keep what was reached from slipping.
 #[test]
 fn the_lockbox_keeps_its_measured_figures() {
     let report = lockbox();
-    assert_eq!(report.n, 393);
-    assert!(report.precision >= 0.92, "precision {}", report.precision);
-    assert!(report.recall >= 0.61, "recall {}", report.recall);
+    assert_eq!(report.n, 596);
+    assert!(report.precision >= 0.89, "precision {}", report.precision);
+    assert!(report.recall >= 0.55, "recall {}", report.recall);
     for (label, floor) in [
-        ("confusion", 0.63),
-        ("disagreement", 0.49),
-        ("decision", 0.49),
+        ("confusion", 0.65),
+        ("disagreement", 0.46),
+        ("decision", 0.51),
     ] {
         let recall = report.label_accuracy(label).expect("label present");
         assert!(recall >= floor, "{label} recall {recall}");

@@ -64,10 +64,31 @@ fn useful(set: &[Vec<u8>]) -> bool {
     !set.is_empty() && set.iter().all(|s| !s.is_empty())
 }
 
-/// Higher is better: the shortest literal's length, then fewer literals.
+/// Words so common that a pattern requiring one of them runs on most
+/// messages: a literal that is one of these counts as a single byte.
+const COMMON: &[&[u8]] = &[
+    b"a", b"about", b"all", b"an", b"and", b"are", b"as", b"at", b"be", b"but", b"by", b"can",
+    b"do", b"for", b"from", b"has", b"have", b"how", b"i", b"if", b"in", b"is", b"it", b"just",
+    b"me", b"my", b"no", b"not", b"of", b"on", b"one", b"or", b"our", b"so", b"that", b"the",
+    b"this", b"to", b"up", b"us", b"was", b"we", b"what", b"when", b"which", b"will", b"with",
+    b"you",
+];
+
+/// How much a literal narrows the search: its length, unless it is a
+/// common word (padding spaces count for nothing).
+fn strength(literal: &[u8]) -> usize {
+    let word = literal.trim_ascii();
+    if COMMON.contains(&word) {
+        1
+    } else {
+        word.len()
+    }
+}
+
+/// Higher is better: the weakest literal's strength, then fewer literals.
 fn quality(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
-    let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
-    (shortest, std::cmp::Reverse(set.len()))
+    let weakest = set.iter().map(|l| strength(l)).min().unwrap_or(0);
+    (weakest, std::cmp::Reverse(set.len()))
 }
 
 fn better(a: Option<Set>, b: Option<Set>) -> Option<Set> {

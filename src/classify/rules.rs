@@ -195,9 +195,10 @@ impl std::fmt::Display for RulesRefused {
 
 /// The size limit given to the regex compiler, per pattern.
 const SIZE_LIMIT: usize = 64 << 20;
-/// Each pattern's lazy DFA cache (per thread, grown on demand): one small
-/// pattern's states fit, and the memory stays bounded by the rule count.
-const DFA_CACHE: usize = 256 << 10;
+/// Each pattern's lazy DFA cache (per thread, grown on demand, regex's
+/// default): the largest patterns' states fit, so their search never falls
+/// back to the slower engines; most patterns use a small part of it.
+const DFA_CACHE: usize = 2 << 20;
 
 /// Patterns run on bytes in ASCII mode: `\w`, `\s`, `\b` and case folding are
 /// ASCII-only, which keeps the automata small and fast. Normalized text is
