@@ -9,11 +9,10 @@
 use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Message};
 use crate::ingress::message::person_message;
-use crate::policy::PolicyFacts;
 use crate::respond::blocks::Reply;
 use crate::state::AppState;
 use crate::store::{
-    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, StoredFacts, ThreadContext,
+    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, ThreadContext,
 };
 use slack_morphism::prelude::*;
 use std::collections::{BTreeMap, HashSet};
@@ -22,7 +21,6 @@ use std::collections::{BTreeMap, HashSet};
 const MAX_ATTEMPTS: i64 = 5;
 /// Assessments scoring below this are not stored at all.
 const STORE_FLOOR: f64 = 0.2;
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Top-level messages waiting to be remembered as thread roots, per team.
 type PendingRoots = BTreeMap<String, Vec<(String, String, String)>>;
@@ -344,9 +342,11 @@ async fn record_decision(
 
 /// Stores the assessment; for a premature ask (or an ask on a decided
 /// topic, whose decision is surfaced) the noise policy decides whether its
-/// reply is queued with it. A surfaced decision is a posted reply like a
-/// flag, so the database's one-posted-reply-per-thread rule makes it once
-/// per thread, across replicas.
+/// reply is queued with it, in the same transaction, from facts read inside
+/// it. A surfaced decision is a posted reply like a flag, so the database's
+/// one-posted-reply-per-thread rule makes it once per thread, across
+/// replicas. The reply is built once the flag's id is known (its buttons
+/// carry it).
 async fn store_flag(
     state: &AppState,
     message: &Message,
@@ -354,30 +354,34 @@ async fn store_flag(
     now: i64,
 ) -> anyhow::Result<()> {
     let surfaced = surfaced_decision(state, message, assessment).await?;
-    let facts = (assessment.premature || surfaced.is_some()).then(|| FactsQuery {
-        team_id: &message.team_id,
-        channel_id: &message.channel_id,
-        thread_ts: message.thread_root(),
-        user_id: &message.user_id,
-        now,
-        user_since: now - DAY_MS,
-    });
-    let plan = |stored: Option<StoredFacts>| {
-        let verdict = stored.map(|stored| {
-            let facts = PolicyFacts {
-                now: now / 1000,
+    let mut tx = state.store.begin().await?;
+    let verdict = if assessment.premature || surfaced.is_some() {
+        let facts = tx
+            .facts(&FactsQuery {
+                team_id: &message.team_id,
+                channel_id: &message.channel_id,
+                thread_ts: message.thread_root(),
+                user_id: &message.user_id,
+                now,
                 score: assessment.score,
-                channel_muted: stored.channel_muted,
-                thread_already_flagged: stored.thread_flagged,
-                last_channel_flag_at: stored.last_channel_flag.map(|ms| ms / 1000),
-                user_flags_last_day: u32::try_from(stored.user_flags).unwrap_or(u32::MAX),
-            };
-            state.settings.file.noise.verdict(&facts)
-        });
-        planned_flag(message, assessment, verdict, surfaced.as_ref())
+            })
+            .await?;
+        Some(state.settings.file.noise.verdict(&facts))
+    } else {
+        None
     };
-    let stored = state.store.store_flag(facts, plan, now).await?;
-    if let Some((_, true)) = stored {
+    let flag = planned_flag(message, assessment, verdict);
+    let Some(flag_id) = tx.insert_flag(&flag, now).await? else {
+        // Already flagged, or the thread got its reply meanwhile.
+        tx.rollback().await?;
+        return Ok(());
+    };
+    if flag.posted {
+        let reply = flag_reply(message, assessment, surfaced.as_ref(), flag_id);
+        tx.enqueue(&reply, Some(flag_id), now).await?;
+    }
+    tx.commit().await?;
+    if flag.posted {
         metrics::counter!("clarity_flags_queued_total").increment(1);
         state.outbox_ready.notify_one();
     }
@@ -414,47 +418,14 @@ async fn surfaced_decision(
     }))
 }
 
-/// The flag row for an assessment and, when the policy's `verdict` lets it
-/// through, the reply to queue with it: the question (its buttons carry the
-/// flag's id, known once stored), or the `surfaced` decision.
-fn planned_flag<'a>(
-    message: &'a Message,
-    assessment: &'a Assessment,
+/// The flag row for an assessment: posted when the policy's `verdict` lets
+/// it through, else why not.
+fn planned_flag(
+    message: &Message,
+    assessment: &Assessment,
     verdict: Option<Result<(), crate::policy::Suppressed>>,
-    surfaced: Option<&'a Reply>,
-) -> (
-    NewFlag,
-    Option<impl FnOnce(i64) -> NewOutboxMessage + use<'a>>,
-) {
-    let posted = verdict == Some(Ok(()));
-    let reply = posted.then_some(move |flag_id: i64| {
-        let content = match surfaced {
-            Some(reply) => reply.render(),
-            None => Reply::Flag {
-                topic: assessment.topic.clone(),
-                asked_with: assessment
-                    .reasons
-                    .iter()
-                    .find(|r| r.kind == "ask")
-                    .map(|r| r.matched.clone()),
-                flag_id: Some(flag_id),
-            }
-            .render(),
-        };
-        let request =
-            SlackApiChatPostMessageRequest::new(message.channel_id.clone().into(), content)
-                .with_thread_ts(message.thread_root().into());
-        NewOutboxMessage {
-            team_id: message.team_id.clone(),
-            dedupe_key: format!(
-                "flag-reply:{}:{}:{}",
-                message.team_id, message.channel_id, message.ts
-            ),
-            method: "chat.postMessage".into(),
-            payload: serde_json::to_string(&request).unwrap_or_default(),
-        }
-    });
-    let flag = NewFlag {
+) -> NewFlag {
+    NewFlag {
         team_id: message.team_id.clone(),
         channel_id: message.channel_id.clone(),
         message_ts: message.ts.clone(),
@@ -469,13 +440,46 @@ fn planned_flag<'a>(
             .decided_by
             .as_ref()
             .and_then(|d| serde_json::to_string(d).ok()),
-        posted,
+        posted: verdict == Some(Ok(())),
         suppressed: verdict
             .and_then(Result::err)
             .map(|reason| reason.as_str().to_string()),
         channel_private: message.channel_private,
+    }
+}
+
+/// The reply a posted flag queues: the question (its buttons carry the
+/// flag's id), or the `surfaced` decision.
+fn flag_reply(
+    message: &Message,
+    assessment: &Assessment,
+    surfaced: Option<&Reply>,
+    flag_id: i64,
+) -> NewOutboxMessage {
+    let content = match surfaced {
+        Some(reply) => reply.render(),
+        None => Reply::Flag {
+            topic: assessment.topic.clone(),
+            asked_with: assessment
+                .reasons
+                .iter()
+                .find(|r| r.kind == "ask")
+                .map(|r| r.matched.clone()),
+            flag_id: Some(flag_id),
+        }
+        .render(),
     };
-    (flag, reply)
+    let request = SlackApiChatPostMessageRequest::new(message.channel_id.clone().into(), content)
+        .with_thread_ts(message.thread_root().into());
+    NewOutboxMessage {
+        team_id: message.team_id.clone(),
+        dedupe_key: format!(
+            "flag-reply:{}:{}:{}",
+            message.team_id, message.channel_id, message.ts
+        ),
+        method: "chat.postMessage".into(),
+        payload: serde_json::to_string(&request).unwrap_or_default(),
+    }
 }
 
 /// The channel and ts of a deleted message, for a `message_deleted` event.

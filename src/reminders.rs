@@ -11,28 +11,30 @@ use crate::state::AppState;
 /// Queues the reminders due at `now` (ms). Returns how many were queued.
 pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let today = day_of(now).to_string();
-    let queued = state
-        .store
-        .claim_due_reminders(&today, now, |question| {
-            let due = question
-                .due_date
-                .parse::<jiff::civil::Date>()
-                .map(due_label)
-                .unwrap_or_else(|_| question.due_date.clone());
-            post(
-                &question.team_id,
-                // A user id as the channel: the bot's DM with its owner.
-                &question.owner,
-                None,
-                &format!("reminder:{}:{}", question.team_id, question.id),
-                &Reply::Reminder {
-                    topic: question.topic.clone(),
-                    channel: question.channel_id.clone(),
-                    due,
-                },
-            )
-        })
-        .await?;
+    let mut tx = state.store.begin().await?;
+    let due = tx.claim_due_reminders(&today, now).await?;
+    for question in &due {
+        let due_label = question
+            .due_date
+            .parse::<jiff::civil::Date>()
+            .map(due_label)
+            .unwrap_or_else(|_| question.due_date.clone());
+        let reminder = post(
+            &question.team_id,
+            // A user id as the channel: the bot's DM with its owner.
+            &question.owner,
+            None,
+            &format!("reminder:{}:{}", question.team_id, question.id),
+            &Reply::Reminder {
+                topic: question.topic.clone(),
+                channel: question.channel_id.clone(),
+                due: due_label,
+            },
+        );
+        tx.enqueue(&reminder, None, now).await?;
+    }
+    tx.commit().await?;
+    let queued = due.len();
     if queued > 0 {
         tracing::info!(queued, "open-question reminders queued");
         state.outbox_ready.notify_one();

@@ -17,6 +17,7 @@ pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
 pub use digests::{DigestClaim, SentDigest};
 pub use questions::{DueQuestion, FlagRow, NewQuestion, QuestionRow};
 
+use crate::policy::PolicyFacts;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -59,6 +60,121 @@ pub struct Store {
     backend: Backend,
 }
 
+/// A write transaction the caller drives: it reads and writes through the
+/// handle's methods (each table family adds its own), then commits. The
+/// store decides nothing for it and calls nothing back: the pipeline asks
+/// for the noise policy's [`Transaction::facts`], decides, then
+/// [`Transaction::insert_flag`] and [`Transaction::enqueue`] what it
+/// decided. Dropped without [`Transaction::commit`], nothing is written.
+pub struct Transaction {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    /// SQLite only: held until the transaction ends (after `tx`, which is
+    /// dropped first).
+    _write: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Transaction {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await
+    }
+
+    /// The noise policy's facts for the message `query` describes, in one
+    /// query: whether the channel is muted, whether the thread has a posted
+    /// flag, when the channel's last posted flag was made, and how many
+    /// posted flags the author has had in the day before. Read under a
+    /// per-workspace lock held until the transaction ends (PostgreSQL: an
+    /// advisory lock; SQLite has a single writer), so replicas deciding at
+    /// the same moment see each other's flags and a cool-down or daily limit
+    /// holds across them.
+    pub async fn facts(&mut self, query: &FactsQuery<'_>) -> Result<PolicyFacts> {
+        if self.backend == Backend::Postgres {
+            // `IS NULL`: the Any driver cannot decode `void`.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT) IS NULL")
+                .bind(query.team_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        }
+        let row = sqlx::query(
+            "SELECT \
+             (SELECT COUNT(*) FROM channel_settings WHERE team_id = $1 AND channel_id = $2 \
+                AND (monitored = 0 OR muted_until > $3)) AS muted, \
+             (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $4 \
+                AND posted = 1) AS thread_flagged, \
+             (SELECT MAX(created_at) FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1) AS last_flag, \
+             (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $5 AND posted = 1 \
+                AND created_at >= $6) AS user_flags",
+        )
+        .bind(query.team_id)
+        .bind(query.channel_id)
+        .bind(query.now)
+        .bind(query.thread_ts)
+        .bind(query.user_id)
+        .bind(query.now - DAY_MS)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        // The policy counts in seconds; the store in milliseconds.
+        Ok(PolicyFacts {
+            now: query.now / 1000,
+            score: query.score,
+            channel_muted: row.try_get::<i64, _>("muted")? > 0,
+            thread_already_flagged: row.try_get::<i64, _>("thread_flagged")? > 0,
+            last_channel_flag_at: row
+                .try_get::<Option<i64>, _>("last_flag")?
+                .map(|ms| ms / 1000),
+            user_flags_last_day: u32::try_from(row.try_get::<i64, _>("user_flags")?)
+                .unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Stores a flag (posted or not). `None` when it adds nothing: the
+    /// message is already flagged (a reprocessed event), or the flag is
+    /// posted and its thread got a posted flag meanwhile.
+    pub async fn insert_flag(&mut self, flag: &NewFlag, now: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
+             score, reasons, decided_by, posted, suppressed, created_at, channel_private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(&flag.team_id)
+        .bind(&flag.channel_id)
+        .bind(&flag.message_ts)
+        .bind(&flag.thread_ts)
+        .bind(&flag.user_id)
+        .bind(&flag.kind)
+        .bind(i64::from(flag.premature))
+        .bind(flag.topic.clone())
+        .bind(flag.score)
+        .bind(&flag.reasons)
+        .bind(flag.decided_by.clone())
+        .bind(i64::from(flag.posted))
+        .bind(flag.suppressed.clone())
+        .bind(now)
+        .bind(i64::from(flag.channel_private))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|row| row.try_get("id")).transpose()
+    }
+
+    /// Queues a Slack call (for `flag_id`'s reply, when given); a second
+    /// call with the same dedupe key is dropped. Returns whether it was added.
+    pub async fn enqueue(
+        &mut self,
+        message: &NewOutboxMessage,
+        flag_id: Option<i64>,
+        now: i64,
+    ) -> Result<bool> {
+        enqueue(&mut self.tx, message, flag_id, now).await
+    }
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// An event to persist in the inbox.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -97,19 +213,9 @@ pub struct NewFlag {
     pub channel_private: bool,
 }
 
-/// The noise policy's facts as stored (times in ms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoredFacts {
-    pub channel_muted: bool,
-    pub thread_flagged: bool,
-    pub last_channel_flag: Option<i64>,
-    pub user_flags: i64,
-}
-
-/// Whose noise-policy facts to read (times in ms): whether the channel is
-/// muted at `now`, whether the thread has a posted flag, when the channel's
-/// last posted flag was made, and how many posted flags the user has had
-/// since `user_since`.
+/// The message the noise policy is asked about: where and by whom it was
+/// written, when (ms) and how confidently it was assessed. The store adds
+/// what it knows of the channel, the thread and the author.
 #[derive(Debug, Clone, Copy)]
 pub struct FactsQuery<'a> {
     pub team_id: &'a str,
@@ -117,7 +223,7 @@ pub struct FactsQuery<'a> {
     pub thread_ts: &'a str,
     pub user_id: &'a str,
     pub now: i64,
-    pub user_since: i64,
+    pub score: f64,
 }
 
 /// A Slack call queued in the outbox.
@@ -314,6 +420,20 @@ impl Store {
             Some(gate) => Some(gate.lock().await),
             None => None,
         }
+    }
+
+    /// Begins a write transaction for the caller to drive (see
+    /// [`Transaction`]), behind the SQLite write gate.
+    pub async fn begin(&self) -> Result<Transaction> {
+        let write = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(Transaction {
+            tx: self.pool.begin().await?,
+            backend: self.backend,
+            _write: write,
+        })
     }
 
     /// Copies the whole SQLite write-ahead log into the database file and
@@ -674,78 +794,7 @@ impl Store {
         Ok(id)
     }
 
-    // ---- flags and the noise policy's facts ------------------------------
-
-    /// Stores a flag and, when `plan` posts it, queues its reply, in one
-    /// transaction. For a premature ask, `facts` names what the noise policy
-    /// needs; they are read inside the transaction under a per-workspace lock
-    /// (PostgreSQL: an advisory lock; SQLite has a single writer), so replicas
-    /// deciding at the same moment see each other's flags and a cool-down or
-    /// daily limit holds across them. A message already flagged (a
-    /// reprocessed event) or a thread that got a posted flag meanwhile adds
-    /// nothing. The reply is built from the new flag's id (its buttons carry
-    /// it). Returns the flag id and whether its reply was queued.
-    pub async fn store_flag<F, R>(
-        &self,
-        facts: Option<FactsQuery<'_>>,
-        plan: F,
-        now: i64,
-    ) -> Result<Option<(i64, bool)>>
-    where
-        F: FnOnce(Option<StoredFacts>) -> (NewFlag, Option<R>),
-        R: FnOnce(i64) -> NewOutboxMessage,
-    {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        let stored = match facts {
-            Some(query) => {
-                if self.backend == Backend::Postgres {
-                    // `IS NULL`: the Any driver cannot decode `void`.
-                    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT) IS NULL")
-                        .bind(query.team_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                }
-                Some(policy_facts(&mut tx, &query).await?)
-            }
-            None => None,
-        };
-        let (flag, reply) = plan(stored);
-        let row = sqlx::query(
-            "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
-             score, reasons, decided_by, posted, suppressed, created_at, channel_private) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(&flag.team_id)
-        .bind(&flag.channel_id)
-        .bind(&flag.message_ts)
-        .bind(&flag.thread_ts)
-        .bind(&flag.user_id)
-        .bind(&flag.kind)
-        .bind(i64::from(flag.premature))
-        .bind(flag.topic.clone())
-        .bind(flag.score)
-        .bind(&flag.reasons)
-        .bind(flag.decided_by.clone())
-        .bind(i64::from(flag.posted))
-        .bind(flag.suppressed.clone())
-        .bind(now)
-        .bind(i64::from(flag.channel_private))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let flag_id: i64 = row.try_get("id")?;
-        let queued = reply.is_some();
-        if let Some(reply) = reply {
-            enqueue(&mut tx, &reply(flag_id), Some(flag_id), now).await?;
-        }
-        tx.commit().await?;
-        Ok(Some((flag_id, queued)))
-    }
+    // ---- flags -------------------------------------------------------------
 
     /// The thread ts and the bot's posted reply ts of a flagged message, if any.
     pub async fn reply_to(
@@ -927,37 +976,6 @@ fn placeholder_rows(rows: usize, columns: usize) -> String {
         sql.push(')');
     }
     sql
-}
-
-/// The noise policy's facts, in one query.
-async fn policy_facts(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    query: &FactsQuery<'_>,
-) -> Result<StoredFacts> {
-    let row = sqlx::query(
-        "SELECT \
-         (SELECT COUNT(*) FROM channel_settings WHERE team_id = $1 AND channel_id = $2 \
-            AND (monitored = 0 OR muted_until > $3)) AS muted, \
-         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $4 \
-            AND posted = 1) AS thread_flagged, \
-         (SELECT MAX(created_at) FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1) AS last_flag, \
-         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $5 AND posted = 1 \
-            AND created_at >= $6) AS user_flags",
-    )
-    .bind(query.team_id)
-    .bind(query.channel_id)
-    .bind(query.now)
-    .bind(query.thread_ts)
-    .bind(query.user_id)
-    .bind(query.user_since)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(StoredFacts {
-        channel_muted: row.try_get::<i64, _>("muted")? > 0,
-        thread_flagged: row.try_get::<i64, _>("thread_flagged")? > 0,
-        last_channel_flag: row.try_get("last_flag")?,
-        user_flags: row.try_get("user_flags")?,
-    })
 }
 
 /// Adds a decision (`RETURNING id`); one already recorded from the same

@@ -4,7 +4,7 @@
 //! change that must reach Slack is queued in the outbox in the same
 //! transaction, so a click is never half applied.
 
-use super::{NewOutboxMessage, Result, Store, enqueue};
+use super::{NewOutboxMessage, Result, Store, Transaction, enqueue};
 use sqlx::Row;
 
 /// A stored flag, as a button click needs it.
@@ -180,18 +180,15 @@ impl Store {
             })
             .collect()
     }
+}
 
+impl Transaction {
     /// Claims every open question due before `today` (`YYYY-MM-DD`, so the
     /// due day itself is still in time) that has an owner, no reminder yet
-    /// and no decision on its topic, and queues `reminder(question)` for
-    /// each, in one transaction. `reminded_at` is set by the claiming
-    /// UPDATE itself, so replicas sweeping at once remind each owner once.
-    pub async fn claim_due_reminders<F>(&self, today: &str, now: i64, reminder: F) -> Result<usize>
-    where
-        F: Fn(&DueQuestion) -> NewOutboxMessage,
-    {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
+    /// and no decision on its topic; the caller queues each reminder in the
+    /// same transaction. `reminded_at` is set by the claiming UPDATE itself,
+    /// so replicas sweeping at once remind each owner once.
+    pub async fn claim_due_reminders(&mut self, today: &str, now: i64) -> Result<Vec<DueQuestion>> {
         let rows = sqlx::query(
             "UPDATE open_questions SET reminded_at = $1 \
              WHERE closed_at IS NULL AND reminded_at IS NULL AND owner IS NOT NULL \
@@ -204,10 +201,9 @@ impl Store {
         )
         .bind(now)
         .bind(today)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *self.tx)
         .await?;
-        let due: Vec<DueQuestion> = rows
-            .iter()
+        rows.iter()
             .map(|row| {
                 Ok(DueQuestion {
                     id: row.try_get("id")?,
@@ -218,12 +214,7 @@ impl Store {
                     due_date: row.try_get("due_date")?,
                 })
             })
-            .collect::<Result<_>>()?;
-        for question in &due {
-            enqueue(&mut tx, &reminder(question), None, now).await?;
-        }
-        tx.commit().await?;
-        Ok(due.len())
+            .collect()
     }
 }
 
