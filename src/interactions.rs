@@ -12,6 +12,7 @@
 //! and must belong to the channel it was clicked in.
 
 use crate::respond::blocks::Reply;
+use crate::respond::outgoing::Outgoing;
 use crate::respond::slack_api::CallError;
 use crate::respond::views::{self, ActionId, Field, FormContext, ViewId};
 use crate::state::AppState;
@@ -481,7 +482,7 @@ async fn record(
                 team,
                 &flag.channel_id,
                 Some(&flag.thread_ts),
-                &format!("decision-line:{team}:{id}"),
+                format!("decision-line:{team}:{id}"),
                 &Reply::ThreadDecision {
                     topic: typed.topic,
                     decision: typed.decision,
@@ -493,7 +494,7 @@ async fn record(
             team,
             &context.channel_id,
             None,
-            &format!("decision-announce:{team}:{id}"),
+            format!("decision-announce:{team}:{id}"),
             &Reply::DecisionRecorded {
                 topic: typed.topic,
                 decision: typed.decision,
@@ -544,7 +545,7 @@ async fn open_question(
         &flag.team_id,
         &flag.channel_id,
         Some(&flag.thread_ts),
-        &format!("open-question:{}:{}:{now}", flag.team_id, flag.id),
+        format!("open-question:{}:{}:{now}", flag.team_id, flag.id),
         &Reply::OpenQuestion {
             topic: topic.clone(),
             owner: owner.clone(),
@@ -581,38 +582,35 @@ async fn open_question(
     Ok(Ack::Done)
 }
 
-// ---- outbox calls ---------------------------------------------------------
+// ---- outbox rows ----------------------------------------------------------
 
-/// A chat.update of the flag's reply; `what` makes the dedupe key.
+/// The flag's reply, edited in place; `what` makes the dedupe key.
 fn update_reply(flag: &FlagRow, ts: &str, what: &str, reply: &Reply) -> NewOutboxMessage {
-    let request =
-        SlackApiChatUpdateRequest::new(flag.channel_id.clone().into(), reply.render(), ts.into());
-    NewOutboxMessage {
-        team_id: flag.team_id.clone(),
-        dedupe_key: format!("flag-update:{}:{}:{what}", flag.team_id, flag.id),
-        method: "chat.update".into(),
-        payload: serde_json::to_string(&request).unwrap_or_default(),
+    Outgoing::Update {
+        channel: flag.channel_id.clone(),
+        ts: ts.to_string(),
+        content: reply.render(),
     }
+    .queued(
+        &flag.team_id,
+        format!("flag-update:{}:{}:{what}", flag.team_id, flag.id),
+    )
 }
 
-/// A chat.postMessage to a channel (or a user id: a DM), in a thread or not.
-pub(crate) fn post(
+/// A message in a channel, in a thread or not.
+fn post(
     team: &str,
     channel: &str,
     thread_ts: Option<&str>,
-    dedupe_key: &str,
+    dedupe_key: String,
     reply: &Reply,
 ) -> NewOutboxMessage {
-    let mut request = SlackApiChatPostMessageRequest::new(channel.into(), reply.render());
-    if let Some(ts) = thread_ts {
-        request = request.with_thread_ts(ts.into());
+    Outgoing::Post {
+        channel: channel.to_string(),
+        thread_ts: thread_ts.map(str::to_string),
+        content: reply.render(),
     }
-    NewOutboxMessage {
-        team_id: team.to_string(),
-        dedupe_key: dedupe_key.to_string(),
-        method: "chat.postMessage".into(),
-        payload: serde_json::to_string(&request).unwrap_or_default(),
-    }
+    .queued(team, dedupe_key)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Message};
 use crate::ingress::message::person_message;
 use crate::respond::blocks::Reply;
+use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 use crate::store::{
     ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, ThreadContext,
@@ -378,7 +379,7 @@ async fn store_flag(
     };
     if flag.posted {
         let reply = flag_reply(message, assessment, surfaced.as_ref(), flag_id);
-        tx.enqueue(&reply, Some(flag_id), now).await?;
+        tx.enqueue(&reply, now).await?;
     }
     tx.commit().await?;
     if flag.posted {
@@ -469,17 +470,19 @@ fn flag_reply(
         }
         .render(),
     };
-    let request = SlackApiChatPostMessageRequest::new(message.channel_id.clone().into(), content)
-        .with_thread_ts(message.thread_root().into());
-    NewOutboxMessage {
-        team_id: message.team_id.clone(),
-        dedupe_key: format!(
+    Outgoing::FlagReply {
+        flag_id,
+        channel: message.channel_id.clone(),
+        thread_ts: message.thread_root().to_string(),
+        content,
+    }
+    .queued(
+        &message.team_id,
+        format!(
             "flag-reply:{}:{}:{}",
             message.team_id, message.channel_id, message.ts
         ),
-        method: "chat.postMessage".into(),
-        payload: serde_json::to_string(&request).unwrap_or_default(),
-    }
+    )
 }
 
 /// The channel and ts of a deleted message, for a `message_deleted` event.
@@ -618,13 +621,14 @@ async fn forget_reply(
     let Some((_, reply_ts)) = state.store.reply_to(team_id, channel, message_ts).await? else {
         return Ok(());
     };
-    let request = SlackApiChatDeleteRequest::new(channel.into(), reply_ts.into());
-    let message = NewOutboxMessage {
-        team_id: team_id.to_string(),
-        dedupe_key: format!("flag-delete:{team_id}:{channel}:{message_ts}"),
-        method: "chat.delete".into(),
-        payload: serde_json::to_string(&request).unwrap_or_default(),
-    };
+    let message = Outgoing::Delete {
+        channel: channel.to_string(),
+        ts: reply_ts,
+    }
+    .queued(
+        team_id,
+        format!("flag-delete:{team_id}:{channel}:{message_ts}"),
+    );
     if state.store.enqueue(&message, now).await? {
         state.outbox_ready.notify_one();
     }

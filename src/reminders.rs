@@ -4,8 +4,9 @@
 //! tests call it with the time they choose. The claim in the database sets
 //! `reminded_at`, so replicas sweeping together send each reminder once.
 
-use crate::interactions::{day_of, due_label, post};
+use crate::interactions::{day_of, due_label};
 use crate::respond::blocks::Reply;
+use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 
 /// Queues the reminders due at `now` (ms). Returns how many were queued.
@@ -19,19 +20,20 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
             .parse::<jiff::civil::Date>()
             .map(due_label)
             .unwrap_or_else(|_| question.due_date.clone());
-        let reminder = post(
-            &question.team_id,
-            // A user id as the channel: the bot's DM with its owner.
-            &question.owner,
-            None,
-            &format!("reminder:{}:{}", question.team_id, question.id),
-            &Reply::Reminder {
+        let reminder = Outgoing::Dm {
+            user: question.owner.clone(),
+            content: Reply::Reminder {
                 topic: question.topic.clone(),
                 channel: question.channel_id.clone(),
                 due: due_label,
-            },
+            }
+            .render(),
+        }
+        .queued(
+            &question.team_id,
+            format!("reminder:{}:{}", question.team_id, question.id),
         );
-        tx.enqueue(&reminder, None, now).await?;
+        tx.enqueue(&reminder, now).await?;
     }
     tx.commit().await?;
     let queued = due.len();

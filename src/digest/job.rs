@@ -14,12 +14,13 @@ use super::Digest;
 use super::query::{self, ActiveChannel, Request};
 use super::render;
 use super::schedule::{DigestWeek, Target};
-use crate::respond::slack_api::{CallError, Slack};
+use crate::respond::outbox::{self, Sender};
+use crate::respond::outgoing::Outgoing;
+use crate::respond::slack_api::Slack;
 use crate::settings::{DigestSettings, Settings};
 use crate::state::{AppState, now_ms};
-use crate::store::{DigestClaim, NewOutboxMessage, Settlement, Store};
+use crate::store::{DigestClaim, Settlement, Store};
 use anyhow::Context as _;
-use slack_morphism::prelude::*;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -157,25 +158,23 @@ pub async fn build(
         .with_context(|| format!("while building the digest for {}", target.channel_id))
 }
 
-/// The `chat.postMessage` that posts a digest, under its once key.
+/// The post of a digest, under its once key.
 pub fn claim_for(target: &DigestTarget, digest: &Digest) -> DigestClaim {
-    let request = SlackApiChatPostMessageRequest::new(
-        target.channel_id.clone().into(),
-        render::blocks(digest),
-    );
     DigestClaim {
         team_id: target.team_id.clone(),
         channel_id: target.channel_id.clone(),
         iso_week: digest.week.label.clone(),
-        message: NewOutboxMessage {
-            team_id: target.team_id.clone(),
-            dedupe_key: format!(
+        message: Outgoing::Digest {
+            channel: target.channel_id.clone(),
+            content: render::blocks(digest),
+        }
+        .queued(
+            &target.team_id,
+            format!(
                 "digest:{}:{}:{}",
                 target.team_id, target.channel_id, digest.week.label
             ),
-            method: "chat.postMessage".into(),
-            payload: serde_json::to_string(&request).unwrap_or_default(),
-        },
+        ),
     }
 }
 
@@ -386,19 +385,26 @@ pub async fn command(
             serde_json::to_string_pretty(&render::blocks(&digest))
                 .context("while writing the Block Kit JSON")?
         );
-        if let (true, Some(slack)) = (post, &slack) {
-            let outcome = post_now(&store, slack, &settings, target, &digest).await?;
+        if let (true, Some(slack), Some(identity)) = (post, &slack, &identity) {
+            let sender = Sender {
+                slack,
+                bot_user_id: &identity.user_id.0,
+                max_attempts: settings.file.workers.outbox_max_attempts,
+            };
+            let lease_ms = i64::try_from(settings.file.workers.lease_ms).unwrap_or(30_000);
+            let outcome = post_now(&store, sender, lease_ms, target, &digest).await?;
             eprintln!("{}: {outcome}", target.channel_id);
         }
     }
     Ok(())
 }
 
-/// Claims a digest's key and sends it at once; says what happened.
+/// Claims a digest's key and sends it at once, through the one sender (the
+/// bot's outbox does the same with a row it claims); says what happened.
 async fn post_now(
     store: &Store,
-    slack: &Slack,
-    settings: &Settings,
+    sender: Sender<'_>,
+    lease_ms: i64,
     target: &DigestTarget,
     digest: &Digest,
 ) -> anyhow::Result<String> {
@@ -409,38 +415,16 @@ async fn post_now(
             digest.week.label
         ));
     };
-    let lease = i64::try_from(settings.file.workers.lease_ms).unwrap_or(30_000);
-    let Some(row) = store.claim_outbox_row(outbox_id, now, lease).await? else {
+    let Some(row) = store.claim_outbox_row(outbox_id, now, lease_ms).await? else {
         return Ok("queued; a running bot is sending it".into());
     };
-    let request: SlackApiChatPostMessageRequest =
-        serde_json::from_str(&row.payload).context("while reading the queued digest")?;
-    let (settlement, outcome) = match slack.post_message(&request).await {
-        Ok(response) => (
-            Settlement::Sent {
-                id: row.id,
-                flag_id: None,
-                ts: Some(response.ts.0),
-            },
-            "posted".to_string(),
-        ),
-        Err(CallError::Permanent(code)) => (
-            Settlement::Failed {
-                id: row.id,
-                error: code.clone(),
-            },
-            format!("Slack refused the post ({code})"),
-        ),
-        Err(err) => (
-            Settlement::Retry {
-                id: row.id,
-                at: now_ms() + i64::try_from(RETRY_AFTER.as_millis()).unwrap_or(60_000),
-                error: err.to_string(),
-                refund: false,
-                unanswered: matches!(err, CallError::Unanswered(_)),
-            },
-            format!("{err}; it stays queued and the bot's outbox will retry"),
-        ),
+    let settlement = outbox::send(sender, row).await;
+    let outcome = match &settlement {
+        Settlement::Sent { .. } => "posted".to_string(),
+        Settlement::Retry { error, .. } => {
+            format!("{error}; it stays queued and the bot's outbox will retry")
+        }
+        Settlement::Failed { error, .. } => format!("{error}; given up"),
     };
     store.settle_outbox(&[settlement], now_ms()).await?;
     Ok(outcome)

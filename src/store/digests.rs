@@ -14,7 +14,7 @@ pub struct DigestClaim {
     pub channel_id: String,
     /// `2026-W47`.
     pub iso_week: String,
-    /// The `chat.postMessage` that posts it.
+    /// The outbox row that posts it.
     pub message: NewOutboxMessage,
 }
 
@@ -76,7 +76,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
-        super::enqueue(&mut tx, &claim.message, None, now).await?;
+        super::enqueue(&mut tx, &claim.message, now).await?;
         let outbox_id: i64 = sqlx::query("SELECT id FROM outbox WHERE dedupe_key = $1")
             .bind(&claim.message.dedupe_key)
             .fetch_one(&mut *tx)
@@ -108,7 +108,7 @@ impl Store {
         let row = sqlx::query(
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
              WHERE id = $2 AND state = 'pending' AND locked_until < $3 \
-             RETURNING id, team_id, method, payload, flag_id, attempts, claims, settled",
+             RETURNING id, team_id, kind, payload, flag_id, attempts, claims, settled",
         )
         .bind(now + lease_ms)
         .bind(id)

@@ -161,15 +161,10 @@ impl Transaction {
         row.map(|row| row.try_get("id")).transpose()
     }
 
-    /// Queues a Slack call (for `flag_id`'s reply, when given); a second
-    /// call with the same dedupe key is dropped. Returns whether it was added.
-    pub async fn enqueue(
-        &mut self,
-        message: &NewOutboxMessage,
-        flag_id: Option<i64>,
-        now: i64,
-    ) -> Result<bool> {
-        enqueue(&mut self.tx, message, flag_id, now).await
+    /// Queues an outbox row; a second row with the same dedupe key is
+    /// dropped. Returns whether it was added.
+    pub async fn enqueue(&mut self, message: &NewOutboxMessage, now: i64) -> Result<bool> {
+        enqueue(&mut self.tx, message, now).await
     }
 }
 
@@ -226,13 +221,18 @@ pub struct FactsQuery<'a> {
     pub score: f64,
 }
 
-/// A Slack call queued in the outbox.
+/// An outbox row to add, as `respond::outgoing` serializes a message.
 #[derive(Debug, Clone)]
 pub struct NewOutboxMessage {
     pub team_id: String,
+    /// A second row with the same key is dropped.
     pub dedupe_key: String,
-    pub method: String,
+    /// What it sends (`post`, `flag_reply`, …).
+    pub kind: String,
+    /// The Slack call that sends it, as JSON.
     pub payload: String,
+    /// The flag whose reply it is.
+    pub flag_id: Option<i64>,
 }
 
 /// An outbox row claimed by the sender.
@@ -240,7 +240,7 @@ pub struct NewOutboxMessage {
 pub struct ClaimedOutbox {
     pub id: i64,
     pub team_id: String,
-    pub method: String,
+    pub kind: String,
     pub payload: String,
     pub flag_id: Option<i64>,
     pub attempts: i64,
@@ -252,10 +252,11 @@ pub struct ClaimedOutbox {
 /// What became of one outbox row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement {
-    /// Slack took it; `ts` is the posted message's, kept on the flag.
+    /// Slack took it; `ts` is the posted message's, kept where its `kind`
+    /// says.
     Sent {
         id: i64,
-        flag_id: Option<i64>,
+        kind: SentKind,
         ts: Option<String>,
     },
     /// Try again at `at` (ms); a `refund`ed attempt (a 429) does not count.
@@ -270,6 +271,15 @@ pub enum Settlement {
     },
     /// Given up: retrying cannot help.
     Failed { id: i64, error: String },
+}
+
+/// What a sent row was, as far as the store keeps its outcome: a flag's
+/// reply leaves its ts on the flag, a digest on the week's digest row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentKind {
+    FlagReply { flag_id: i64 },
+    Digest,
+    Other,
 }
 
 /// A decision to add to the log.
@@ -822,7 +832,7 @@ impl Store {
     pub async fn enqueue(&self, message: &NewOutboxMessage, now: i64) -> Result<bool> {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
-        let added = enqueue(&mut tx, message, None, now).await?;
+        let added = enqueue(&mut tx, message, now).await?;
         tx.commit().await?;
         Ok(added)
     }
@@ -840,7 +850,7 @@ impl Store {
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
              AND locked_until < $2 ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, team_id, method, payload, flag_id, attempts, claims, settled"
+             RETURNING id, team_id, kind, payload, flag_id, attempts, claims, settled"
         );
         let rows = sqlx::query(&sql)
             .bind(now + lease_ms)
@@ -859,7 +869,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for settlement in settlements {
             match settlement {
-                Settlement::Sent { id, flag_id, ts } => {
+                Settlement::Sent { id, kind, ts } => {
                     sqlx::query(
                         "UPDATE outbox SET state = 'sent', sent_at = $1, response_ts = $2, settled = claims \
                          WHERE id = $3",
@@ -869,15 +879,18 @@ impl Store {
                     .bind(*id)
                     .execute(&mut *tx)
                     .await?;
-                    if flag_id.is_none() {
-                        digests::mark_sent(&mut tx, *id, ts.as_deref(), now).await?;
-                    }
-                    if let (Some(flag_id), Some(ts)) = (flag_id, ts) {
-                        sqlx::query("UPDATE flags SET reply_ts = $1 WHERE id = $2")
-                            .bind(ts.clone())
-                            .bind(*flag_id)
-                            .execute(&mut *tx)
-                            .await?;
+                    match (kind, ts) {
+                        (SentKind::FlagReply { flag_id }, Some(ts)) => {
+                            sqlx::query("UPDATE flags SET reply_ts = $1 WHERE id = $2")
+                                .bind(ts.clone())
+                                .bind(*flag_id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        (SentKind::Digest, ts) => {
+                            digests::mark_sent(&mut tx, *id, ts.as_deref(), now).await?;
+                        }
+                        (SentKind::FlagReply { .. } | SentKind::Other, _) => {}
                     }
                 }
                 Settlement::Retry {
@@ -1006,18 +1019,17 @@ pub(crate) fn insert_decision(
 async fn enqueue(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     message: &NewOutboxMessage,
-    flag_id: Option<i64>,
     now: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO outbox (team_id, dedupe_key, method, payload, flag_id, next_attempt_at, created_at) \
+        "INSERT INTO outbox (team_id, dedupe_key, kind, payload, flag_id, next_attempt_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(&message.team_id)
     .bind(&message.dedupe_key)
-    .bind(&message.method)
+    .bind(&message.kind)
     .bind(&message.payload)
-    .bind(flag_id)
+    .bind(message.flag_id)
     .bind(now)
     .bind(now)
     .execute(&mut **tx)
@@ -1029,7 +1041,7 @@ fn outbox_row(row: &AnyRow) -> Result<ClaimedOutbox> {
     Ok(ClaimedOutbox {
         id: row.try_get("id")?,
         team_id: row.try_get("team_id")?,
-        method: row.try_get("method")?,
+        kind: row.try_get("kind")?,
         payload: row.try_get("payload")?,
         flag_id: row.try_get("flag_id")?,
         attempts: row.try_get("attempts")?,

@@ -102,7 +102,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for message in then {
-            enqueue(&mut tx, message, None, now).await?;
+            enqueue(&mut tx, message, now).await?;
         }
         tx.commit().await
     }
@@ -113,7 +113,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut added = 0;
         for message in messages {
-            added += usize::from(enqueue(&mut tx, message, None, now).await?);
+            added += usize::from(enqueue(&mut tx, message, now).await?);
         }
         tx.commit().await?;
         Ok(added)
@@ -147,7 +147,7 @@ impl Store {
             == 1;
         if added {
             for message in then {
-                enqueue(&mut tx, message, None, now).await?;
+                enqueue(&mut tx, message, now).await?;
             }
         }
         tx.commit().await?;
