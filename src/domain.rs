@@ -1,7 +1,11 @@
-//! Our own types for what the classifier sees and says. Slack's types stay at
-//! the edge (`ingress/`, `respond/`); everything inside speaks these.
+//! Our own types: what arrives from Slack ([`Incoming`], decoded once at
+//! ingress and stored in the inbox as is), what the classifier sees
+//! ([`Message`]) and says ([`Assessment`]), and the one rule for what an
+//! event says of its channel's privacy ([`privacy_of_channel_type`]).
+//! Slack's types stay at the edge (`ingress/`, `slack/`, and the Block Kit
+//! the renderer writes); everything between speaks these.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 /// What a message is, as far as clarity-bot cares.
@@ -78,14 +82,18 @@ pub struct Assessment {
     pub reasons: Vec<Reason>,
 }
 
-/// A person's message in a channel, as the pipeline considers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A person's message in a channel, as the pipeline considers it. (In the
+/// inbox its fields keep Slack's names.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    #[serde(rename = "team")]
     pub team_id: String,
+    #[serde(rename = "channel")]
     pub channel_id: String,
     pub ts: String,
     /// The thread root's ts when this is a reply.
     pub thread_ts: Option<String>,
+    #[serde(rename = "user")]
     pub user_id: String,
     pub text: String,
     /// A private channel (or one whose kind Slack did not say): its content
@@ -109,5 +117,189 @@ impl Message {
     /// Seconds since the epoch, from the message ts.
     pub fn time_secs(&self) -> Option<i64> {
         self.ts.split('.').next()?.parse().ok()
+    }
+}
+
+/// What an event's `channel_type` says of its channel: `channel` is
+/// public; `group`, `im` and `mpim` are private; anything else says
+/// nothing. (A channel whose privacy nobody said counts as private.)
+pub fn privacy_of_channel_type(channel_type: &str) -> Option<bool> {
+    match channel_type {
+        "channel" => Some(false),
+        "group" | "im" | "mpim" => Some(true),
+        _ => None,
+    }
+}
+
+/// What one Slack event says, as the pipeline needs it. Decoded once at
+/// ingress (HTTP and Socket Mode alike) and stored in the inbox as this
+/// type's JSON, which keeps Slack's names where Slack has one (a said
+/// message is `{"type": "message", "channel": …, "user": …, "text": …}`):
+/// nothing after ingress reads Slack's own wire format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Incoming {
+    /// A person said something in a channel: the message to assess. Its
+    /// `channel_private` is what the event's `channel_type` said
+    /// (`said_private`), or private when it said nothing.
+    #[serde(rename = "message")]
+    Said {
+        #[serde(flatten)]
+        message: Message,
+        said_private: Option<bool>,
+    },
+    /// A message was edited to read `text`.
+    #[serde(rename = "message_edited")]
+    Edited {
+        #[serde(rename = "channel")]
+        channel_id: String,
+        said_private: Option<bool>,
+        ts: String,
+        text: String,
+    },
+    /// A message was deleted.
+    #[serde(rename = "message_deleted")]
+    Deleted {
+        #[serde(rename = "channel")]
+        channel_id: String,
+        said_private: Option<bool>,
+        ts: String,
+    },
+    /// A message event the pipeline does not assess, and why; `channel`
+    /// is its channel and what its `channel_type` said, when it said.
+    Skipped {
+        reason: Skipped,
+        channel: Option<(String, bool)>,
+    },
+    /// A channel was shared or unshared: what was known of its privacy no
+    /// longer holds.
+    ChannelShared {
+        #[serde(rename = "channel")]
+        channel_id: String,
+    },
+    /// An event about a private channel (`group_*`).
+    PrivateChannel {
+        #[serde(rename = "channel")]
+        channel_id: String,
+    },
+    /// A message event whose fields do not have Slack's shape: counted, not
+    /// acted on.
+    Malformed,
+}
+
+impl Incoming {
+    /// The channel the event says is private or public, and which.
+    pub fn said_privacy(&self) -> Option<(&str, bool)> {
+        match self {
+            Incoming::Said {
+                message,
+                said_private,
+            } => said_private.map(|private| (message.channel_id.as_str(), private)),
+            Incoming::Edited {
+                channel_id,
+                said_private,
+                ..
+            }
+            | Incoming::Deleted {
+                channel_id,
+                said_private,
+                ..
+            } => said_private.map(|private| (channel_id.as_str(), private)),
+            Incoming::Skipped { channel, .. } => channel
+                .as_ref()
+                .map(|(channel_id, private)| (channel_id.as_str(), *private)),
+            Incoming::PrivateChannel { channel_id } => Some((channel_id, true)),
+            Incoming::ChannelShared { .. } | Incoming::Malformed => None,
+        }
+    }
+}
+
+/// Why a message event is not assessed (a metric label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skipped {
+    NotAMessage,
+    Subtype,
+    FromABot,
+    OwnMessage,
+    DirectMessage,
+    Empty,
+}
+
+impl Skipped {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skipped::NotAMessage => "not_a_message",
+            Skipped::Subtype => "subtype",
+            Skipped::FromABot => "bot",
+            Skipped::OwnMessage => "own_message",
+            Skipped::DirectMessage => "direct_message",
+            Skipped::Empty => "empty",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_ingress_decoded_reads_back_from_the_inbox_with_slacks_names() {
+        let said = Incoming::Said {
+            message: Message {
+                team_id: "T1".into(),
+                channel_id: "C1".into(),
+                ts: "1.2".into(),
+                thread_ts: None,
+                user_id: "U1".into(),
+                text: "hello".into(),
+                channel_private: false,
+            },
+            said_private: Some(false),
+        };
+        let json = serde_json::to_value(&said).expect("serializes");
+        assert_eq!(json["type"], "message");
+        assert_eq!(json["channel"], "C1");
+        assert_eq!(json["user"], "U1");
+        assert_eq!(json["text"], "hello");
+        for incoming in [
+            said,
+            Incoming::Edited {
+                channel_id: "C1".into(),
+                said_private: None,
+                ts: "1.2".into(),
+                text: "edited".into(),
+            },
+            Incoming::Deleted {
+                channel_id: "C1".into(),
+                said_private: Some(true),
+                ts: "1.2".into(),
+            },
+            Incoming::Skipped {
+                reason: Skipped::FromABot,
+                channel: Some(("C1".into(), false)),
+            },
+            Incoming::ChannelShared {
+                channel_id: "C1".into(),
+            },
+            Incoming::PrivateChannel {
+                channel_id: "G1".into(),
+            },
+            Incoming::Malformed,
+        ] {
+            let stored = serde_json::to_string(&incoming).expect("serializes");
+            let read: Incoming = serde_json::from_str(&stored).expect("reads back");
+            assert_eq!(read, incoming, "{stored}");
+        }
+    }
+
+    #[test]
+    fn only_a_channel_type_of_channel_is_public() {
+        assert_eq!(privacy_of_channel_type("channel"), Some(false));
+        for private in ["group", "im", "mpim"] {
+            assert_eq!(privacy_of_channel_type(private), Some(true), "{private}");
+        }
+        assert_eq!(privacy_of_channel_type("app_home"), None);
+        assert_eq!(privacy_of_channel_type(""), None);
     }
 }

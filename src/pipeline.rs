@@ -7,15 +7,13 @@
 //! [`run_once`] is the inbox worker's single step; tests call it directly.
 
 use crate::classify::{Context, DecisionIndex, decisions};
-use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Message};
-use crate::ingress::message::person_message;
+use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
 use crate::respond::blocks::Reply;
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 use crate::store::{
     ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, ThreadContext,
 };
-use slack_morphism::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
 /// Processing attempts before an event is given up.
@@ -96,49 +94,59 @@ async fn process(
     now: i64,
     step: &mut Step,
 ) -> anyhow::Result<()> {
-    // The inbox keeps the inner `event` object; the team is a column.
-    let body: SlackEventCallbackBody = match serde_json::from_str(&event.payload) {
-        Ok(body) => body,
+    // The inbox holds what ingress decoded; the team is a column.
+    let incoming: Incoming = match serde_json::from_str(&event.payload) {
+        Ok(incoming) => incoming,
         Err(err) => {
-            tracing::warn!(event = event.id, error.category = ?err.classify(), "an event that is not JSON; ignored");
+            tracing::warn!(event = event.id, error.category = ?err.classify(), "an inbox row that does not read; ignored");
             metrics::counter!("clarity_events_malformed_total", "kind" => "unreadable")
                 .increment(1);
             return Ok(());
         }
     };
-    // A type slack-morphism models whose shape did not fit lands in
-    // `Unknown`: said, counted, and not acted on.
-    if let SlackEventCallbackBody::Unknown(value) = &body
-        && let Some(kind) = value.get("type").and_then(serde_json::Value::as_str)
-        && kind == "message"
-    {
+    if incoming == Incoming::Malformed {
         tracing::warn!(
             event = event.id,
-            kind,
+            kind = "message",
             "a malformed event (its fields do not have Slack's shape); ignored"
         );
         metrics::counter!("clarity_events_malformed_total", "kind" => "message").increment(1);
         return Ok(());
     }
     // What Slack says of the channel, before anything reads its privacy.
-    let said_private = learn_privacy(state, &event.team_id, &body, now).await?;
-    if let Some((channel, deleted_ts)) = deleted_message(&body) {
-        return forget_reply(state, &event.team_id, channel, deleted_ts, now).await;
-    }
-    if let Some((channel, edited_ts, text)) = edited_message(&body) {
-        return reassess_edit(state, &event.team_id, channel, edited_ts, text, now).await;
-    }
-    let mut message = match person_message(&event.team_id, &body, &state.bot_user_id) {
-        Ok(message) => message,
-        Err(skipped) => {
-            metrics::counter!("clarity_events_skipped_total", "reason" => skipped.as_str())
-                .increment(1);
-            return Ok(());
-        }
+    learn_privacy(state, &event.team_id, &incoming, now).await?;
+    let skipped = |reason: Skipped| {
+        metrics::counter!("clarity_events_skipped_total", "reason" => reason.as_str()).increment(1);
+        Ok(())
     };
-    message.channel_private = match said_private {
-        Some(private) => private,
-        None => crate::privacy::is_private(state, &message.team_id, &message.channel_id, now).await,
+    let message = match incoming {
+        Incoming::Said {
+            message,
+            said_private: Some(_),
+        } => message,
+        Incoming::Said {
+            mut message,
+            said_private: None,
+        } => {
+            message.channel_private =
+                crate::privacy::is_private(state, &message.team_id, &message.channel_id, now).await;
+            message
+        }
+        Incoming::Deleted { channel_id, ts, .. } => {
+            return forget_reply(state, &event.team_id, &channel_id, &ts, now).await;
+        }
+        Incoming::Edited {
+            channel_id,
+            ts,
+            text,
+            ..
+        } => {
+            return reassess_edit(state, &event.team_id, &channel_id, &ts, &text, now).await;
+        }
+        Incoming::Skipped { reason, .. } => return skipped(reason),
+        Incoming::ChannelShared { .. } | Incoming::PrivateChannel { .. } | Incoming::Malformed => {
+            return skipped(Skipped::NotAMessage);
+        }
     };
 
     let thread = if message.is_reply() {
@@ -485,83 +493,22 @@ fn flag_reply(
     )
 }
 
-/// The channel and ts of a deleted message, for a `message_deleted` event.
-/// Records what an event says about its channel's privacy and returns it: a
-/// message's `channel_type` (`channel_convert_to_private` arrives as a
-/// message of type `group`), `group_*` events name private channels, and a
-/// channel shared or unshared is asked about again.
+/// Records what an event says about its channel's privacy: a message's
+/// `channel_type` (`channel_convert_to_private` arrives as a message of type
+/// `group`), `group_*` events name private channels, and a channel shared
+/// or unshared is asked about again.
 async fn learn_privacy(
     state: &AppState,
     team_id: &str,
-    body: &SlackEventCallbackBody,
+    incoming: &Incoming,
     now: i64,
-) -> anyhow::Result<Option<bool>> {
-    match body {
-        SlackEventCallbackBody::Message(event) => {
-            let (Some(channel), Some(kind)) = (&event.origin.channel, &event.origin.channel_type)
-            else {
-                return Ok(None);
-            };
-            let Some(private) = crate::privacy::from_channel_type(&kind.0) else {
-                return Ok(None);
-            };
-            crate::privacy::observe(state, team_id, &channel.0, private, now).await?;
-            Ok(Some(private))
-        }
-        SlackEventCallbackBody::Unknown(value) => {
-            let kind = value
-                .get("type")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default();
-            let Some(channel) = value.get("channel").and_then(|c| {
-                c.as_str()
-                    .or_else(|| c.get("id").and_then(serde_json::Value::as_str))
-            }) else {
-                return Ok(None);
-            };
-            match kind {
-                "channel_shared" | "channel_unshared" => {
-                    crate::privacy::forget(state, team_id, channel).await?;
-                    Ok(None)
-                }
-                kind if kind.starts_with("group_") => {
-                    crate::privacy::observe(state, team_id, channel, true, now).await?;
-                    Ok(Some(true))
-                }
-                _ => Ok(None),
-            }
-        }
-        _ => Ok(None),
+) -> anyhow::Result<()> {
+    if let Incoming::ChannelShared { channel_id } = incoming {
+        crate::privacy::forget(state, team_id, channel_id).await?;
+    } else if let Some((channel_id, private)) = incoming.said_privacy() {
+        crate::privacy::observe(state, team_id, channel_id, private, now).await?;
     }
-}
-
-fn deleted_message(body: &SlackEventCallbackBody) -> Option<(&str, &str)> {
-    let SlackEventCallbackBody::Message(event) = body else {
-        return None;
-    };
-    if event.subtype != Some(SlackMessageEventType::MessageDeleted) {
-        return None;
-    }
-    let channel = event.origin.channel.as_ref()?;
-    let ts = event
-        .deleted_ts
-        .as_ref()
-        .or_else(|| event.previous_message.as_ref().map(|m| &m.ts))?;
-    Some((channel.0.as_str(), ts.0.as_str()))
-}
-
-/// The channel, ts and new text of an edited message (`message_changed`).
-fn edited_message(body: &SlackEventCallbackBody) -> Option<(&str, &str, &str)> {
-    let SlackEventCallbackBody::Message(event) = body else {
-        return None;
-    };
-    if event.subtype != Some(SlackMessageEventType::MessageChanged) {
-        return None;
-    }
-    let channel = event.origin.channel.as_ref()?;
-    let edited = event.message.as_ref()?;
-    let text = edited.content.as_ref()?.text.as_deref()?;
-    Some((channel.0.as_str(), edited.ts.0.as_str(), text))
+    Ok(())
 }
 
 /// When a flagged message is edited so that it is no longer a premature ask

@@ -1,6 +1,7 @@
 //! A channel's privacy, decided one way everywhere (events, `/clarity`,
 //! buttons, the digest): from what Slack says about the channel, never from
-//! the shape of its id or name. An event's `channel_type` is the fast path;
+//! the shape of its id or name. An event's `channel_type` is the fast path
+//! ([`crate::domain::privacy_of_channel_type`]);
 //! otherwise `conversations.info`, remembered in the `channels` table for
 //! [`TTL_MS`]. When the bot cannot tell, the channel is private.
 
@@ -16,16 +17,6 @@ pub const TTL_MS: i64 = 60 * 60 * 1000;
 const MAX_REMEMBERED: usize = 100_000;
 /// The scopes `conversations.info` needs for each kind of conversation.
 pub const SCOPES: &str = "channels:read, groups:read, im:read and mpim:read";
-
-/// What an event's `channel_type` says: `channel` is public; `group`, `im`
-/// and `mpim` are private; anything else says nothing.
-pub fn from_channel_type(channel_type: &str) -> Option<bool> {
-    match channel_type {
-        "channel" => Some(false),
-        "group" | "im" | "mpim" => Some(true),
-        _ => None,
-    }
-}
 
 /// What this process last wrote to the `channels` table, so a steady stream
 /// of messages does not rewrite the same row for every message.
@@ -120,20 +111,5 @@ pub async fn is_private(state: &AppState, team_id: &str, channel_id: &str, now: 
             tracing::warn!(channel = channel_id, error = %err, "could not ask Slack whether a channel is private; treating it as private");
             true
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::from_channel_type;
-
-    #[test]
-    fn only_a_channel_type_of_channel_is_public() {
-        assert_eq!(from_channel_type("channel"), Some(false));
-        for private in ["group", "im", "mpim"] {
-            assert_eq!(from_channel_type(private), Some(true), "{private}");
-        }
-        assert_eq!(from_channel_type("app_home"), None);
-        assert_eq!(from_channel_type(""), None);
     }
 }

@@ -68,6 +68,15 @@ impl Application {
                 settings.slack_api_url
             )
         })?;
+        let upgraded = ingress::decode::upgrade_inbox(&store, &identity.user_id.0)
+            .await
+            .context("while reading the inbox an earlier version left")?;
+        if upgraded > 0 {
+            tracing::info!(
+                upgraded,
+                "pending events an earlier version stored were decoded"
+            );
+        }
         let verifier = settings.signing_secret.as_ref().map(|secret| {
             SlackEventSignatureVerifier::new(&SlackSigningSecret::new(
                 secret.expose_secret().to_string(),

@@ -1,11 +1,13 @@
 //! Slack wire → domain. `http` serves the Events API over HTTP, `socket`
-//! receives the same over Socket Mode; the writer persists events (group
-//! commit) before either acknowledges them.
+//! receives the same over Socket Mode; both hand each event to `decode`
+//! (Slack's JSON read once, into [`crate::domain::Incoming`]) and the
+//! `writer` persists what it says (group commit) before either acknowledges
+//! it. `server` is the HTTP server under the router.
 
 use crate::state::AppState;
 
+pub mod decode;
 pub mod http;
-pub mod message;
 pub mod server;
 pub mod socket;
 pub mod writer;

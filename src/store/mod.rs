@@ -175,6 +175,7 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 pub struct NewEvent {
     pub team_id: String,
     pub event_id: String,
+    /// What it says, as ingress decoded it (JSON).
     pub payload: String,
 }
 
@@ -585,19 +586,31 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        let mut events: Vec<ClaimedEvent> = rows
-            .iter()
-            .map(|row| {
-                Ok(ClaimedEvent {
-                    id: row.try_get("id")?,
-                    team_id: row.try_get("team_id")?,
-                    payload: row.try_get("payload")?,
-                    attempts: row.try_get("attempts")?,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let mut events: Vec<ClaimedEvent> = rows.iter().map(event_row).collect::<Result<_>>()?;
         events.sort_by_key(|event| event.id);
         Ok(events)
+    }
+
+    /// Every pending event, oldest first (for rewriting what an earlier
+    /// version stored).
+    pub async fn pending_events(&self) -> Result<Vec<ClaimedEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, team_id, payload, attempts FROM events WHERE state = 'pending' ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_row).collect()
+    }
+
+    /// Replaces a pending event's payload.
+    pub async fn rewrite_event(&self, id: i64, payload: &str) -> Result<()> {
+        let _write = self.write_gate().await;
+        sqlx::query("UPDATE events SET payload = $1 WHERE id = $2 AND state = 'pending'")
+            .bind(payload)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Marks processed events done.
@@ -1035,6 +1048,15 @@ async fn enqueue(
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+fn event_row(row: &AnyRow) -> Result<ClaimedEvent> {
+    Ok(ClaimedEvent {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        payload: row.try_get("payload")?,
+        attempts: row.try_get("attempts")?,
+    })
 }
 
 fn outbox_row(row: &AnyRow) -> Result<ClaimedOutbox> {
