@@ -214,6 +214,58 @@ impl Incoming {
     }
 }
 
+/// A button click or a modal submission, decoded once at ingress (HTTP and
+/// Socket Mode alike).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interaction {
+    Click(Click),
+    Submission(Submission),
+    /// Anything the bot offers nothing for (a shortcut, a closed modal…).
+    Other,
+}
+
+/// A click on a button of a message the bot posted. Nothing in it is
+/// trusted on its own: the flag it names is looked up in its workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Click {
+    pub team_id: String,
+    /// Who clicked, when the payload says.
+    pub user_id: Option<String>,
+    /// The first action's `action_id` and `value`, when it has one.
+    pub action: Option<(String, Option<String>)>,
+    /// Where it was clicked: the message's channel, else the payload's.
+    pub channel_id: Option<String>,
+    /// The clicked message's ts, when a message was clicked.
+    pub message_ts: Option<String>,
+    /// Opens a modal, within 3 seconds of the click.
+    pub trigger_id: String,
+    /// Where to answer the person who clicked, privately.
+    pub response_url: Option<String>,
+}
+
+/// A submitted modal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub team_id: String,
+    pub user_id: String,
+    /// The modal's `callback_id`; `None` when the view is not a modal.
+    pub callback_id: Option<String>,
+    /// What the modal remembered from its opening.
+    pub private_metadata: Option<String>,
+    /// Each input's value by its name (its block id, where its action id
+    /// is the same).
+    pub values: std::collections::HashMap<String, FieldValue>,
+}
+
+/// What was typed or chosen in one input of a modal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldValue {
+    pub text: Option<String>,
+    pub user: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+}
+
 /// Why a message event is not assessed (a metric label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

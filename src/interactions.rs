@@ -4,20 +4,21 @@
 //! modal is also `/clarity decide` without arguments).
 //!
 //! [`handle`] is the one entry point, for `POST /slack/interactions` and
-//! Socket Mode's `interactive` envelopes alike: it takes the payload JSON,
-//! does the work (views.open at once, because its trigger expires in 3
-//! seconds; everything else the user sees leaves through the outbox) and
-//! returns the acknowledgement. A click is never trusted on its own: the
-//! flag is looked up by the payload's workspace and the button's flag id,
-//! and must belong to the channel it was clicked in.
+//! Socket Mode's `interactive` envelopes alike: it takes the interaction
+//! ingress decoded, does the work (views.open at once, because its trigger
+//! expires in 3 seconds; everything else the user sees leaves through the
+//! outbox) and returns the acknowledgement. A click is never trusted on its
+//! own: the flag is looked up by the payload's workspace and the button's
+//! flag id, and must belong to the channel it was clicked in.
 
+use crate::domain::{Click, FieldValue, Interaction, Submission};
 use crate::respond::blocks::Reply;
 use crate::respond::outgoing::Outgoing;
 use crate::respond::slack_api::CallError;
 use crate::respond::views::{self, ActionId, Field, FormContext, ViewId};
 use crate::state::AppState;
 use crate::store::{FlagRow, NewDecision, NewOutboxMessage, NewQuestion};
-use slack_morphism::prelude::*;
+use slack_morphism::prelude::{SlackApiViewsOpenRequest, SlackView};
 use std::collections::HashMap;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -38,58 +39,17 @@ pub enum Ack {
     Unreadable,
 }
 
-impl Ack {
-    /// What Slack gets back: an empty acknowledgement, or the
-    /// `response_action: errors` of a submission. (`Unreadable` is empty
-    /// too; over HTTP it is a 400.)
-    pub fn to_slack(&self) -> SlackInteractionResponse {
-        match self {
-            Ack::Done | Ack::Unreadable => SlackInteractionResponse::Empty,
-            Ack::Errors(errors) => SlackInteractionResponse::ViewSubmission(
-                SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(
-                    errors
-                        .iter()
-                        .map(|(field, message)| (field.as_str().to_string(), message.clone()))
-                        .collect::<HashMap<_, _>>(),
-                )),
-            ),
-        }
-    }
-}
-
-/// Handles one interaction payload (the JSON in the `payload` form field,
-/// or a Socket Mode envelope's `payload`). Never fails: problems become a
-/// message to the person who clicked, or errors in the modal.
-pub async fn handle(state: &AppState, payload: serde_json::Value, now: i64) -> Ack {
-    let kind = payload
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string);
-    if !matches!(kind.as_deref(), Some("block_actions" | "view_submission")) {
-        if kind.is_none() {
-            tracing::warn!("interaction payload without a type");
-            return Ack::Unreadable;
-        }
-        // Shortcuts, view_closed…: nothing the bot offers; acknowledged.
-        return Ack::Done;
-    }
-    let event: SlackInteractionEvent = match serde_json::from_value(payload) {
-        Ok(event) => event,
-        Err(err) => {
-            // Never log the payload: it holds message text.
-            tracing::warn!(error.category = ?err.classify(), "unreadable interaction payload");
-            return Ack::Unreadable;
-        }
-    };
-    metrics::counter!("clarity_interactions_total", "kind" => kind.unwrap_or_default())
-        .increment(1);
-    match event {
-        SlackInteractionEvent::BlockActions(event) => {
-            if let Err(err) = clicked(state, &event, now).await {
-                tracing::error!(error = format!("{err:#}"), team = %event.team.id, "a button click failed");
+/// Handles one interaction. Never fails: problems become a message to the
+/// person who clicked, or errors in the modal.
+pub async fn handle(state: &AppState, interaction: Interaction, now: i64) -> Ack {
+    match interaction {
+        Interaction::Click(click) => {
+            metrics::counter!("clarity_interactions_total", "kind" => "block_actions").increment(1);
+            if let Err(err) = clicked(state, &click, now).await {
+                tracing::error!(error = format!("{err:#}"), team = %click.team_id, "a button click failed");
                 tell(
                     state,
-                    &event,
+                    &click,
                     &Reply::Problem {
                         what: "Something went wrong on my side.".into(),
                         next: "Please try the button again in a minute.".into(),
@@ -99,17 +59,22 @@ pub async fn handle(state: &AppState, payload: serde_json::Value, now: i64) -> A
             }
             Ack::Done
         }
-        SlackInteractionEvent::ViewSubmission(event) => match submitted(state, &event, now).await {
-            Ok(ack) => ack,
-            Err(err) => {
-                tracing::error!(error = format!("{err:#}"), team = %event.team.id, "a form submission failed");
-                Ack::Errors(vec![(
-                    Field::Topic,
-                    "Something went wrong on my side. Please submit again in a minute.".into(),
-                )])
+        Interaction::Submission(submission) => {
+            metrics::counter!("clarity_interactions_total", "kind" => "view_submission")
+                .increment(1);
+            match submitted(state, &submission, now).await {
+                Ok(ack) => ack,
+                Err(err) => {
+                    tracing::error!(error = format!("{err:#}"), team = %submission.team_id, "a form submission failed");
+                    Ack::Errors(vec![(
+                        Field::Topic,
+                        "Something went wrong on my side. Please submit again in a minute.".into(),
+                    )])
+                }
             }
-        },
-        _ => Ack::Done,
+        }
+        // Shortcuts, view_closed…: nothing the bot offers; acknowledged.
+        Interaction::Other => Ack::Done,
     }
 }
 
@@ -148,26 +113,22 @@ pub fn day_of(now: i64) -> jiff::civil::Date {
 
 // ---- clicks ---------------------------------------------------------------
 
-async fn clicked(
-    state: &AppState,
-    event: &SlackInteractionBlockActionsEvent,
-    now: i64,
-) -> anyhow::Result<()> {
-    let Some(action) = event.actions.as_ref().and_then(|actions| actions.first()) else {
+async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()> {
+    let Some((action_id, value)) = &click.action else {
         return Ok(());
     };
-    let Some(id) = ActionId::parse(&action.action_id.0) else {
+    let Some(id) = ActionId::parse(action_id) else {
         tracing::debug!("a click on a button the bot does not know; ignored");
         return Ok(());
     };
-    let Some(user) = event.user.as_ref().map(|user| user.id.0.clone()) else {
+    let Some(user) = click.user_id.clone() else {
         return Ok(());
     };
-    let Some(flag) = clicked_flag(state, event, action.value.as_deref()).await? else {
-        tracing::warn!(team = %event.team.id, "refused a click for an unknown flag");
+    let Some(flag) = clicked_flag(state, click, value.as_deref()).await? else {
+        tracing::warn!(team = %click.team_id, "refused a click for an unknown flag");
         tell(
             state,
-            event,
+            click,
             &Reply::Problem {
                 what: "I couldn't find the question this button belongs to.".into(),
                 next: "It may have been removed; nothing was changed.".into(),
@@ -176,10 +137,7 @@ async fn clicked(
         .await;
         return Ok(());
     };
-    let reply_ts = flag.reply_ts.clone().or_else(|| match &event.container {
-        SlackInteractionActionContainer::Message(message) => Some(message.message_ts.0.clone()),
-        _ => None,
-    });
+    let reply_ts = flag.reply_ts.clone().or_else(|| click.message_ts.clone());
     let context = FormContext {
         channel_id: flag.channel_id.clone(),
         flag_id: Some(flag.id),
@@ -189,7 +147,7 @@ async fn clicked(
         ActionId::RecordDecision => {
             let opened = open_decide_form(
                 state,
-                &event.trigger_id.0,
+                &click.trigger_id,
                 &context,
                 flag.topic.as_deref(),
                 &user,
@@ -197,16 +155,16 @@ async fn clicked(
             .await;
             if let Err(err) = opened {
                 tracing::warn!(error = %err, "could not open the decide form");
-                tell(state, event, &form_failed()).await;
+                tell(state, click, &form_failed()).await;
             }
         }
         ActionId::NoDecisionYet => {
             let view =
                 views::open_question_form(&context, flag.topic.as_deref(), &user, day_of(now));
-            let opened = open_view(state, &event.trigger_id.0, view).await;
+            let opened = open_view(state, &click.trigger_id, view).await;
             if let Err(err) = opened {
                 tracing::warn!(error = %err, "could not open the open-question form");
-                tell(state, event, &form_failed()).await;
+                tell(state, click, &form_failed()).await;
             }
         }
         ActionId::NotAlignment => {
@@ -248,19 +206,14 @@ async fn clicked(
 /// the payload's workspace, and it must be in the channel clicked in.
 async fn clicked_flag(
     state: &AppState,
-    event: &SlackInteractionBlockActionsEvent,
+    click: &Click,
     value: Option<&str>,
 ) -> anyhow::Result<Option<FlagRow>> {
     let Some(id) = value.and_then(|value| value.trim().parse::<i64>().ok()) else {
         return Ok(None);
     };
-    let clicked_in = match &event.container {
-        SlackInteractionActionContainer::Message(message) => message.channel_id.clone(),
-        _ => None,
-    }
-    .or_else(|| event.channel.as_ref().map(|channel| channel.id.clone()));
-    let flag = state.store.flag(&event.team.id.0, id).await?;
-    Ok(flag.filter(|flag| clicked_in.is_some_and(|channel| channel.0 == flag.channel_id)))
+    let flag = state.store.flag(&click.team_id, id).await?;
+    Ok(flag.filter(|flag| click.channel_id.as_deref() == Some(flag.channel_id.as_str())))
 }
 
 fn form_failed() -> Reply {
@@ -272,8 +225,8 @@ fn form_failed() -> Reply {
 
 /// Tells the person who clicked, privately, through the click's
 /// `response_url` (only Slack's hooks or the configured API host).
-async fn tell(state: &AppState, event: &SlackInteractionBlockActionsEvent, reply: &Reply) {
-    let Some(url) = &event.response_url else {
+async fn tell(state: &AppState, click: &Click, reply: &Reply) {
+    let Some(url) = &click.response_url else {
         return;
     };
     let mut body = serde_json::to_value(reply.render()).unwrap_or_default();
@@ -281,56 +234,40 @@ async fn tell(state: &AppState, event: &SlackInteractionBlockActionsEvent, reply
         map.insert("response_type".into(), "ephemeral".into());
         map.insert("replace_original".into(), false.into());
     }
-    crate::commands::post_to_response_url(url.0.as_ref(), &state.settings.slack_api_url, &body)
-        .await;
+    crate::commands::post_to_response_url(url, &state.settings.slack_api_url, &body).await;
 }
 
 // ---- submissions ----------------------------------------------------------
 
 /// A submitted modal's values by field.
-struct Form<'a>(Option<&'a HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>>);
+struct Form<'a>(&'a HashMap<String, FieldValue>);
 
 impl Form<'_> {
-    fn value(&self, field: Field) -> Option<&SlackViewStateValue> {
-        self.0?
-            .get(&SlackBlockId(field.as_str().into()))?
-            .get(&SlackActionId(field.as_str().into()))
+    fn value(&self, field: Field) -> Option<&FieldValue> {
+        self.0.get(field.as_str())
     }
 
     fn text(&self, field: Field) -> String {
         self.value(field)
-            .and_then(|v| v.value.as_deref())
+            .and_then(|v| v.text.as_deref())
             .map(|text| text.trim().to_string())
             .unwrap_or_default()
     }
 
     fn user(&self, field: Field) -> Option<String> {
-        self.value(field)
-            .and_then(|v| v.selected_user.as_ref())
-            .map(|user| user.0.clone())
+        self.value(field).and_then(|v| v.user.clone())
     }
 
     fn date(&self, field: Field) -> Option<String> {
-        self.value(field).and_then(|v| v.selected_date.clone())
+        self.value(field).and_then(|v| v.date.clone())
     }
 }
 
-async fn submitted(
-    state: &AppState,
-    event: &SlackInteractionViewSubmissionEvent,
-    now: i64,
-) -> anyhow::Result<Ack> {
-    let SlackView::Modal(modal) = &event.view.view else {
+async fn submitted(state: &AppState, submission: &Submission, now: i64) -> anyhow::Result<Ack> {
+    let Some(view) = submission.callback_id.as_deref().and_then(ViewId::parse) else {
         return Ok(Ack::Done);
     };
-    let Some(view) = modal
-        .callback_id
-        .as_ref()
-        .and_then(|id| ViewId::parse(&id.0))
-    else {
-        return Ok(Ack::Done);
-    };
-    let Some(context) = modal
+    let Some(context) = submission
         .private_metadata
         .as_deref()
         .and_then(|meta| serde_json::from_str::<FormContext>(meta).ok())
@@ -339,7 +276,7 @@ async fn submitted(
             "This form is missing what it was opened for. Please open it again.",
         ));
     };
-    let team = &event.team.id.0;
+    let team = &submission.team_id;
     let flag = match context.flag_id {
         None => None,
         Some(id) => match state.store.flag(team, id).await? {
@@ -352,8 +289,8 @@ async fn submitted(
             }
         },
     };
-    let form = Form(event.view.state_params.state.as_ref().map(|s| &s.values));
-    let user = &event.user.id.0;
+    let form = Form(&submission.values);
+    let user = &submission.user_id;
     match view {
         ViewId::Decide => record(state, team, user, &context, flag.as_ref(), &form, now).await,
         ViewId::OpenQuestion => match flag {
@@ -617,23 +554,18 @@ fn post(
 mod tests {
     use super::*;
 
-    fn form_values(
-        pairs: &[(Field, SlackViewStateValue)],
-    ) -> HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>> {
+    fn form_values(pairs: &[(Field, FieldValue)]) -> HashMap<String, FieldValue> {
         pairs
             .iter()
-            .map(|(field, value)| {
-                (
-                    SlackBlockId(field.as_str().into()),
-                    HashMap::from([(SlackActionId(field.as_str().into()), value.clone())]),
-                )
-            })
+            .map(|(field, value)| (field.as_str().to_string(), value.clone()))
             .collect()
     }
 
-    fn text(value: &str) -> SlackViewStateValue {
-        SlackViewStateValue::new(SlackActionType("plain_text_input".into()))
-            .with_value(value.into())
+    fn text(value: &str) -> FieldValue {
+        FieldValue {
+            text: Some(value.into()),
+            ..FieldValue::default()
+        }
     }
 
     #[test]
@@ -642,7 +574,7 @@ mod tests {
             (Field::Topic, text("  ")),
             (Field::Decision, text("ship it\u{7}")),
         ]);
-        let errors = read_decision(&Form(Some(&values)), "U1").expect_err("invalid");
+        let errors = read_decision(&Form(&values), "U1").expect_err("invalid");
         assert_eq!(
             errors,
             vec![
@@ -657,7 +589,7 @@ mod tests {
             (Field::Topic, text(" pricing page ")),
             (Field::Decision, text("three tiers\nmonthly and yearly")),
         ]);
-        let typed = read_decision(&Form(Some(&values)), "U1").expect("valid");
+        let typed = read_decision(&Form(&values), "U1").expect("valid");
         assert_eq!(typed.topic, "pricing page");
         assert_eq!(
             typed.owner, "U1",
@@ -673,7 +605,7 @@ mod tests {
                 (Field::Topic, text(&topic)),
                 (Field::Decision, text(&decision)),
             ]);
-            match read_decision(&Form(Some(&values)), "U1") {
+            match read_decision(&Form(&values), "U1") {
                 Ok(typed) => {
                     proptest::prop_assert!(!typed.topic.is_empty());
                     proptest::prop_assert!(typed.topic.chars().count() as u64 <= views::MAX_TOPIC_CHARS);
@@ -681,19 +613,6 @@ mod tests {
                 Err(errors) => proptest::prop_assert!(!errors.is_empty()),
             }
         }
-    }
-
-    #[test]
-    fn acks_are_empty_or_name_the_fields_to_fix() {
-        assert_eq!(Ack::Done.to_slack(), SlackInteractionResponse::Empty);
-        let json = serde_json::to_value(
-            Ack::Errors(vec![(Field::Due, "Please choose a date.".into())]).to_slack(),
-        )
-        .expect("serializes");
-        assert_eq!(
-            json,
-            serde_json::json!({"response_action": "errors", "errors": {"due": "Please choose a date."}})
-        );
     }
 
     #[test]

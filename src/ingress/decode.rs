@@ -1,13 +1,16 @@
-//! Slack's event wire format → [`Incoming`], once, for HTTP and Socket Mode
-//! alike: the only place that reads an inner `event` object. What it says
-//! is stored in the inbox as our own type; the pipeline never sees Slack's.
+//! Slack's wire format → our types, once, for HTTP and Socket Mode alike:
+//! an inner `event` object becomes an [`Incoming`] (stored in the inbox as
+//! our own type; the pipeline never sees Slack's), an interaction payload
+//! an [`Interaction`] (the buttons' and forms' handler never sees Slack's).
 //!
 //! A person's message in a channel is [`Incoming::Said`]; bot posts, the
 //! bot's own messages, joins and DMs are [`Incoming::Skipped`] with the
 //! reason; edits and deletions are their own kinds. Event types the
 //! pipeline does not act on decode to `None` and are never stored.
 
-use crate::domain::{Incoming, Message, Skipped, privacy_of_channel_type};
+use crate::domain::{
+    Click, FieldValue, Incoming, Interaction, Message, Skipped, Submission, privacy_of_channel_type,
+};
 use crate::store::Store;
 use slack_morphism::prelude::*;
 
@@ -158,6 +161,89 @@ fn message(event: &SlackMessageEvent, team_id: &str, bot_user_id: &str) -> Incom
             channel_private: said_private.unwrap_or(true),
         },
         said_private,
+    }
+}
+
+/// Decodes an interaction payload as Slack sent it (the JSON in the
+/// `payload` form field). `None`: not an interaction payload.
+pub fn interaction_from_json(payload: serde_json::Value) -> Option<Interaction> {
+    let Some(kind) = payload.get("type").and_then(serde_json::Value::as_str) else {
+        tracing::warn!("interaction payload without a type");
+        return None;
+    };
+    if !matches!(kind, "block_actions" | "view_submission") {
+        return Some(Interaction::Other);
+    }
+    match serde_json::from_value::<SlackInteractionEvent>(payload) {
+        Ok(event) => Some(interaction(&event)),
+        Err(err) => {
+            // Never log the payload: it holds message text.
+            tracing::warn!(error.category = ?err.classify(), "unreadable interaction payload");
+            None
+        }
+    }
+}
+
+/// Decodes an interaction slack-morphism has parsed (Socket Mode hands it
+/// over so).
+pub fn interaction(event: &SlackInteractionEvent) -> Interaction {
+    match event {
+        SlackInteractionEvent::BlockActions(event) => {
+            let message = match &event.container {
+                SlackInteractionActionContainer::Message(message) => Some(message),
+                _ => None,
+            };
+            Interaction::Click(Click {
+                team_id: event.team.id.0.clone(),
+                user_id: event.user.as_ref().map(|user| user.id.0.clone()),
+                action: event
+                    .actions
+                    .as_ref()
+                    .and_then(|actions| actions.first())
+                    .map(|action| (action.action_id.0.clone(), action.value.clone())),
+                channel_id: message
+                    .and_then(|message| message.channel_id.as_ref())
+                    .or_else(|| event.channel.as_ref().map(|channel| &channel.id))
+                    .map(|channel| channel.0.clone()),
+                message_ts: message.map(|message| message.message_ts.0.clone()),
+                trigger_id: event.trigger_id.0.clone(),
+                response_url: event.response_url.as_ref().map(|url| url.0.to_string()),
+            })
+        }
+        SlackInteractionEvent::ViewSubmission(event) => {
+            let modal = match &event.view.view {
+                SlackView::Modal(modal) => Some(modal),
+                SlackView::Home(_) => None,
+            };
+            let values = event
+                .view
+                .state_params
+                .state
+                .iter()
+                .flat_map(|state| &state.values)
+                .filter_map(|(block, actions)| {
+                    let value = actions.get(&SlackActionId(block.0.clone()))?;
+                    Some((
+                        block.0.clone(),
+                        FieldValue {
+                            text: value.value.clone(),
+                            user: value.selected_user.as_ref().map(|user| user.0.clone()),
+                            date: value.selected_date.clone(),
+                        },
+                    ))
+                })
+                .collect();
+            Interaction::Submission(Submission {
+                team_id: event.team.id.0.clone(),
+                user_id: event.user.id.0.clone(),
+                callback_id: modal
+                    .and_then(|modal| modal.callback_id.as_ref())
+                    .map(|id| id.0.clone()),
+                private_metadata: modal.and_then(|modal| modal.private_metadata.clone()),
+                values,
+            })
+        }
+        _ => Interaction::Other,
     }
 }
 

@@ -2,7 +2,7 @@
 //! before anything parses the body), `GET /healthz`, `GET /readyz`,
 //! `GET /metrics`, `POST /slack/commands` (`/clarity`, verified the same way)
 //! and `POST /slack/interactions` (buttons and modals, verified the same way,
-//! handled by [`crate::interactions::handle`]).
+//! handled by [`crate::interactions::handle`] once decoded).
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
@@ -200,13 +200,13 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
         return (StatusCode::BAD_REQUEST, "malformed interaction payload").into_response();
     };
     let started = Instant::now();
-    let ack = crate::interactions::handle(&state.app, payload, now_ms()).await;
+    let ack = ingress::interaction(&state.app, payload, now_ms()).await;
     metrics::histogram!("clarity_interaction_ack_seconds").record(started.elapsed().as_secs_f64());
     match ack {
         crate::interactions::Ack::Unreadable => {
             (StatusCode::BAD_REQUEST, "unreadable interaction payload").into_response()
         }
-        ack => ack.to_slack().into_response(),
+        ack => ingress::interaction_response(&ack).into_response(),
     }
 }
 

@@ -8,7 +8,7 @@
 //!   ack and Slack delivers the envelope again).
 //! - `slash_commands` → [`commands::answer_in_time`]; the answer goes back in
 //!   the ack's payload (or through `response_url` when slow, as over HTTP).
-//! - `interactive` → [`handle_interaction`].
+//! - `interactive` → [`decode`] → [`crate::interactions::handle`].
 //! - Malformed or unknown envelopes go to the error handler, which logs their
 //!   kind only (they hold message text); the listener acknowledges any that
 //!   carry an `envelope_id`, and the connection keeps reading.
@@ -207,29 +207,18 @@ fn command_response(answer: &Answer) -> SlackCommandEventResponse {
     SlackCommandEventResponse::new(answer.reply.render()).with_response_type(response_type)
 }
 
-/// `interactive`: handed on as the JSON Slack sent.
+/// `interactive`: decoded as slack-morphism parsed it (no second trip
+/// through JSON) and handled as `POST /slack/interactions` handles it. A
+/// submission's field errors ride on the ack.
 async fn on_interaction(
     event: SlackInteractionEvent,
     _client: Arc<SlackHyperClient>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
     let (app, _) = socket_state(&states).await?;
-    let payload = serde_json::to_value(&event)?;
-    handle_interaction(&app, payload).await
-}
-
-/// Where interactive envelopes (button clicks, modal submissions, shortcuts)
-/// go: the same entry point as `POST /slack/interactions`. A submission's
-/// field errors ride on the ack.
-async fn handle_interaction(
-    app: &AppState,
-    payload: serde_json::Value,
-) -> UserCallbackResult<SlackInteractionResponse> {
-    Ok(
-        crate::interactions::handle(app, payload, crate::state::now_ms())
-            .await
-            .to_slack(),
-    )
+    let interaction = decode::interaction(&event);
+    let ack = crate::interactions::handle(&app, interaction, crate::state::now_ms()).await;
+    Ok(crate::ingress::interaction_response(&ack))
 }
 
 /// Errors from callbacks and connections. The status decides whether an
@@ -251,9 +240,6 @@ fn on_error(
         Some(SlackClientError::ProtocolError(_)) => "unreadable envelope (acknowledged, dropped)",
         Some(SlackClientError::SocketModeProtocolError(_)) => "websocket error (reconnecting)",
         Some(_) => "Slack client error",
-        None if err.downcast_ref::<serde_json::Error>().is_some() => {
-            "envelope could not be handed on as JSON (acknowledged, dropped)"
-        }
         None => "Socket Mode handler error",
     };
     metrics::counter!("clarity_socket_errors_total").increment(1);
