@@ -5,6 +5,9 @@
 
 use crate::classify::Context;
 use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
+use crate::respond::format;
+use crate::respond::views::{self, FormContext};
+use crate::slack::response_url;
 use crate::state::{AppState, now_ms};
 use crate::store::{DecisionRow, NewDecision};
 use clap::{CommandFactory, Parser, Subcommand};
@@ -296,52 +299,6 @@ pub fn plan(text: &str) -> Plan {
     }
 }
 
-/// Whether a `response_url` may be posted to: Slack's hooks over HTTPS, or
-/// the configured Slack API's own host (the fake Slack in tests).
-fn trusted_response_url(url: &reqwest::Url, slack_api_url: &str) -> bool {
-    let slack_hooks = url.scheme() == "https" && url.host_str() == Some("hooks.slack.com");
-    let same_as_api = reqwest::Url::parse(slack_api_url).is_ok_and(|api| {
-        api.scheme() == url.scheme()
-            && api.host_str() == url.host_str()
-            && api.port_or_known_default() == url.port_or_known_default()
-    });
-    slack_hooks || same_as_api
-}
-
-/// Posts a late answer to the command's `response_url` (from the signed
-/// payload). Failures are logged, never the URL: it grants posting rights.
-pub async fn send_later(response_url: &str, slack_api_url: &str, answer: &Answer) {
-    post_to_response_url(response_url, slack_api_url, &answer.to_json()).await;
-}
-
-/// Posts `body` to a `response_url` from a signed payload (a command's or a
-/// click's), if it is Slack's or the configured API host's. Failures are
-/// logged, never the URL: it grants posting rights.
-pub async fn post_to_response_url(
-    response_url: &str,
-    slack_api_url: &str,
-    body: &serde_json::Value,
-) {
-    let url = match reqwest::Url::parse(response_url) {
-        Ok(url) if trusted_response_url(&url, slack_api_url) => url,
-        _ => {
-            tracing::warn!("no usable response_url");
-            return;
-        }
-    };
-    let client = reqwest::Client::new();
-    let result = client
-        .post(url)
-        .timeout(std::time::Duration::from_secs(10))
-        .json(body)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status);
-    if let Err(err) = result {
-        tracing::warn!(status = ?err.status(), "could not deliver an answer to a response_url");
-    }
-}
-
 /// Answers a command within Slack's deadline, however it arrived (HTTP or
 /// Socket Mode): the answer itself when it is ready within
 /// `server.command_answer_ms`, otherwise "working on it" now and the answer
@@ -368,7 +325,7 @@ pub async fn answer_in_time(app: &AppState, invocation: Invocation) -> Answer {
             let slack_api_url = app.settings.slack_api_url.clone();
             tokio::spawn(async move {
                 let answer = work.await.unwrap_or_else(|_| Answer::failed());
-                send_later(&url, &slack_api_url, &answer).await;
+                response_url::post(&url, &slack_api_url, &answer.to_json()).await;
             });
             Answer::working()
         }
@@ -443,20 +400,13 @@ async fn act(
             }
         }
         Plan::OpenDecideForm => {
-            let context = crate::respond::views::FormContext {
+            let context = FormContext {
                 channel_id: who.channel_id.clone(),
                 flag_id: None,
                 channel_private: who.channel_private(state, now).await,
             };
-            match crate::interactions::open_decide_form(
-                state,
-                &who.trigger_id,
-                &context,
-                None,
-                &who.user_id,
-            )
-            .await
-            {
+            let form = views::decide_form(&context, None, &who.user_id);
+            match state.slack.open_view(&who.trigger_id, form).await {
                 Ok(()) => Answer::ephemeral(Reply::DecideFormOpened),
                 Err(err) => {
                     tracing::warn!(error = %err, "could not open the decide form");
@@ -510,7 +460,7 @@ async fn act(
                         due: question
                             .due_date
                             .and_then(|date| date.parse::<jiff::civil::Date>().ok())
-                            .map(crate::interactions::due_label),
+                            .map(format::due),
                     })
                     .collect(),
             })
@@ -521,7 +471,7 @@ async fn act(
                 .set_muted_until(&who.team_id, &who.channel_id, Some(until))
                 .await?;
             Answer::ephemeral(Reply::Muted {
-                until: format_time(until),
+                until: format::moment(until),
             })
         }
         Plan::Unmute => {
@@ -539,7 +489,7 @@ async fn act(
                 muted_until: settings
                     .muted_until
                     .filter(|until| *until > now)
-                    .map(format_time),
+                    .map(format::moment),
             })
         }
         Plan::Digest => {
@@ -578,7 +528,7 @@ fn line(row: &DecisionRow, who: &Invocation) -> DecisionLine {
     DecisionLine {
         topic: row.topic.clone(),
         decision: row.decision.clone(),
-        date: format_date(row.created_at),
+        date: format::recorded_on(row.created_at),
         owner: row.owner.clone(),
         channel: (row.channel_id != who.channel_id).then(|| row.channel_id.clone()),
         link: row.permalink.clone(),
@@ -594,19 +544,6 @@ fn message_link(team_domain: &str, channel_id: &str, ts: &str) -> Option<String>
     let digits: String = ts.chars().filter(|c| *c != '.').collect();
     (valid_domain && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
         .then(|| format!("https://{team_domain}.slack.com/archives/{channel_id}/p{digits}"))
-}
-
-fn format_date(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| "an unknown date".into())
-}
-
-/// A moment as people read it in Slack: "Thu 2 Oct 2025, 09:40 UTC".
-pub(crate) fn format_time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%a %-d %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_else(|_| "further notice".into())
 }
 
 #[cfg(test)]
@@ -648,36 +585,7 @@ mod tests {
     }
 
     #[test]
-    fn late_answers_go_only_to_slack_hooks_or_the_configured_api_host() {
-        let parse = |url: &str| reqwest::Url::parse(url).expect("a URL");
-        let api = "https://slack.com/api/";
-        assert!(trusted_response_url(
-            &parse("https://hooks.slack.com/commands/T1/2/x"),
-            api
-        ));
-        assert!(!trusted_response_url(
-            &parse("http://hooks.slack.com/commands/T1/2/x"),
-            api
-        ));
-        assert!(!trusted_response_url(
-            &parse("https://evil.example/commands"),
-            api
-        ));
-        let fake = "http://127.0.0.1:4000/api/";
-        assert!(trusted_response_url(
-            &parse("http://127.0.0.1:4000/api/response"),
-            fake
-        ));
-        assert!(!trusted_response_url(
-            &parse("http://127.0.0.1:4001/api/response"),
-            fake
-        ));
-    }
-
-    #[test]
-    fn dates_and_links_read_well_on_a_phone() {
-        assert_eq!(format_date(1_759_398_000_000), "2 Oct 2025");
-        assert_eq!(format_time(1_759_398_000_000), "Thu 2 Oct 2025, 09:40 UTC");
+    fn links_read_well_on_a_phone() {
         assert_eq!(
             message_link("acme", "C1", "1700000100.000100").as_deref(),
             Some("https://acme.slack.com/archives/C1/p1700000100000100")

@@ -13,20 +13,17 @@
 
 use crate::domain::{Click, FieldValue, Interaction, Submission};
 use crate::respond::blocks::Reply;
+use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
-use crate::respond::slack_api::CallError;
 use crate::respond::views::{self, ActionId, Field, FormContext, ViewId};
+use crate::slack::response_url;
 use crate::state::AppState;
 use crate::store::{FlagRow, NewDecision, NewOutboxMessage, NewQuestion};
-use slack_morphism::prelude::{SlackApiViewsOpenRequest, SlackView};
 use std::collections::HashMap;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// *Mute this channel for a week*.
 const MUTE_MS: i64 = 7 * DAY_MS;
-/// The longest views.open may take: its trigger expires 3 s after the
-/// click, and the click must be acknowledged within those 3 s too.
-const OPEN_VIEW_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2500);
 
 /// The answer to an interaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,39 +75,6 @@ pub async fn handle(state: &AppState, interaction: Interaction, now: i64) -> Ack
     }
 }
 
-/// Opens the decide modal for `/clarity decide` without arguments (and
-/// for *Record the decision*), with `topic` filled in and `owner` as the
-/// owner to start with.
-pub async fn open_decide_form(
-    state: &AppState,
-    trigger_id: &str,
-    context: &FormContext,
-    topic: Option<&str>,
-    owner: &str,
-) -> Result<(), CallError> {
-    open_view(state, trigger_id, views::decide_form(context, topic, owner)).await
-}
-
-/// views.open within [`OPEN_VIEW_TIMEOUT`].
-async fn open_view(state: &AppState, trigger_id: &str, view: SlackView) -> Result<(), CallError> {
-    let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
-    tokio::time::timeout(OPEN_VIEW_TIMEOUT, state.slack.open_view(&request))
-        .await
-        .unwrap_or_else(|_| Err(CallError::Transient("timed out".into())))
-}
-
-/// A due date as people read it: "Fri 12 Dec".
-pub fn due_label(date: jiff::civil::Date) -> String {
-    date.strftime("%a %-d %b").to_string()
-}
-
-/// The UTC calendar day of a time in ms.
-pub fn day_of(now: i64) -> jiff::civil::Date {
-    jiff::Timestamp::from_millisecond(now)
-        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
-        .unwrap_or_default()
-}
-
 // ---- clicks ---------------------------------------------------------------
 
 async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()> {
@@ -145,24 +109,20 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
     };
     match id {
         ActionId::RecordDecision => {
-            let opened = open_decide_form(
-                state,
-                &click.trigger_id,
-                &context,
-                flag.topic.as_deref(),
-                &user,
-            )
-            .await;
-            if let Err(err) = opened {
+            let form = views::decide_form(&context, flag.topic.as_deref(), &user);
+            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
                 tracing::warn!(error = %err, "could not open the decide form");
                 tell(state, click, &form_failed()).await;
             }
         }
         ActionId::NoDecisionYet => {
-            let view =
-                views::open_question_form(&context, flag.topic.as_deref(), &user, day_of(now));
-            let opened = open_view(state, &click.trigger_id, view).await;
-            if let Err(err) = opened {
+            let form = views::open_question_form(
+                &context,
+                flag.topic.as_deref(),
+                &user,
+                format::day_of(now),
+            );
+            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
                 tracing::warn!(error = %err, "could not open the open-question form");
                 tell(state, click, &form_failed()).await;
             }
@@ -190,7 +150,7 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 .await?;
             if let Some(ts) = reply_ts {
                 let reply = Reply::FlagMuted {
-                    until: crate::commands::format_time(until),
+                    until: format::moment(until),
                     by: user.clone(),
                 };
                 let update = update_reply(&flag, &ts, &format!("muted:{until}"), &reply);
@@ -234,7 +194,7 @@ async fn tell(state: &AppState, click: &Click, reply: &Reply) {
         map.insert("response_type".into(), "ephemeral".into());
         map.insert("replace_original".into(), false.into());
     }
-    crate::commands::post_to_response_url(url, &state.settings.slack_api_url, &body).await;
+    response_url::post(url, &state.settings.slack_api_url, &body).await;
 }
 
 // ---- submissions ----------------------------------------------------------
@@ -467,7 +427,7 @@ async fn open_question(
         .and_then(|date| date.parse::<jiff::civil::Date>().ok());
     match due {
         None => errors.push((Field::Due, "Please choose a date.".to_string())),
-        Some(due) if due < day_of(now) => {
+        Some(due) if due < format::day_of(now) => {
             errors.push((
                 Field::Due,
                 "Please choose today or a later day.".to_string(),
@@ -486,14 +446,14 @@ async fn open_question(
         &Reply::OpenQuestion {
             topic: topic.clone(),
             owner: owner.clone(),
-            due: due_label(due),
+            due: format::due(due),
         },
     )];
     if let Some(ts) = &flag.reply_ts {
         let open = Reply::FlagOpen {
             topic: topic.clone(),
             owner: owner.clone(),
-            due: due_label(due),
+            due: format::due(due),
             flag_id: flag.id,
         };
         calls.push(update_reply(flag, ts, &format!("open:{now}"), &open));
@@ -613,11 +573,5 @@ mod tests {
                 Err(errors) => proptest::prop_assert!(!errors.is_empty()),
             }
         }
-    }
-
-    #[test]
-    fn due_dates_read_as_weekday_day_month() {
-        assert_eq!(due_label(jiff::civil::date(2026, 12, 11)), "Fri 11 Dec");
-        assert_eq!(day_of(1_759_398_000_000), jiff::civil::date(2025, 10, 2));
     }
 }

@@ -19,6 +19,7 @@ pub mod reminders;
 pub mod respond;
 pub mod scan;
 pub mod settings;
+pub mod slack;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -9,6 +9,7 @@
 use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
 use crate::respond::blocks::Reply;
+use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 use crate::store::{
@@ -419,9 +420,7 @@ async fn surfaced_decision(
     };
     Ok(Some(Reply::SurfacedDecision {
         decision: decision.decision,
-        date: jiff::Timestamp::from_millisecond(decision.created_at)
-            .map(|t| t.strftime("%-d %b").to_string())
-            .unwrap_or_else(|_| "an earlier day".into()),
+        date: format::decided_on(decision.created_at),
         owner: decision.owner,
         link: decision.permalink,
     }))

@@ -5,7 +5,7 @@
 //! otherwise `conversations.info`, remembered in the `channels` table for
 //! [`TTL_MS`]. When the bot cannot tell, the channel is private.
 
-use crate::respond::slack_api::CallError;
+use crate::slack::api::CallError;
 use crate::state::AppState;
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -4,21 +4,21 @@
 //! tests call it with the time they choose. The claim in the database sets
 //! `reminded_at`, so replicas sweeping together send each reminder once.
 
-use crate::interactions::{day_of, due_label};
 use crate::respond::blocks::Reply;
+use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 
 /// Queues the reminders due at `now` (ms). Returns how many were queued.
 pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
-    let today = day_of(now).to_string();
+    let today = format::day_of(now).to_string();
     let mut tx = state.store.begin().await?;
     let due = tx.claim_due_reminders(&today, now).await?;
     for question in &due {
         let due_label = question
             .due_date
             .parse::<jiff::civil::Date>()
-            .map(due_label)
+            .map(format::due)
             .unwrap_or_else(|_| question.due_date.clone());
         let reminder = Outgoing::Dm {
             user: question.owner.clone(),

@@ -2,8 +2,8 @@
 //! recorder, which the `metrics` macros need process-wide).
 
 use crate::classify::{Classifier, DecisionIndex};
-use crate::respond::slack_api::Slack;
 use crate::settings::Settings;
+use crate::slack::api::Slack;
 use crate::store::Store;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use std::collections::HashMap;

@@ -21,7 +21,7 @@
 use crate::commands::{self, Answer, Invocation, Visibility};
 use crate::ingress::decode;
 use crate::ingress::writer::{self, NotPersisted};
-use crate::respond::slack_api::CallError;
+use crate::slack::api::CallError;
 use crate::state::{AppState, IngestRequest};
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};

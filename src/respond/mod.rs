@@ -1,12 +1,12 @@
-//! Everything the bot says: one renderer (`blocks`), Slack's Block Kit
-//! limits that everything rendered is fitted to (`limits`), the one shape
-//! of what the bot sends (`outgoing`), the Web API client (`slack_api`),
+//! Everything the bot says: one renderer (`blocks`), every date and time it
+//! shows (`format`), Slack's Block Kit limits that everything rendered is
+//! fitted to (`limits`), the one shape of what the bot sends (`outgoing`),
 //! the one sender that empties the durable outbox (`outbox`), and the
 //! buttons' and modals' ids and forms (`views`).
 
 pub mod blocks;
+pub mod format;
 pub mod limits;
 pub mod outbox;
 pub mod outgoing;
-pub mod slack_api;
 pub mod views;

@@ -8,7 +8,7 @@
 //! thread before it is posted again.
 
 use crate::respond::outgoing::{Call, Outgoing};
-use crate::respond::slack_api::{CallError, Slack};
+use crate::slack::api::{CallError, Slack};
 use crate::state::AppState;
 use crate::store::{ClaimedOutbox, SentKind, Settlement};
 use futures::StreamExt;
