@@ -11,6 +11,7 @@ pub mod domain;
 pub mod evaluate;
 pub mod ingress;
 pub mod interactions;
+pub mod jobs;
 pub mod manifest;
 pub mod pipeline;
 pub mod policy;

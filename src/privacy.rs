@@ -7,30 +7,12 @@
 
 use crate::slack::api::CallError;
 use crate::state::AppState;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 /// How long what Slack said about a channel is trusted without asking again.
 pub const TTL_MS: i64 = 60 * 60 * 1000;
-/// Channels remembered in memory per process before the memory starts over.
-const MAX_REMEMBERED: usize = 100_000;
 /// The scopes `conversations.info` needs for each kind of conversation.
 pub const SCOPES: &str = "channels:read, groups:read, im:read and mpim:read";
-
-/// What this process last wrote to the `channels` table, so a steady stream
-/// of messages does not rewrite the same row for every message.
-#[derive(Default)]
-pub struct Remembered {
-    seen: Mutex<HashMap<(String, String), (bool, i64)>>,
-    warned_missing_scope: AtomicBool,
-}
-
-impl Remembered {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (bool, i64)>> {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// Records what Slack said about a channel (an event's `channel_type`, or
 /// `conversations.info`). Turning private marks the channel's stored rows
@@ -42,8 +24,7 @@ pub async fn observe(
     private: bool,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let key = (team_id.to_string(), channel_id.to_string());
-    if let Some(&(known, at)) = state.privacy.lock().get(&key)
+    if let Some((known, at)) = state.privacy.recalled(team_id, channel_id)
         && known == private
         && now - at < TTL_MS / 2
     {
@@ -53,21 +34,14 @@ pub async fn observe(
         .store
         .set_channel_privacy(team_id, channel_id, private, now)
         .await?;
-    let mut seen = state.privacy.lock();
-    if seen.len() >= MAX_REMEMBERED {
-        seen.clear();
-    }
-    seen.insert(key, (private, now));
+    state.privacy.remember(team_id, channel_id, private, now);
     Ok(())
 }
 
 /// Forgets a channel's privacy (shared, unshared, converted): it counts as
 /// private until Slack is asked again.
 pub async fn forget(state: &AppState, team_id: &str, channel_id: &str) -> Result<(), sqlx::Error> {
-    state
-        .privacy
-        .lock()
-        .remove(&(team_id.to_string(), channel_id.to_string()));
+    state.privacy.forget(team_id, channel_id);
     state
         .store
         .forget_channel_privacy(team_id, channel_id)

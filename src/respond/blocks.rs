@@ -120,7 +120,7 @@ pub enum Reply {
     },
     /// The weekly digest (posted, or previewed with `/clarity digest`);
     /// rendered by the digest's own renderer.
-    Digest(Box<crate::digest::Digest>),
+    Digest(Box<crate::domain::digest::Digest>),
 }
 
 /// One decision in a list.
@@ -505,7 +505,7 @@ impl Reply {
                 "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
                     .to_string(),
             ),
-            Reply::Digest(digest) => crate::digest::render::blocks(digest),
+            Reply::Digest(digest) => super::digest::blocks(digest),
         }
     }
 }

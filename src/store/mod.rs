@@ -34,6 +34,23 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The engine a database URL names: `sqlite:…`, else PostgreSQL.
+    pub fn of(url: &SecretString) -> Self {
+        if url.expose_secret().starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// Its name, safe to log (unlike the URL, which may hold a password).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
     /// The clause that lets concurrent claimers pass over each other's rows
     /// (PostgreSQL; SQLite has a single writer and needs none).
     fn skip_locked(self) -> &'static str {
@@ -318,25 +335,20 @@ impl ThreadContext {
 }
 
 impl Store {
-    /// Opens the database `settings` name (`DATABASE_URL`); an error names
-    /// the engine and the variable, never the URL (it may hold a password).
-    pub async fn open(
-        settings: &crate::settings::Settings,
-        max_connections: u32,
-    ) -> anyhow::Result<Self> {
+    /// Opens the database at `url` (`DATABASE_URL`); an error names the
+    /// engine and the variable, never the URL (it may hold a password).
+    pub async fn open(url: &SecretString, max_connections: u32) -> anyhow::Result<Self> {
         use anyhow::Context;
         // A SQLite path is named (it holds no secret); a PostgreSQL URL is not.
-        let place = sqlite_path(settings.database_url.expose_secret())
+        let place = sqlite_path(url.expose_secret())
             .map(|path| format!(" {path}"))
             .unwrap_or_default();
-        Self::connect(&settings.database_url, max_connections)
-            .await
-            .with_context(|| {
-                format!(
-                    "while opening the {} database{place} (DATABASE_URL)",
-                    settings.database_backend()
-                )
-            })
+        Self::connect(url, max_connections).await.with_context(|| {
+            format!(
+                "while opening the {} database{place} (DATABASE_URL)",
+                Backend::of(url).name()
+            )
+        })
     }
 
     /// Connects (creating a SQLite file and its folder if missing) and applies
@@ -346,12 +358,8 @@ impl Store {
     /// (measured under load: 8 connections 13k acks/s, one 20k).
     pub async fn connect(url: &SecretString, max_connections: u32) -> Result<Self> {
         sqlx::any::install_default_drivers();
+        let backend = Backend::of(url);
         let url = url.expose_secret();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        };
         let url = match backend {
             Backend::Sqlite => prepare_sqlite_url(url)?,
             Backend::Postgres => url.to_string(),

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
+pub mod digest;
+
 /// What a message is, as far as clarity-bot cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

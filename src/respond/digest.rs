@@ -4,7 +4,7 @@
 //! prints). Pure. Counts only: nobody is named as the person who asked;
 //! decision owners and question owners are named, as they chose to be.
 
-use super::{Digest, Trend};
+use crate::domain::digest::{Digest, Trend};
 use crate::respond::format;
 use slack_morphism::prelude::*;
 
@@ -46,7 +46,7 @@ pub fn blocks(digest: &Digest) -> SlackMessageContent {
                 .into()
         });
     }
-    crate::respond::limits::fit_message(
+    super::limits::fit_message(
         SlackMessageContent::new()
             .with_text(fallback(digest))
             .with_blocks(blocks),
@@ -402,7 +402,7 @@ fn link(url: &str, label: &str, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::{OpenQuestion, RecurringTopic, Week};
+    use crate::domain::digest::{OpenQuestion, RecurringTopic, Week};
     use jiff::civil::date;
 
     fn digest() -> Digest {
