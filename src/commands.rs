@@ -9,7 +9,7 @@ use crate::respond::format;
 use crate::respond::views::{self, FormContext};
 use crate::slack::response_url;
 use crate::state::{AppState, now_ms};
-use crate::store::{DecisionRow, NewDecision};
+use crate::store::{DecisionRow, NewDecision, Supersede};
 use clap::{CommandFactory, Parser, Subcommand};
 use serde::Deserialize;
 
@@ -368,12 +368,8 @@ async fn act(
             })
         }
         Plan::Record { topic, decision } => {
-            let before = store
-                .channel_decisions(&who.team_id, &who.channel_id, 0)
-                .await?;
-            let supersedes = before.iter().any(|d| d.topic.eq_ignore_ascii_case(&topic));
-            store
-                .record_stated_decision(
+            let recorded = store
+                .record_decision(
                     &NewDecision {
                         team_id: who.team_id.clone(),
                         channel_id: who.channel_id.clone(),
@@ -386,16 +382,19 @@ async fn act(
                         recorded_by: Some(who.user_id.clone()),
                         channel_private: who.channel_private(state, now).await,
                     },
+                    Supersede::Yes,
                     now,
                 )
-                .await?;
+                .await?
+                // Without a source message it is never a repeat.
+                .ok_or(sqlx::Error::RowNotFound)?;
             Answer {
                 visibility: Visibility::InChannel,
                 reply: Reply::DecisionRecorded {
                     topic,
                     decision,
                     author: who.user_id.clone(),
-                    supersedes,
+                    supersedes: recorded.superseded,
                 },
             }
         }

@@ -18,7 +18,7 @@ use crate::respond::outgoing::Outgoing;
 use crate::respond::views::{self, ActionId, Field, FormContext, ViewId};
 use crate::slack::response_url;
 use crate::state::AppState;
-use crate::store::{FlagRow, NewDecision, NewOutboxMessage, NewQuestion};
+use crate::store::{FlagRow, NewDecision, NewOutboxMessage, NewQuestion, Supersede};
 use std::collections::HashMap;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -336,16 +336,9 @@ async fn record(
         Ok(typed) => typed,
         Err(errors) => return Ok(Ack::Errors(errors)),
     };
-    let before = state
+    let recorded = state
         .store
-        .channel_decisions(team, &context.channel_id, 0)
-        .await?;
-    let supersedes = before
-        .iter()
-        .any(|d| d.topic.eq_ignore_ascii_case(&typed.topic));
-    let id = state
-        .store
-        .record_stated_decision(
+        .record_decision(
             &NewDecision {
                 team_id: team.to_string(),
                 channel_id: context.channel_id.clone(),
@@ -361,9 +354,13 @@ async fn record(
                 channel_private: context.channel_private
                     || crate::privacy::is_private(state, team, &context.channel_id, now).await,
             },
+            Supersede::Yes,
             now,
         )
-        .await?;
+        .await?
+        // Without a source message it is never a repeat.
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let id = recorded.id;
     let mut calls = Vec::new();
     match flag {
         Some(flag) => {
@@ -396,7 +393,7 @@ async fn record(
                 topic: typed.topic,
                 decision: typed.decision,
                 author: user.to_string(),
-                supersedes,
+                supersedes: recorded.superseded,
             },
         )),
     }

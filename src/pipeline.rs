@@ -13,7 +13,7 @@ use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 use crate::store::{
-    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, ThreadContext,
+    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, Supersede, ThreadContext,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -336,6 +336,7 @@ async fn record_decision(
                 recorded_by: Some(message.user_id.clone()),
                 channel_private: message.channel_private,
             },
+            Supersede::No,
             now,
         )
         .await?;

@@ -1,7 +1,8 @@
-//! The decision log and channel settings as `/clarity` reads and writes
-//! them: recording (a newer decision on a topic supersedes the older one,
-//! which stays in the history), listing and searching within what the
-//! caller may see, the channel's undecided topics, and muting.
+//! The decision log and channel settings: recording a decision (one way
+//! for the pipeline, `/clarity` and the decide modal; a decision a person
+//! records supersedes the older one on its topic, which stays in the
+//! history), listing and searching within what the caller may see, the
+//! channel's undecided topics, and muting.
 
 use super::{NewDecision, Result, Store};
 use sqlx::Row;
@@ -33,6 +34,24 @@ pub struct OpenTopic {
 pub struct ChannelSettings {
     pub monitored: bool,
     pub muted_until: Option<i64>,
+}
+
+/// Whether a new decision replaces the channel's current one on its topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Supersede {
+    /// A person recorded it (`/clarity decide`, the decide modal): it is the
+    /// channel's decision on the topic from now on.
+    Yes,
+    /// It was stated in a message: logged beside what is recorded.
+    No,
+}
+
+/// A decision added to the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    /// A current decision on the same topic was superseded by it.
+    pub superseded: bool,
 }
 
 /// At most this many rows in one answer: it must stay readable on a phone.
@@ -76,28 +95,46 @@ impl Store {
         .transpose()
     }
 
-    /// Records a decision a person stated with `/clarity decide` and marks
-    /// the channel's current decision on the same topic (case-insensitive)
-    /// as superseded by it. Returns the new id.
-    pub async fn record_stated_decision(&self, decision: &NewDecision, now: i64) -> Result<i64> {
+    /// Adds a decision to the log and closes the channel's open questions
+    /// on its topic (case-insensitive), in one transaction. With
+    /// [`Supersede::Yes`] the channel's current decision on the same topic
+    /// is marked as superseded by the new one (it stays in the history).
+    /// A decision already recorded from the same source message is not
+    /// added twice: `None`.
+    pub async fn record_decision(
+        &self,
+        decision: &NewDecision,
+        supersede: Supersede,
+        now: i64,
+    ) -> Result<Option<Recorded>> {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
-        let id: i64 = super::insert_decision(decision, now)
+        let Some(row) = super::insert_decision(decision, now)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or(sqlx::Error::RowNotFound)?
-            .try_get("id")?;
-        sqlx::query(
-            "UPDATE decisions SET superseded_by = $1 \
-             WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \
-             AND id <> $1 AND superseded_by IS NULL",
-        )
-        .bind(id)
-        .bind(&decision.team_id)
-        .bind(&decision.channel_id)
-        .bind(&decision.topic)
-        .execute(&mut *tx)
-        .await?;
+        else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let superseded = match supersede {
+            Supersede::No => false,
+            Supersede::Yes => {
+                sqlx::query(
+                    "UPDATE decisions SET superseded_by = $1 \
+                     WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \
+                     AND id <> $1 AND superseded_by IS NULL",
+                )
+                .bind(id)
+                .bind(&decision.team_id)
+                .bind(&decision.channel_id)
+                .bind(&decision.topic)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    > 0
+            }
+        };
         super::questions::close_questions(
             &mut tx,
             &decision.team_id,
@@ -107,7 +144,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Some(Recorded { id, superseded }))
     }
 
     /// The channel's current decisions, newest first, recorded at or after `since`.

@@ -13,7 +13,7 @@ mod digests;
 mod questions;
 
 pub use channels::KnownPrivacy;
-pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
+pub use decisions::{ChannelSettings, DecisionRow, OpenTopic, Recorded, Supersede};
 pub use digests::{DigestClaim, SentDigest};
 pub use questions::{DueQuestion, FlagRow, NewQuestion, QuestionRow};
 
@@ -799,30 +799,6 @@ impl Store {
                 ))
             })
             .collect()
-    }
-
-    /// Adds a decision to the log and closes the channel's open questions on
-    /// its topic; a decision already recorded from the same source message
-    /// is not added twice. Returns the new id, if any.
-    pub async fn record_decision(&self, decision: &NewDecision, now: i64) -> Result<Option<i64>> {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        let row = insert_decision(decision, now)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let id = row.map(|row| row.try_get::<i64, _>("id")).transpose()?;
-        if id.is_some() {
-            questions::close_questions(
-                &mut tx,
-                &decision.team_id,
-                &decision.channel_id,
-                &decision.topic,
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(id)
     }
 
     // ---- flags -------------------------------------------------------------
