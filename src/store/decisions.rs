@@ -1,12 +1,28 @@
-//! The decision log and channel settings: recording a decision (one way
-//! for the pipeline, `/clarity` and the decide modal; a decision a person
-//! records supersedes the older one on its topic, which stays in the
-//! history), listing and searching within what the caller may see, the
-//! channel's undecided topics, and muting.
+//! The decision log: recording a decision (one way for the pipeline,
+//! `/clarity` and the decide modal; a decision a person records supersedes
+//! the older one on its topic, which stays in the history), the channel's
+//! log as the classifier's index reads it, listing and searching within
+//! what the caller may see, and the channel's undecided topics.
 
-use super::{NewDecision, Result, Store};
+use super::{Result, Store};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+
+/// A decision to add to the log.
+#[derive(Debug, Clone)]
+pub struct NewDecision {
+    pub team_id: String,
+    pub channel_id: String,
+    pub topic: String,
+    pub decision: String,
+    pub owner: Option<String>,
+    pub reasoning: Option<String>,
+    pub permalink: Option<String>,
+    pub source_ts: Option<String>,
+    pub recorded_by: Option<String>,
+    /// Private channels' decisions are never shown outside them.
+    pub channel_private: bool,
+}
 
 /// A decision as listed to a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,13 +43,6 @@ pub struct OpenTopic {
     pub askers: i64,
     /// The latest ask's message ts.
     pub latest_ts: String,
-}
-
-/// A channel's settings as stored (defaults when never set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ChannelSettings {
-    pub monitored: bool,
-    pub muted_until: Option<i64>,
 }
 
 /// Whether a new decision replaces the channel's current one on its topic.
@@ -79,6 +88,33 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl Store {
+    /// The channel's current decisions with an id above `after_id`, oldest first.
+    pub async fn decisions_after(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        after_id: i64,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, topic, decision FROM decisions \
+             WHERE team_id = $1 AND channel_id = $2 AND id > $3 ORDER BY id",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("topic")?,
+                    row.try_get("decision")?,
+                ))
+            })
+            .collect()
+    }
+
     /// A decision of workspace `team_id` by id (the decision log's id the
     /// classifier reports in `decided_by`).
     pub async fn decision(&self, team_id: &str, id: i64) -> Result<Option<DecisionRow>> {
@@ -109,7 +145,7 @@ impl Store {
     ) -> Result<Option<Recorded>> {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
-        let Some(row) = super::insert_decision(decision, now)
+        let Some(row) = insert_decision(decision, now)
             .fetch_optional(&mut *tx)
             .await?
         else {
@@ -231,49 +267,29 @@ impl Store {
             })
             .collect()
     }
+}
 
-    /// Sets (or, with `None`, clears) the time until which the channel is muted.
-    pub async fn set_muted_until(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-        until: Option<i64>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO channel_settings (team_id, channel_id, muted_until) VALUES ($1, $2, $3) \
-             ON CONFLICT (team_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(until)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The channel's settings (defaults when never set).
-    pub async fn channel_settings(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-    ) -> Result<ChannelSettings> {
-        let row = sqlx::query(
-            "SELECT monitored, muted_until FROM channel_settings \
-             WHERE team_id = $1 AND channel_id = $2",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        match row {
-            None => Ok(ChannelSettings {
-                monitored: true,
-                muted_until: None,
-            }),
-            Some(row) => Ok(ChannelSettings {
-                monitored: row.try_get::<i64, _>("monitored")? != 0,
-                muted_until: row.try_get("muted_until")?,
-            }),
-        }
-    }
+/// Adds a decision (`RETURNING id`); one already recorded from the same
+/// source message is skipped (no row returned).
+fn insert_decision(
+    decision: &NewDecision,
+    now: i64,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
+         source_ts, recorded_by, created_at, channel_private) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&decision.team_id)
+    .bind(&decision.channel_id)
+    .bind(&decision.topic)
+    .bind(&decision.decision)
+    .bind(decision.owner.clone())
+    .bind(decision.reasoning.clone())
+    .bind(decision.permalink.clone())
+    .bind(decision.source_ts.clone())
+    .bind(decision.recorded_by.clone())
+    .bind(now)
+    .bind(i64::from(decision.channel_private))
 }
