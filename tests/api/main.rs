@@ -13,6 +13,7 @@ mod privacy;
 mod readiness;
 mod replicas;
 mod resilience;
+mod schema;
 mod slow_clients;
 mod socket_mode;
 mod socket_support;
