@@ -7,8 +7,8 @@
 //! `CLARITY_BENCH_DECISIONS` change the sizes.
 
 use clarity_bot::digest::job::{self, DigestTarget};
+use clarity_bot::digest::schedule::DigestSettings;
 use clarity_bot::digest::schedule::DigestWeek;
-use clarity_bot::settings::DigestSettings;
 use clarity_bot::store::Store;
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;

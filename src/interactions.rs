@@ -4,27 +4,26 @@
 //! modal is also `/clarity decide` without arguments).
 //!
 //! [`handle`] is the one entry point, for `POST /slack/interactions` and
-//! Socket Mode's `interactive` envelopes alike: it takes the payload JSON,
-//! does the work (views.open at once, because its trigger expires in 3
-//! seconds; everything else the user sees leaves through the outbox) and
-//! returns the acknowledgement. A click is never trusted on its own: the
-//! flag is looked up by the payload's workspace and the button's flag id,
-//! and must belong to the channel it was clicked in.
+//! Socket Mode's `interactive` envelopes alike: it takes the interaction
+//! ingress decoded, does the work (views.open at once, because its trigger
+//! expires in 3 seconds; everything else the user sees leaves through the
+//! outbox) and returns the acknowledgement. A click is never trusted on its
+//! own: the flag is looked up by the payload's workspace and the button's
+//! flag id, and must belong to the channel it was clicked in.
 
+use crate::domain::{Click, FieldValue, Interaction, Submission};
 use crate::respond::blocks::Reply;
-use crate::respond::slack_api::CallError;
+use crate::respond::format;
+use crate::respond::outgoing::Outgoing;
 use crate::respond::views::{self, ActionId, Field, FormContext, ViewId};
+use crate::slack::response_url;
 use crate::state::AppState;
-use crate::store::{FlagRow, NewDecision, NewOutboxMessage, NewQuestion};
-use slack_morphism::prelude::*;
+use crate::store::{FlagRow, NewDecision, NewOutboxMessage, NewQuestion, Supersede};
 use std::collections::HashMap;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// *Mute this channel for a week*.
 const MUTE_MS: i64 = 7 * DAY_MS;
-/// The longest views.open may take: its trigger expires 3 s after the
-/// click, and the click must be acknowledged within those 3 s too.
-const OPEN_VIEW_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2500);
 
 /// The answer to an interaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,58 +36,17 @@ pub enum Ack {
     Unreadable,
 }
 
-impl Ack {
-    /// What Slack gets back: an empty acknowledgement, or the
-    /// `response_action: errors` of a submission. (`Unreadable` is empty
-    /// too; over HTTP it is a 400.)
-    pub fn to_slack(&self) -> SlackInteractionResponse {
-        match self {
-            Ack::Done | Ack::Unreadable => SlackInteractionResponse::Empty,
-            Ack::Errors(errors) => SlackInteractionResponse::ViewSubmission(
-                SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(
-                    errors
-                        .iter()
-                        .map(|(field, message)| (field.as_str().to_string(), message.clone()))
-                        .collect::<HashMap<_, _>>(),
-                )),
-            ),
-        }
-    }
-}
-
-/// Handles one interaction payload (the JSON in the `payload` form field,
-/// or a Socket Mode envelope's `payload`). Never fails: problems become a
-/// message to the person who clicked, or errors in the modal.
-pub async fn handle(state: &AppState, payload: serde_json::Value, now: i64) -> Ack {
-    let kind = payload
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string);
-    if !matches!(kind.as_deref(), Some("block_actions" | "view_submission")) {
-        if kind.is_none() {
-            tracing::warn!("interaction payload without a type");
-            return Ack::Unreadable;
-        }
-        // Shortcuts, view_closed…: nothing the bot offers; acknowledged.
-        return Ack::Done;
-    }
-    let event: SlackInteractionEvent = match serde_json::from_value(payload) {
-        Ok(event) => event,
-        Err(err) => {
-            // Never log the payload: it holds message text.
-            tracing::warn!(error.category = ?err.classify(), "unreadable interaction payload");
-            return Ack::Unreadable;
-        }
-    };
-    metrics::counter!("clarity_interactions_total", "kind" => kind.unwrap_or_default())
-        .increment(1);
-    match event {
-        SlackInteractionEvent::BlockActions(event) => {
-            if let Err(err) = clicked(state, &event, now).await {
-                tracing::error!(error = format!("{err:#}"), team = %event.team.id, "a button click failed");
+/// Handles one interaction. Never fails: problems become a message to the
+/// person who clicked, or errors in the modal.
+pub async fn handle(state: &AppState, interaction: Interaction, now: i64) -> Ack {
+    match interaction {
+        Interaction::Click(click) => {
+            metrics::counter!("clarity_interactions_total", "kind" => "block_actions").increment(1);
+            if let Err(err) = clicked(state, &click, now).await {
+                tracing::error!(error = format!("{err:#}"), team = %click.team_id, "a button click failed");
                 tell(
                     state,
-                    &event,
+                    &click,
                     &Reply::Problem {
                         what: "Something went wrong on my side.".into(),
                         next: "Please try the button again in a minute.".into(),
@@ -98,75 +56,43 @@ pub async fn handle(state: &AppState, payload: serde_json::Value, now: i64) -> A
             }
             Ack::Done
         }
-        SlackInteractionEvent::ViewSubmission(event) => match submitted(state, &event, now).await {
-            Ok(ack) => ack,
-            Err(err) => {
-                tracing::error!(error = format!("{err:#}"), team = %event.team.id, "a form submission failed");
-                Ack::Errors(vec![(
-                    Field::Topic,
-                    "Something went wrong on my side. Please submit again in a minute.".into(),
-                )])
+        Interaction::Submission(submission) => {
+            metrics::counter!("clarity_interactions_total", "kind" => "view_submission")
+                .increment(1);
+            match submitted(state, &submission, now).await {
+                Ok(ack) => ack,
+                Err(err) => {
+                    tracing::error!(error = format!("{err:#}"), team = %submission.team_id, "a form submission failed");
+                    Ack::Errors(vec![(
+                        Field::Topic,
+                        "Something went wrong on my side. Please submit again in a minute.".into(),
+                    )])
+                }
             }
-        },
-        _ => Ack::Done,
+        }
+        // Shortcuts, view_closed…: nothing the bot offers; acknowledged.
+        Interaction::Other => Ack::Done,
     }
-}
-
-/// Opens the decide modal for `/clarity decide` without arguments (and
-/// for *Record the decision*), with `topic` filled in and `owner` as the
-/// owner to start with.
-pub async fn open_decide_form(
-    state: &AppState,
-    trigger_id: &str,
-    context: &FormContext,
-    topic: Option<&str>,
-    owner: &str,
-) -> Result<(), CallError> {
-    open_view(state, trigger_id, views::decide_form(context, topic, owner)).await
-}
-
-/// views.open within [`OPEN_VIEW_TIMEOUT`].
-async fn open_view(state: &AppState, trigger_id: &str, view: SlackView) -> Result<(), CallError> {
-    let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
-    tokio::time::timeout(OPEN_VIEW_TIMEOUT, state.slack.open_view(&request))
-        .await
-        .unwrap_or_else(|_| Err(CallError::Transient("timed out".into())))
-}
-
-/// A due date as people read it: "Fri 12 Dec".
-pub fn due_label(date: jiff::civil::Date) -> String {
-    date.strftime("%a %-d %b").to_string()
-}
-
-/// The UTC calendar day of a time in ms.
-pub fn day_of(now: i64) -> jiff::civil::Date {
-    jiff::Timestamp::from_millisecond(now)
-        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
-        .unwrap_or_default()
 }
 
 // ---- clicks ---------------------------------------------------------------
 
-async fn clicked(
-    state: &AppState,
-    event: &SlackInteractionBlockActionsEvent,
-    now: i64,
-) -> anyhow::Result<()> {
-    let Some(action) = event.actions.as_ref().and_then(|actions| actions.first()) else {
+async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()> {
+    let Some((action_id, value)) = &click.action else {
         return Ok(());
     };
-    let Some(id) = ActionId::parse(&action.action_id.0) else {
+    let Some(id) = ActionId::parse(action_id) else {
         tracing::debug!("a click on a button the bot does not know; ignored");
         return Ok(());
     };
-    let Some(user) = event.user.as_ref().map(|user| user.id.0.clone()) else {
+    let Some(user) = click.user_id.clone() else {
         return Ok(());
     };
-    let Some(flag) = clicked_flag(state, event, action.value.as_deref()).await? else {
-        tracing::warn!(team = %event.team.id, "refused a click for an unknown flag");
+    let Some(flag) = clicked_flag(state, click, value.as_deref()).await? else {
+        tracing::warn!(team = %click.team_id, "refused a click for an unknown flag");
         tell(
             state,
-            event,
+            click,
             &Reply::Problem {
                 what: "I couldn't find the question this button belongs to.".into(),
                 next: "It may have been removed; nothing was changed.".into(),
@@ -175,10 +101,7 @@ async fn clicked(
         .await;
         return Ok(());
     };
-    let reply_ts = flag.reply_ts.clone().or_else(|| match &event.container {
-        SlackInteractionActionContainer::Message(message) => Some(message.message_ts.0.clone()),
-        _ => None,
-    });
+    let reply_ts = flag.reply_ts.clone().or_else(|| click.message_ts.clone());
     let context = FormContext {
         channel_id: flag.channel_id.clone(),
         flag_id: Some(flag.id),
@@ -186,26 +109,22 @@ async fn clicked(
     };
     match id {
         ActionId::RecordDecision => {
-            let opened = open_decide_form(
-                state,
-                &event.trigger_id.0,
-                &context,
-                flag.topic.as_deref(),
-                &user,
-            )
-            .await;
-            if let Err(err) = opened {
+            let form = views::decide_form(&context, flag.topic.as_deref(), &user);
+            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
                 tracing::warn!(error = %err, "could not open the decide form");
-                tell(state, event, &form_failed()).await;
+                tell(state, click, &form_failed()).await;
             }
         }
         ActionId::NoDecisionYet => {
-            let view =
-                views::open_question_form(&context, flag.topic.as_deref(), &user, day_of(now));
-            let opened = open_view(state, &event.trigger_id.0, view).await;
-            if let Err(err) = opened {
+            let form = views::open_question_form(
+                &context,
+                flag.topic.as_deref(),
+                &user,
+                format::day_of(now),
+            );
+            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
                 tracing::warn!(error = %err, "could not open the open-question form");
-                tell(state, event, &form_failed()).await;
+                tell(state, click, &form_failed()).await;
             }
         }
         ActionId::NotAlignment => {
@@ -231,7 +150,7 @@ async fn clicked(
                 .await?;
             if let Some(ts) = reply_ts {
                 let reply = Reply::FlagMuted {
-                    until: crate::commands::format_time(until),
+                    until: format::moment(until),
                     by: user.clone(),
                 };
                 let update = update_reply(&flag, &ts, &format!("muted:{until}"), &reply);
@@ -247,19 +166,14 @@ async fn clicked(
 /// the payload's workspace, and it must be in the channel clicked in.
 async fn clicked_flag(
     state: &AppState,
-    event: &SlackInteractionBlockActionsEvent,
+    click: &Click,
     value: Option<&str>,
 ) -> anyhow::Result<Option<FlagRow>> {
     let Some(id) = value.and_then(|value| value.trim().parse::<i64>().ok()) else {
         return Ok(None);
     };
-    let clicked_in = match &event.container {
-        SlackInteractionActionContainer::Message(message) => message.channel_id.clone(),
-        _ => None,
-    }
-    .or_else(|| event.channel.as_ref().map(|channel| channel.id.clone()));
-    let flag = state.store.flag(&event.team.id.0, id).await?;
-    Ok(flag.filter(|flag| clicked_in.is_some_and(|channel| channel.0 == flag.channel_id)))
+    let flag = state.store.flag(&click.team_id, id).await?;
+    Ok(flag.filter(|flag| click.channel_id.as_deref() == Some(flag.channel_id.as_str())))
 }
 
 fn form_failed() -> Reply {
@@ -271,8 +185,8 @@ fn form_failed() -> Reply {
 
 /// Tells the person who clicked, privately, through the click's
 /// `response_url` (only Slack's hooks or the configured API host).
-async fn tell(state: &AppState, event: &SlackInteractionBlockActionsEvent, reply: &Reply) {
-    let Some(url) = &event.response_url else {
+async fn tell(state: &AppState, click: &Click, reply: &Reply) {
+    let Some(url) = &click.response_url else {
         return;
     };
     let mut body = serde_json::to_value(reply.render()).unwrap_or_default();
@@ -280,56 +194,40 @@ async fn tell(state: &AppState, event: &SlackInteractionBlockActionsEvent, reply
         map.insert("response_type".into(), "ephemeral".into());
         map.insert("replace_original".into(), false.into());
     }
-    crate::commands::post_to_response_url(url.0.as_ref(), &state.settings.slack_api_url, &body)
-        .await;
+    response_url::post(url, &state.settings.slack_api_url, &body).await;
 }
 
 // ---- submissions ----------------------------------------------------------
 
 /// A submitted modal's values by field.
-struct Form<'a>(Option<&'a HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>>);
+struct Form<'a>(&'a HashMap<String, FieldValue>);
 
 impl Form<'_> {
-    fn value(&self, field: Field) -> Option<&SlackViewStateValue> {
-        self.0?
-            .get(&SlackBlockId(field.as_str().into()))?
-            .get(&SlackActionId(field.as_str().into()))
+    fn value(&self, field: Field) -> Option<&FieldValue> {
+        self.0.get(field.as_str())
     }
 
     fn text(&self, field: Field) -> String {
         self.value(field)
-            .and_then(|v| v.value.as_deref())
+            .and_then(|v| v.text.as_deref())
             .map(|text| text.trim().to_string())
             .unwrap_or_default()
     }
 
     fn user(&self, field: Field) -> Option<String> {
-        self.value(field)
-            .and_then(|v| v.selected_user.as_ref())
-            .map(|user| user.0.clone())
+        self.value(field).and_then(|v| v.user.clone())
     }
 
     fn date(&self, field: Field) -> Option<String> {
-        self.value(field).and_then(|v| v.selected_date.clone())
+        self.value(field).and_then(|v| v.date.clone())
     }
 }
 
-async fn submitted(
-    state: &AppState,
-    event: &SlackInteractionViewSubmissionEvent,
-    now: i64,
-) -> anyhow::Result<Ack> {
-    let SlackView::Modal(modal) = &event.view.view else {
+async fn submitted(state: &AppState, submission: &Submission, now: i64) -> anyhow::Result<Ack> {
+    let Some(view) = submission.callback_id.as_deref().and_then(ViewId::parse) else {
         return Ok(Ack::Done);
     };
-    let Some(view) = modal
-        .callback_id
-        .as_ref()
-        .and_then(|id| ViewId::parse(&id.0))
-    else {
-        return Ok(Ack::Done);
-    };
-    let Some(context) = modal
+    let Some(context) = submission
         .private_metadata
         .as_deref()
         .and_then(|meta| serde_json::from_str::<FormContext>(meta).ok())
@@ -338,7 +236,7 @@ async fn submitted(
             "This form is missing what it was opened for. Please open it again.",
         ));
     };
-    let team = &event.team.id.0;
+    let team = &submission.team_id;
     let flag = match context.flag_id {
         None => None,
         Some(id) => match state.store.flag(team, id).await? {
@@ -351,8 +249,8 @@ async fn submitted(
             }
         },
     };
-    let form = Form(event.view.state_params.state.as_ref().map(|s| &s.values));
-    let user = &event.user.id.0;
+    let form = Form(&submission.values);
+    let user = &submission.user_id;
     match view {
         ViewId::Decide => record(state, team, user, &context, flag.as_ref(), &form, now).await,
         ViewId::OpenQuestion => match flag {
@@ -438,16 +336,9 @@ async fn record(
         Ok(typed) => typed,
         Err(errors) => return Ok(Ack::Errors(errors)),
     };
-    let before = state
+    let recorded = state
         .store
-        .channel_decisions(team, &context.channel_id, 0)
-        .await?;
-    let supersedes = before
-        .iter()
-        .any(|d| d.topic.eq_ignore_ascii_case(&typed.topic));
-    let id = state
-        .store
-        .record_stated_decision(
+        .record_decision(
             &NewDecision {
                 team_id: team.to_string(),
                 channel_id: context.channel_id.clone(),
@@ -463,9 +354,13 @@ async fn record(
                 channel_private: context.channel_private
                     || crate::privacy::is_private(state, team, &context.channel_id, now).await,
             },
+            Supersede::Yes,
             now,
         )
-        .await?;
+        .await?
+        // Without a source message it is never a repeat.
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let id = recorded.id;
     let mut calls = Vec::new();
     match flag {
         Some(flag) => {
@@ -481,7 +376,7 @@ async fn record(
                 team,
                 &flag.channel_id,
                 Some(&flag.thread_ts),
-                &format!("decision-line:{team}:{id}"),
+                format!("decision-line:{team}:{id}"),
                 &Reply::ThreadDecision {
                     topic: typed.topic,
                     decision: typed.decision,
@@ -493,12 +388,12 @@ async fn record(
             team,
             &context.channel_id,
             None,
-            &format!("decision-announce:{team}:{id}"),
+            format!("decision-announce:{team}:{id}"),
             &Reply::DecisionRecorded {
                 topic: typed.topic,
                 decision: typed.decision,
                 author: user.to_string(),
-                supersedes,
+                supersedes: recorded.superseded,
             },
         )),
     }
@@ -529,7 +424,7 @@ async fn open_question(
         .and_then(|date| date.parse::<jiff::civil::Date>().ok());
     match due {
         None => errors.push((Field::Due, "Please choose a date.".to_string())),
-        Some(due) if due < day_of(now) => {
+        Some(due) if due < format::day_of(now) => {
             errors.push((
                 Field::Due,
                 "Please choose today or a later day.".to_string(),
@@ -544,18 +439,18 @@ async fn open_question(
         &flag.team_id,
         &flag.channel_id,
         Some(&flag.thread_ts),
-        &format!("open-question:{}:{}:{now}", flag.team_id, flag.id),
+        format!("open-question:{}:{}:{now}", flag.team_id, flag.id),
         &Reply::OpenQuestion {
             topic: topic.clone(),
             owner: owner.clone(),
-            due: due_label(due),
+            due: format::due(due),
         },
     )];
     if let Some(ts) = &flag.reply_ts {
         let open = Reply::FlagOpen {
             topic: topic.clone(),
             owner: owner.clone(),
-            due: due_label(due),
+            due: format::due(due),
             flag_id: flag.id,
         };
         calls.push(update_reply(flag, ts, &format!("open:{now}"), &open));
@@ -581,61 +476,53 @@ async fn open_question(
     Ok(Ack::Done)
 }
 
-// ---- outbox calls ---------------------------------------------------------
+// ---- outbox rows ----------------------------------------------------------
 
-/// A chat.update of the flag's reply; `what` makes the dedupe key.
+/// The flag's reply, edited in place; `what` makes the dedupe key.
 fn update_reply(flag: &FlagRow, ts: &str, what: &str, reply: &Reply) -> NewOutboxMessage {
-    let request =
-        SlackApiChatUpdateRequest::new(flag.channel_id.clone().into(), reply.render(), ts.into());
-    NewOutboxMessage {
-        team_id: flag.team_id.clone(),
-        dedupe_key: format!("flag-update:{}:{}:{what}", flag.team_id, flag.id),
-        method: "chat.update".into(),
-        payload: serde_json::to_string(&request).unwrap_or_default(),
+    Outgoing::Update {
+        channel: flag.channel_id.clone(),
+        ts: ts.to_string(),
+        content: reply.render(),
     }
+    .queued(
+        &flag.team_id,
+        format!("flag-update:{}:{}:{what}", flag.team_id, flag.id),
+    )
 }
 
-/// A chat.postMessage to a channel (or a user id: a DM), in a thread or not.
-pub(crate) fn post(
+/// A message in a channel, in a thread or not.
+fn post(
     team: &str,
     channel: &str,
     thread_ts: Option<&str>,
-    dedupe_key: &str,
+    dedupe_key: String,
     reply: &Reply,
 ) -> NewOutboxMessage {
-    let mut request = SlackApiChatPostMessageRequest::new(channel.into(), reply.render());
-    if let Some(ts) = thread_ts {
-        request = request.with_thread_ts(ts.into());
+    Outgoing::Post {
+        channel: channel.to_string(),
+        thread_ts: thread_ts.map(str::to_string),
+        content: reply.render(),
     }
-    NewOutboxMessage {
-        team_id: team.to_string(),
-        dedupe_key: dedupe_key.to_string(),
-        method: "chat.postMessage".into(),
-        payload: serde_json::to_string(&request).unwrap_or_default(),
-    }
+    .queued(team, dedupe_key)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn form_values(
-        pairs: &[(Field, SlackViewStateValue)],
-    ) -> HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>> {
+    fn form_values(pairs: &[(Field, FieldValue)]) -> HashMap<String, FieldValue> {
         pairs
             .iter()
-            .map(|(field, value)| {
-                (
-                    SlackBlockId(field.as_str().into()),
-                    HashMap::from([(SlackActionId(field.as_str().into()), value.clone())]),
-                )
-            })
+            .map(|(field, value)| (field.as_str().to_string(), value.clone()))
             .collect()
     }
 
-    fn text(value: &str) -> SlackViewStateValue {
-        SlackViewStateValue::new(SlackActionType("plain_text_input".into()))
-            .with_value(value.into())
+    fn text(value: &str) -> FieldValue {
+        FieldValue {
+            text: Some(value.into()),
+            ..FieldValue::default()
+        }
     }
 
     #[test]
@@ -644,7 +531,7 @@ mod tests {
             (Field::Topic, text("  ")),
             (Field::Decision, text("ship it\u{7}")),
         ]);
-        let errors = read_decision(&Form(Some(&values)), "U1").expect_err("invalid");
+        let errors = read_decision(&Form(&values), "U1").expect_err("invalid");
         assert_eq!(
             errors,
             vec![
@@ -659,7 +546,7 @@ mod tests {
             (Field::Topic, text(" pricing page ")),
             (Field::Decision, text("three tiers\nmonthly and yearly")),
         ]);
-        let typed = read_decision(&Form(Some(&values)), "U1").expect("valid");
+        let typed = read_decision(&Form(&values), "U1").expect("valid");
         assert_eq!(typed.topic, "pricing page");
         assert_eq!(
             typed.owner, "U1",
@@ -675,7 +562,7 @@ mod tests {
                 (Field::Topic, text(&topic)),
                 (Field::Decision, text(&decision)),
             ]);
-            match read_decision(&Form(Some(&values)), "U1") {
+            match read_decision(&Form(&values), "U1") {
                 Ok(typed) => {
                     proptest::prop_assert!(!typed.topic.is_empty());
                     proptest::prop_assert!(typed.topic.chars().count() as u64 <= views::MAX_TOPIC_CHARS);
@@ -683,24 +570,5 @@ mod tests {
                 Err(errors) => proptest::prop_assert!(!errors.is_empty()),
             }
         }
-    }
-
-    #[test]
-    fn acks_are_empty_or_name_the_fields_to_fix() {
-        assert_eq!(Ack::Done.to_slack(), SlackInteractionResponse::Empty);
-        let json = serde_json::to_value(
-            Ack::Errors(vec![(Field::Due, "Please choose a date.".into())]).to_slack(),
-        )
-        .expect("serializes");
-        assert_eq!(
-            json,
-            serde_json::json!({"response_action": "errors", "errors": {"due": "Please choose a date."}})
-        );
-    }
-
-    #[test]
-    fn due_dates_read_as_weekday_day_month() {
-        assert_eq!(due_label(jiff::civil::date(2026, 12, 11)), "Fri 11 Dec");
-        assert_eq!(day_of(1_759_398_000_000), jiff::civil::date(2025, 10, 2));
     }
 }

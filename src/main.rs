@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Command::Serve => run_async(serve),
         Command::Migrate => run_async(migrate),
         Command::Digest(args) => run_async(move |settings| {
-            clarity_bot::digest::job::command(settings, args.channel, args.post)
+            clarity_bot::jobs::digest::command(settings, args.channel, args.post)
         }),
         Command::Scan(args) => clarity_bot::scan::run(&args),
         Command::Manifest(args) => {
@@ -82,12 +82,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let store = clarity_bot::store::Store::open(&settings, 1).await?;
+    let store = clarity_bot::store::Store::open(&settings.database_url, 1).await?;
     // Leave no log behind: the SQLite file alone is the whole database.
     store
         .checkpoint_truncate()
         .await
         .context("while checkpointing the SQLite log")?;
-    println!("migrations applied ({})", settings.database_backend());
+    println!("migrations applied ({})", store.backend().name());
     Ok(())
 }

@@ -7,22 +7,20 @@
 //! [`run_once`] is the inbox worker's single step; tests call it directly.
 
 use crate::classify::{Context, DecisionIndex, decisions};
-use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Message};
-use crate::ingress::message::person_message;
-use crate::policy::PolicyFacts;
+use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
 use crate::respond::blocks::Reply;
+use crate::respond::format;
+use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 use crate::store::{
-    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, StoredFacts, ThreadContext,
+    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, Supersede, ThreadContext,
 };
-use slack_morphism::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
 /// Processing attempts before an event is given up.
 const MAX_ATTEMPTS: i64 = 5;
 /// Assessments scoring below this are not stored at all.
 const STORE_FLOOR: f64 = 0.2;
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Top-level messages waiting to be remembered as thread roots, per team.
 type PendingRoots = BTreeMap<String, Vec<(String, String, String)>>;
@@ -97,49 +95,59 @@ async fn process(
     now: i64,
     step: &mut Step,
 ) -> anyhow::Result<()> {
-    // The inbox keeps the inner `event` object; the team is a column.
-    let body: SlackEventCallbackBody = match serde_json::from_str(&event.payload) {
-        Ok(body) => body,
+    // The inbox holds what ingress decoded; the team is a column.
+    let incoming: Incoming = match serde_json::from_str(&event.payload) {
+        Ok(incoming) => incoming,
         Err(err) => {
-            tracing::warn!(event = event.id, error.category = ?err.classify(), "an event that is not JSON; ignored");
+            tracing::warn!(event = event.id, error.category = ?err.classify(), "an inbox row that does not read; ignored");
             metrics::counter!("clarity_events_malformed_total", "kind" => "unreadable")
                 .increment(1);
             return Ok(());
         }
     };
-    // A type slack-morphism models whose shape did not fit lands in
-    // `Unknown`: said, counted, and not acted on.
-    if let SlackEventCallbackBody::Unknown(value) = &body
-        && let Some(kind) = value.get("type").and_then(serde_json::Value::as_str)
-        && kind == "message"
-    {
+    if incoming == Incoming::Malformed {
         tracing::warn!(
             event = event.id,
-            kind,
+            kind = "message",
             "a malformed event (its fields do not have Slack's shape); ignored"
         );
         metrics::counter!("clarity_events_malformed_total", "kind" => "message").increment(1);
         return Ok(());
     }
     // What Slack says of the channel, before anything reads its privacy.
-    let said_private = learn_privacy(state, &event.team_id, &body, now).await?;
-    if let Some((channel, deleted_ts)) = deleted_message(&body) {
-        return forget_reply(state, &event.team_id, channel, deleted_ts, now).await;
-    }
-    if let Some((channel, edited_ts, text)) = edited_message(&body) {
-        return reassess_edit(state, &event.team_id, channel, edited_ts, text, now).await;
-    }
-    let mut message = match person_message(&event.team_id, &body, &state.bot_user_id) {
-        Ok(message) => message,
-        Err(skipped) => {
-            metrics::counter!("clarity_events_skipped_total", "reason" => skipped.as_str())
-                .increment(1);
-            return Ok(());
-        }
+    learn_privacy(state, &event.team_id, &incoming, now).await?;
+    let skipped = |reason: Skipped| {
+        metrics::counter!("clarity_events_skipped_total", "reason" => reason.as_str()).increment(1);
+        Ok(())
     };
-    message.channel_private = match said_private {
-        Some(private) => private,
-        None => crate::privacy::is_private(state, &message.team_id, &message.channel_id, now).await,
+    let message = match incoming {
+        Incoming::Said {
+            message,
+            said_private: Some(_),
+        } => message,
+        Incoming::Said {
+            mut message,
+            said_private: None,
+        } => {
+            message.channel_private =
+                crate::privacy::is_private(state, &message.team_id, &message.channel_id, now).await;
+            message
+        }
+        Incoming::Deleted { channel_id, ts, .. } => {
+            return forget_reply(state, &event.team_id, &channel_id, &ts, now).await;
+        }
+        Incoming::Edited {
+            channel_id,
+            ts,
+            text,
+            ..
+        } => {
+            return reassess_edit(state, &event.team_id, &channel_id, &ts, &text, now).await;
+        }
+        Incoming::Skipped { reason, .. } => return skipped(reason),
+        Incoming::ChannelShared { .. } | Incoming::PrivateChannel { .. } | Incoming::Malformed => {
+            return skipped(Skipped::NotAMessage);
+        }
     };
 
     let thread = if message.is_reply() {
@@ -328,6 +336,7 @@ async fn record_decision(
                 recorded_by: Some(message.user_id.clone()),
                 channel_private: message.channel_private,
             },
+            Supersede::No,
             now,
         )
         .await?;
@@ -344,9 +353,11 @@ async fn record_decision(
 
 /// Stores the assessment; for a premature ask (or an ask on a decided
 /// topic, whose decision is surfaced) the noise policy decides whether its
-/// reply is queued with it. A surfaced decision is a posted reply like a
-/// flag, so the database's one-posted-reply-per-thread rule makes it once
-/// per thread, across replicas.
+/// reply is queued with it, in the same transaction, from facts read inside
+/// it. A surfaced decision is a posted reply like a flag, so the database's
+/// one-posted-reply-per-thread rule makes it once per thread, across
+/// replicas. The reply is built once the flag's id is known (its buttons
+/// carry it).
 async fn store_flag(
     state: &AppState,
     message: &Message,
@@ -354,30 +365,34 @@ async fn store_flag(
     now: i64,
 ) -> anyhow::Result<()> {
     let surfaced = surfaced_decision(state, message, assessment).await?;
-    let facts = (assessment.premature || surfaced.is_some()).then(|| FactsQuery {
-        team_id: &message.team_id,
-        channel_id: &message.channel_id,
-        thread_ts: message.thread_root(),
-        user_id: &message.user_id,
-        now,
-        user_since: now - DAY_MS,
-    });
-    let plan = |stored: Option<StoredFacts>| {
-        let verdict = stored.map(|stored| {
-            let facts = PolicyFacts {
-                now: now / 1000,
+    let mut tx = state.store.begin().await?;
+    let verdict = if assessment.premature || surfaced.is_some() {
+        let facts = tx
+            .facts(&FactsQuery {
+                team_id: &message.team_id,
+                channel_id: &message.channel_id,
+                thread_ts: message.thread_root(),
+                user_id: &message.user_id,
+                now,
                 score: assessment.score,
-                channel_muted: stored.channel_muted,
-                thread_already_flagged: stored.thread_flagged,
-                last_channel_flag_at: stored.last_channel_flag.map(|ms| ms / 1000),
-                user_flags_last_day: u32::try_from(stored.user_flags).unwrap_or(u32::MAX),
-            };
-            state.settings.file.noise.verdict(&facts)
-        });
-        planned_flag(message, assessment, verdict, surfaced.as_ref())
+            })
+            .await?;
+        Some(state.settings.file.noise.verdict(&facts))
+    } else {
+        None
     };
-    let stored = state.store.store_flag(facts, plan, now).await?;
-    if let Some((_, true)) = stored {
+    let flag = planned_flag(message, assessment, verdict);
+    let Some(flag_id) = tx.insert_flag(&flag, now).await? else {
+        // Already flagged, or the thread got its reply meanwhile.
+        tx.rollback().await?;
+        return Ok(());
+    };
+    if flag.posted {
+        let reply = flag_reply(message, assessment, surfaced.as_ref(), flag_id);
+        tx.enqueue(&reply, now).await?;
+    }
+    tx.commit().await?;
+    if flag.posted {
         metrics::counter!("clarity_flags_queued_total").increment(1);
         state.outbox_ready.notify_one();
     }
@@ -406,55 +421,20 @@ async fn surfaced_decision(
     };
     Ok(Some(Reply::SurfacedDecision {
         decision: decision.decision,
-        date: jiff::Timestamp::from_millisecond(decision.created_at)
-            .map(|t| t.strftime("%-d %b").to_string())
-            .unwrap_or_else(|_| "an earlier day".into()),
+        date: format::decided_on(decision.created_at),
         owner: decision.owner,
         link: decision.permalink,
     }))
 }
 
-/// The flag row for an assessment and, when the policy's `verdict` lets it
-/// through, the reply to queue with it: the question (its buttons carry the
-/// flag's id, known once stored), or the `surfaced` decision.
-fn planned_flag<'a>(
-    message: &'a Message,
-    assessment: &'a Assessment,
+/// The flag row for an assessment: posted when the policy's `verdict` lets
+/// it through, else why not.
+fn planned_flag(
+    message: &Message,
+    assessment: &Assessment,
     verdict: Option<Result<(), crate::policy::Suppressed>>,
-    surfaced: Option<&'a Reply>,
-) -> (
-    NewFlag,
-    Option<impl FnOnce(i64) -> NewOutboxMessage + use<'a>>,
-) {
-    let posted = verdict == Some(Ok(()));
-    let reply = posted.then_some(move |flag_id: i64| {
-        let content = match surfaced {
-            Some(reply) => reply.render(),
-            None => Reply::Flag {
-                topic: assessment.topic.clone(),
-                asked_with: assessment
-                    .reasons
-                    .iter()
-                    .find(|r| r.kind == "ask")
-                    .map(|r| r.matched.clone()),
-                flag_id: Some(flag_id),
-            }
-            .render(),
-        };
-        let request =
-            SlackApiChatPostMessageRequest::new(message.channel_id.clone().into(), content)
-                .with_thread_ts(message.thread_root().into());
-        NewOutboxMessage {
-            team_id: message.team_id.clone(),
-            dedupe_key: format!(
-                "flag-reply:{}:{}:{}",
-                message.team_id, message.channel_id, message.ts
-            ),
-            method: "chat.postMessage".into(),
-            payload: serde_json::to_string(&request).unwrap_or_default(),
-        }
-    });
-    let flag = NewFlag {
+) -> NewFlag {
+    NewFlag {
         team_id: message.team_id.clone(),
         channel_id: message.channel_id.clone(),
         message_ts: message.ts.clone(),
@@ -469,92 +449,66 @@ fn planned_flag<'a>(
             .decided_by
             .as_ref()
             .and_then(|d| serde_json::to_string(d).ok()),
-        posted,
+        posted: verdict == Some(Ok(())),
         suppressed: verdict
             .and_then(Result::err)
             .map(|reason| reason.as_str().to_string()),
         channel_private: message.channel_private,
-    };
-    (flag, reply)
+    }
 }
 
-/// The channel and ts of a deleted message, for a `message_deleted` event.
-/// Records what an event says about its channel's privacy and returns it: a
-/// message's `channel_type` (`channel_convert_to_private` arrives as a
-/// message of type `group`), `group_*` events name private channels, and a
-/// channel shared or unshared is asked about again.
+/// The reply a posted flag queues: the question (its buttons carry the
+/// flag's id), or the `surfaced` decision.
+fn flag_reply(
+    message: &Message,
+    assessment: &Assessment,
+    surfaced: Option<&Reply>,
+    flag_id: i64,
+) -> NewOutboxMessage {
+    let content = match surfaced {
+        Some(reply) => reply.render(),
+        None => Reply::Flag {
+            topic: assessment.topic.clone(),
+            asked_with: assessment
+                .reasons
+                .iter()
+                .find(|r| r.kind == "ask")
+                .map(|r| r.matched.clone()),
+            flag_id: Some(flag_id),
+        }
+        .render(),
+    };
+    Outgoing::FlagReply {
+        flag_id,
+        channel: message.channel_id.clone(),
+        thread_ts: message.thread_root().to_string(),
+        content,
+    }
+    .queued(
+        &message.team_id,
+        format!(
+            "flag-reply:{}:{}:{}",
+            message.team_id, message.channel_id, message.ts
+        ),
+    )
+}
+
+/// Records what an event says about its channel's privacy: a message's
+/// `channel_type` (`channel_convert_to_private` arrives as a message of type
+/// `group`), `group_*` events name private channels, and a channel shared
+/// or unshared is asked about again.
 async fn learn_privacy(
     state: &AppState,
     team_id: &str,
-    body: &SlackEventCallbackBody,
+    incoming: &Incoming,
     now: i64,
-) -> anyhow::Result<Option<bool>> {
-    match body {
-        SlackEventCallbackBody::Message(event) => {
-            let (Some(channel), Some(kind)) = (&event.origin.channel, &event.origin.channel_type)
-            else {
-                return Ok(None);
-            };
-            let Some(private) = crate::privacy::from_channel_type(&kind.0) else {
-                return Ok(None);
-            };
-            crate::privacy::observe(state, team_id, &channel.0, private, now).await?;
-            Ok(Some(private))
-        }
-        SlackEventCallbackBody::Unknown(value) => {
-            let kind = value
-                .get("type")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default();
-            let Some(channel) = value.get("channel").and_then(|c| {
-                c.as_str()
-                    .or_else(|| c.get("id").and_then(serde_json::Value::as_str))
-            }) else {
-                return Ok(None);
-            };
-            match kind {
-                "channel_shared" | "channel_unshared" => {
-                    crate::privacy::forget(state, team_id, channel).await?;
-                    Ok(None)
-                }
-                kind if kind.starts_with("group_") => {
-                    crate::privacy::observe(state, team_id, channel, true, now).await?;
-                    Ok(Some(true))
-                }
-                _ => Ok(None),
-            }
-        }
-        _ => Ok(None),
+) -> anyhow::Result<()> {
+    if let Incoming::ChannelShared { channel_id } = incoming {
+        crate::privacy::forget(state, team_id, channel_id).await?;
+    } else if let Some((channel_id, private)) = incoming.said_privacy() {
+        crate::privacy::observe(state, team_id, channel_id, private, now).await?;
     }
-}
-
-fn deleted_message(body: &SlackEventCallbackBody) -> Option<(&str, &str)> {
-    let SlackEventCallbackBody::Message(event) = body else {
-        return None;
-    };
-    if event.subtype != Some(SlackMessageEventType::MessageDeleted) {
-        return None;
-    }
-    let channel = event.origin.channel.as_ref()?;
-    let ts = event
-        .deleted_ts
-        .as_ref()
-        .or_else(|| event.previous_message.as_ref().map(|m| &m.ts))?;
-    Some((channel.0.as_str(), ts.0.as_str()))
-}
-
-/// The channel, ts and new text of an edited message (`message_changed`).
-fn edited_message(body: &SlackEventCallbackBody) -> Option<(&str, &str, &str)> {
-    let SlackEventCallbackBody::Message(event) = body else {
-        return None;
-    };
-    if event.subtype != Some(SlackMessageEventType::MessageChanged) {
-        return None;
-    }
-    let channel = event.origin.channel.as_ref()?;
-    let edited = event.message.as_ref()?;
-    let text = edited.content.as_ref()?.text.as_deref()?;
-    Some((channel.0.as_str(), edited.ts.0.as_str(), text))
+    Ok(())
 }
 
 /// When a flagged message is edited so that it is no longer a premature ask
@@ -614,13 +568,14 @@ async fn forget_reply(
     let Some((_, reply_ts)) = state.store.reply_to(team_id, channel, message_ts).await? else {
         return Ok(());
     };
-    let request = SlackApiChatDeleteRequest::new(channel.into(), reply_ts.into());
-    let message = NewOutboxMessage {
-        team_id: team_id.to_string(),
-        dedupe_key: format!("flag-delete:{team_id}:{channel}:{message_ts}"),
-        method: "chat.delete".into(),
-        payload: serde_json::to_string(&request).unwrap_or_default(),
-    };
+    let message = Outgoing::Delete {
+        channel: channel.to_string(),
+        ts: reply_ts,
+    }
+    .queued(
+        team_id,
+        format!("flag-delete:{team_id}:{channel}:{message_ts}"),
+    );
     if state.store.enqueue(&message, now).await? {
         state.outbox_ready.notify_one();
     }

@@ -1,45 +1,18 @@
 //! A channel's privacy, decided one way everywhere (events, `/clarity`,
 //! buttons, the digest): from what Slack says about the channel, never from
-//! the shape of its id or name. An event's `channel_type` is the fast path;
+//! the shape of its id or name. An event's `channel_type` is the fast path
+//! ([`crate::domain::privacy_of_channel_type`]);
 //! otherwise `conversations.info`, remembered in the `channels` table for
 //! [`TTL_MS`]. When the bot cannot tell, the channel is private.
 
-use crate::respond::slack_api::CallError;
+use crate::slack::api::CallError;
 use crate::state::AppState;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 /// How long what Slack said about a channel is trusted without asking again.
 pub const TTL_MS: i64 = 60 * 60 * 1000;
-/// Channels remembered in memory per process before the memory starts over.
-const MAX_REMEMBERED: usize = 100_000;
 /// The scopes `conversations.info` needs for each kind of conversation.
 pub const SCOPES: &str = "channels:read, groups:read, im:read and mpim:read";
-
-/// What an event's `channel_type` says: `channel` is public; `group`, `im`
-/// and `mpim` are private; anything else says nothing.
-pub fn from_channel_type(channel_type: &str) -> Option<bool> {
-    match channel_type {
-        "channel" => Some(false),
-        "group" | "im" | "mpim" => Some(true),
-        _ => None,
-    }
-}
-
-/// What this process last wrote to the `channels` table, so a steady stream
-/// of messages does not rewrite the same row for every message.
-#[derive(Default)]
-pub struct Remembered {
-    seen: Mutex<HashMap<(String, String), (bool, i64)>>,
-    warned_missing_scope: AtomicBool,
-}
-
-impl Remembered {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (bool, i64)>> {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// Records what Slack said about a channel (an event's `channel_type`, or
 /// `conversations.info`). Turning private marks the channel's stored rows
@@ -51,8 +24,7 @@ pub async fn observe(
     private: bool,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let key = (team_id.to_string(), channel_id.to_string());
-    if let Some(&(known, at)) = state.privacy.lock().get(&key)
+    if let Some((known, at)) = state.privacy.recalled(team_id, channel_id)
         && known == private
         && now - at < TTL_MS / 2
     {
@@ -62,21 +34,14 @@ pub async fn observe(
         .store
         .set_channel_privacy(team_id, channel_id, private, now)
         .await?;
-    let mut seen = state.privacy.lock();
-    if seen.len() >= MAX_REMEMBERED {
-        seen.clear();
-    }
-    seen.insert(key, (private, now));
+    state.privacy.remember(team_id, channel_id, private, now);
     Ok(())
 }
 
 /// Forgets a channel's privacy (shared, unshared, converted): it counts as
 /// private until Slack is asked again.
 pub async fn forget(state: &AppState, team_id: &str, channel_id: &str) -> Result<(), sqlx::Error> {
-    state
-        .privacy
-        .lock()
-        .remove(&(team_id.to_string(), channel_id.to_string()));
+    state.privacy.forget(team_id, channel_id);
     state
         .store
         .forget_channel_privacy(team_id, channel_id)
@@ -120,20 +85,5 @@ pub async fn is_private(state: &AppState, team_id: &str, channel_id: &str, now: 
             tracing::warn!(channel = channel_id, error = %err, "could not ask Slack whether a channel is private; treating it as private");
             true
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::from_channel_type;
-
-    #[test]
-    fn only_a_channel_type_of_channel_is_public() {
-        assert_eq!(from_channel_type("channel"), Some(false));
-        for private in ["group", "im", "mpim"] {
-            assert_eq!(from_channel_type(private), Some(true), "{private}");
-        }
-        assert_eq!(from_channel_type("app_home"), None);
-        assert_eq!(from_channel_type(""), None);
     }
 }

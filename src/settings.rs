@@ -5,6 +5,7 @@
 //! problem at once, each naming the file or variable, the key and what was
 //! expected.
 
+use crate::digest::schedule::DigestSettings;
 use crate::policy::NoisePolicy;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -22,7 +23,7 @@ const DEFAULT_BIND: &str = "127.0.0.1:3000";
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: SocketAddr,
-    /// May hold a password: log [`Settings::database_backend`] instead.
+    /// May hold a password: log the store's backend name instead.
     pub database_url: SecretString,
     /// Base URL of the Slack Web API, without a trailing slash.
     pub slack_api_url: String,
@@ -326,50 +327,6 @@ impl Default for SocketModeSettings {
     }
 }
 
-/// The weekly digest (`[digest]`): when, in which zone, and where it goes.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DigestSettings {
-    /// Whether the bot posts the weekly digest at all.
-    pub enabled: bool,
-    /// When: a five-field cron expression on the zone's wall clock.
-    pub schedule: crate::digest::schedule::Schedule,
-    /// The IANA zone of the schedule and of the week's boundaries.
-    pub timezone: crate::digest::schedule::Zone,
-    /// One summary of the public channels goes here instead of one digest
-    /// per channel.
-    pub summary_channel: Option<crate::digest::schedule::ChannelId>,
-    /// Per channel: `own`, `summary` or `off`.
-    pub channels: crate::digest::schedule::ChannelTargets,
-}
-
-impl Default for DigestSettings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            schedule: Default::default(),
-            timezone: Default::default(),
-            summary_channel: None,
-            channels: Default::default(),
-        }
-    }
-}
-
-impl DigestSettings {
-    /// What the keys cannot say on their own: a channel sent to the summary
-    /// needs a summary channel.
-    fn problems(&self, file: &Path) -> Vec<String> {
-        if self.summary_channel.is_none() && self.channels.any_summary() {
-            vec![format!(
-                "{}: [digest] channels: a channel set to \"summary\" needs [digest] summary_channel, such as summary_channel = \"C0123ABCD\"",
-                file.display()
-            )]
-        } else {
-            Vec::new()
-        }
-    }
-}
-
 /// Every problem found while loading settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
@@ -485,16 +442,6 @@ impl Settings {
             })
         } else {
             Err(SettingsError { problems })
-        }
-    }
-
-    /// The database backend's name, safe to log (the URL may hold a password).
-    pub fn database_backend(&self) -> &'static str {
-        use secrecy::ExposeSecret;
-        if self.database_url.expose_secret().starts_with("sqlite:") {
-            "sqlite"
-        } else {
-            "postgres"
         }
     }
 

@@ -7,18 +7,15 @@
 
 use crate::classify::Classifier;
 use crate::ingress;
-use crate::pipeline;
-use crate::respond::outbox;
-use crate::respond::slack_api::Slack;
+use crate::jobs;
 use crate::settings::Settings;
+use crate::slack::api::Slack;
 use crate::state::{AppState, Inner, now_ms};
 use crate::store::Store;
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
-use std::future::Future;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -55,7 +52,11 @@ impl Application {
             Some(path) => Classifier::from_path(path)?,
             None => Classifier::builtin(),
         };
-        let store = Store::open(&settings, settings.file.database.max_connections).await?;
+        let store = Store::open(
+            &settings.database_url,
+            settings.file.database.max_connections,
+        )
+        .await?;
         let token = settings
             .bot_token
             .clone()
@@ -68,6 +69,15 @@ impl Application {
                 settings.slack_api_url
             )
         })?;
+        let upgraded = ingress::decode::upgrade_inbox(&store, &identity.user_id.0)
+            .await
+            .context("while reading the inbox an earlier version left")?;
+        if upgraded > 0 {
+            tracing::info!(
+                upgraded,
+                "pending events an earlier version stored were decoded"
+            );
+        }
         let verifier = settings.signing_secret.as_ref().map(|secret| {
             SlackEventSignatureVerifier::new(&SlackSigningSecret::new(
                 secret.expose_secret().to_string(),
@@ -140,17 +150,7 @@ impl Application {
         } = self;
         let tasks = TaskTracker::new();
         let writer = tokio::spawn(ingress::writer::run(state.clone(), ingest));
-        tasks.spawn(worker_loop(state.clone(), shutdown.clone(), Job::Inbox));
-        tasks.spawn(worker_loop(state.clone(), shutdown.clone(), Job::Outbox));
-        tasks.spawn(worker_loop(
-            state.clone(),
-            shutdown.clone(),
-            Job::Maintenance,
-        ));
-        tasks.spawn(crate::digest::job::run_loop(
-            state.clone(),
-            shutdown.clone(),
-        ));
+        jobs::spawn_all(&tasks, &state, &shutdown);
         tasks.close();
 
         if state.verifier.is_none() {
@@ -207,116 +207,6 @@ fn log_started(state: &AppState, listener: &TcpListener, workspace: &str, bot_us
         },
         "clarity-bot listening"
     );
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Job {
-    Inbox,
-    Outbox,
-    Maintenance,
-}
-
-/// Runs a job's single step again and again: at once while there is work,
-/// when notified, or on the poll interval. A failing step is logged and
-/// retried on the next tick; shutdown is honoured between steps.
-async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
-    let poll = Duration::from_millis(state.settings.file.workers.poll_interval_ms.max(10));
-    // Set when events kept arriving for a whole deferral: then the backlog
-    // is worked off step after step, or a steady stream would leave the
-    // worker one step per second, falling further behind.
-    let mut catching_up = false;
-    loop {
-        if !matches!(job, Job::Maintenance) && !catching_up {
-            catching_up = !yield_to_ingest(&state).await;
-        }
-        let result = match job {
-            Job::Inbox => pipeline::run_once(&state, now_ms()).await,
-            Job::Outbox => outbox::run_once(&state, now_ms()).await,
-            Job::Maintenance => maintenance(&state).await,
-        };
-        record_write_outcome(&state, job, &result);
-        let busy = match result {
-            Ok(n) => n > 0,
-            Err(err) => {
-                tracing::error!(job = ?job, error = format!("{err:#}"), "worker step failed");
-                false
-            }
-        };
-        if shutdown.is_cancelled() {
-            break;
-        }
-        if busy {
-            continue;
-        }
-        catching_up = false;
-        let wake: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = match job {
-            Job::Inbox => Box::pin(state.inbox_ready.notified()),
-            Job::Outbox => Box::pin(state.outbox_ready.notified()),
-            Job::Maintenance => Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
-        };
-        tokio::select! {
-            () = wake => {}
-            () = tokio::time::sleep(poll) => {}
-            () = shutdown.cancelled() => break,
-        }
-    }
-}
-
-/// Readiness follows the inbox and outbox workers' writes: a step that
-/// claimed rows wrote them (and settled them), and a failed step failed on
-/// the database (their errors are the store's). A step that found nothing
-/// wrote nothing and says nothing; maintenance touches Slack too.
-fn record_write_outcome(state: &AppState, job: Job, result: &anyhow::Result<usize>) {
-    let failed = match (job, result) {
-        (Job::Maintenance, _) | (_, Ok(0)) => return,
-        (_, Ok(_)) => false,
-        (_, Err(_)) => true,
-    };
-    state
-        .last_write_failed
-        .store(failed, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// How long the writer must have been idle before workers take the CPU and
-/// the database from it.
-const INGEST_QUIET: Duration = Duration::from_millis(20);
-/// The longest a worker defers to a burst of incoming events.
-const MAX_DEFER: Duration = Duration::from_secs(1);
-
-/// Whether events were persisted within the last [`INGEST_QUIET`].
-fn ingest_active(state: &AppState) -> bool {
-    let quiet_ms = i64::try_from(INGEST_QUIET.as_millis()).unwrap_or(20);
-    now_ms()
-        - state
-            .last_ingest_ms
-            .load(std::sync::atomic::Ordering::Relaxed)
-        < quiet_ms
-}
-
-/// Acknowledgements have a 3-second deadline and replies do not: while
-/// events arrive back to back, wait (at most [`MAX_DEFER`]) for a pause.
-/// Says whether there was one.
-async fn yield_to_ingest(state: &AppState) -> bool {
-    let started = std::time::Instant::now();
-    while ingest_active(state) {
-        if started.elapsed() >= MAX_DEFER {
-            return false;
-        }
-        tokio::time::sleep(INGEST_QUIET).await;
-    }
-    true
-}
-
-/// Hourly upkeep: forget thread context past its retention; remind the
-/// owners of open questions past their due date.
-async fn maintenance(state: &AppState) -> anyhow::Result<usize> {
-    let days = i64::from(state.settings.file.threads.context_retention_days);
-    state
-        .store
-        .prune_thread_context(now_ms() - days * 24 * 3600 * 1000)
-        .await?;
-    crate::reminders::run_once(state, now_ms()).await?;
-    Ok(0)
 }
 
 async fn os_signal() {

@@ -2,8 +2,8 @@
 //! recorder, which the `metrics` macros need process-wide).
 
 use crate::classify::{Classifier, DecisionIndex};
-use crate::respond::slack_api::Slack;
 use crate::settings::Settings;
+use crate::slack::api::Slack;
 use crate::store::Store;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use std::collections::HashMap;
@@ -42,7 +42,49 @@ pub struct Inner {
     pub decision_indexes: Mutex<HashMap<(String, String), (i64, DecisionIndex)>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// What this process last recorded of channels' privacy.
-    pub privacy: crate::privacy::Remembered,
+    pub privacy: RememberedPrivacy,
+}
+
+/// What this process last wrote to the `channels` table (see
+/// [`crate::privacy`]), so a steady stream of messages does not rewrite the
+/// same row for every message.
+#[derive(Default)]
+pub struct RememberedPrivacy {
+    seen: std::sync::Mutex<HashMap<(String, String), (bool, i64)>>,
+    /// Whether the missing `conversations.info` scopes were logged already.
+    pub warned_missing_scope: std::sync::atomic::AtomicBool,
+}
+
+/// Channels remembered in memory per process before the memory starts over.
+const MAX_REMEMBERED: usize = 100_000;
+
+impl RememberedPrivacy {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (bool, i64)>> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The channel's privacy as this process last wrote it, and when (ms).
+    pub fn recalled(&self, team_id: &str, channel_id: &str) -> Option<(bool, i64)> {
+        self.lock()
+            .get(&(team_id.to_string(), channel_id.to_string()))
+            .copied()
+    }
+
+    pub fn remember(&self, team_id: &str, channel_id: &str, private: bool, now: i64) {
+        let mut seen = self.lock();
+        if seen.len() >= MAX_REMEMBERED {
+            seen.clear();
+        }
+        seen.insert(
+            (team_id.to_string(), channel_id.to_string()),
+            (private, now),
+        );
+    }
+
+    pub fn forget(&self, team_id: &str, channel_id: &str) {
+        self.lock()
+            .remove(&(team_id.to_string(), channel_id.to_string()));
+    }
 }
 
 /// One event for the writer, and where to say whether it was persisted.

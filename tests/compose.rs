@@ -5,6 +5,7 @@
 //! way into the bot (PGPASSWORD) is shown against a fake PostgreSQL.
 
 use clarity_bot::settings::Settings;
+use clarity_bot::store::Backend;
 use serde_norway::Value;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -174,7 +175,7 @@ fn with_only_the_two_tokens_compose_starts_the_bot_in_socket_mode_on_postgresql(
     let settings = bot_settings(&tokens());
     assert!(settings.app_token.is_some(), "Socket Mode is on");
     assert!(settings.signing_secret.is_none(), "no HTTP mode by default");
-    assert_eq!(settings.database_backend(), "postgres");
+    assert_eq!(Backend::of(&settings.database_url).name(), "postgres");
     assert_eq!(settings.bind.port(), 3000);
     settings
         .require_for_serve()

@@ -6,28 +6,19 @@
 //! passed less than a day ago: a bot that was down at 09:00 posts on
 //! start-up), it claims each digest's (team, channel, ISO week) key and
 //! queues the post in the same transaction. A restart, a second run or a
-//! second replica finds the key taken and posts nothing. [`run_loop`] only
-//! schedules it. `clarity-bot digest` and `/clarity digest` render through
-//! the same [`build_targets`] and [`preview`].
+//! second replica finds the key taken and posts nothing. The loop in
+//! `jobs::digest` only schedules it. `clarity-bot digest` and `/clarity
+//! digest` build through the same [`build_targets`], [`build`] and
+//! [`preview`].
 
-use super::Digest;
 use super::query::{self, ActiveChannel, Request};
-use super::render;
-use super::schedule::{DigestWeek, Target};
-use crate::respond::slack_api::{CallError, Slack};
-use crate::settings::{DigestSettings, Settings};
-use crate::state::{AppState, now_ms};
-use crate::store::{DigestClaim, NewOutboxMessage, Settlement, Store};
+use super::schedule::{DigestSettings, DigestWeek, Target};
+use crate::domain::digest::Digest;
+use crate::respond::digest as render;
+use crate::respond::outgoing::Outgoing;
+use crate::state::AppState;
+use crate::store::{DigestClaim, Store};
 use anyhow::Context as _;
-use slack_morphism::prelude::*;
-use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-
-/// The longest the loop sleeps: it wakes at least hourly, so a changed
-/// clock or a slot missed while the machine slept is noticed.
-const MAX_SLEEP: Duration = Duration::from_secs(3600);
-/// After a failed step (say, the database is down), try again this soon.
-const RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// One digest to build: where it goes and which channels it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,25 +148,23 @@ pub async fn build(
         .with_context(|| format!("while building the digest for {}", target.channel_id))
 }
 
-/// The `chat.postMessage` that posts a digest, under its once key.
+/// The post of a digest, under its once key.
 pub fn claim_for(target: &DigestTarget, digest: &Digest) -> DigestClaim {
-    let request = SlackApiChatPostMessageRequest::new(
-        target.channel_id.clone().into(),
-        render::blocks(digest),
-    );
     DigestClaim {
         team_id: target.team_id.clone(),
         channel_id: target.channel_id.clone(),
         iso_week: digest.week.label.clone(),
-        message: NewOutboxMessage {
-            team_id: target.team_id.clone(),
-            dedupe_key: format!(
+        message: Outgoing::Digest {
+            channel: target.channel_id.clone(),
+            content: render::blocks(digest),
+        }
+        .queued(
+            &target.team_id,
+            format!(
                 "digest:{}:{}:{}",
                 target.team_id, target.channel_id, digest.week.label
             ),
-            method: "chat.postMessage".into(),
-            payload: serde_json::to_string(&request).unwrap_or_default(),
-        },
+        ),
     }
 }
 
@@ -237,38 +226,6 @@ pub async fn run_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
     Ok(queued)
 }
 
-/// Runs [`run_due`] at each slot (and at least hourly) until shutdown; a
-/// failed step is logged and retried a minute later.
-pub async fn run_loop(state: AppState, shutdown: CancellationToken) {
-    if !state.settings.file.digest.enabled {
-        return;
-    }
-    loop {
-        let wait = match run_due(&state, now_ms()).await {
-            Ok(_) => until_next_slot(&state.settings.file.digest, now_ms()),
-            Err(err) => {
-                tracing::error!(error = format!("{err:#}"), "digest step failed");
-                RETRY_AFTER
-            }
-        };
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = shutdown.cancelled() => break,
-        }
-    }
-}
-
-/// How long until the next slot, at most [`MAX_SLEEP`].
-fn until_next_slot(settings: &DigestSettings, now: i64) -> Duration {
-    settings
-        .schedule
-        .next_slot(&settings.timezone.at(now))
-        .map(|next| next.timestamp().as_millisecond() - now)
-        .and_then(|ms| u64::try_from(ms).ok())
-        .map(|ms| Duration::from_millis(ms).clamp(Duration::from_secs(1), MAX_SLEEP))
-        .unwrap_or(MAX_SLEEP)
-}
-
 /// The last complete ISO week as of `now`: what the latest Monday's digest
 /// reported on, and what a preview shows.
 pub fn last_complete_week(settings: &DigestSettings, now: i64) -> DigestWeek {
@@ -293,157 +250,6 @@ pub async fn preview(
         summary: false,
     };
     build(store, settings, &target, &week, workspace_url, now).await
-}
-
-/// `clarity-bot digest [--channel ID] [--post]`: renders the last complete
-/// week's digests (text, then Block Kit JSON) and, with `post`, claims and
-/// sends each one not yet posted, through the outbox and its once key.
-pub async fn command(
-    settings: Settings,
-    channel: Option<String>,
-    post: bool,
-) -> anyhow::Result<()> {
-    let digest_settings = &settings.file.digest;
-    let store = Store::open(&settings, 1).await?;
-    let slack = match (&settings.bot_token, post) {
-        (Some(token), _) => Some(
-            Slack::new(&settings.slack_api_url, token)
-                .context("while setting up the Slack client")?,
-        ),
-        (None, true) => {
-            anyhow::bail!("SLACK_BOT_TOKEN: required by `digest --post` (the bot token, xoxb-…)")
-        }
-        (None, false) => None,
-    };
-    let identity = match &slack {
-        Some(slack) => match slack.auth_test().await {
-            Ok(identity) => Some(identity),
-            Err(err) if post => {
-                return Err(anyhow::anyhow!(err)).with_context(|| {
-                    format!(
-                        "auth.test at {} failed: check SLACK_BOT_TOKEN and SLACK_API_URL",
-                        settings.slack_api_url
-                    )
-                });
-            }
-            Err(err) => {
-                eprintln!("note: auth.test failed ({err}); rendering without links");
-                None
-            }
-        },
-        None => None,
-    };
-    let team = identity.as_ref().map(|i| i.team_id.0.clone());
-    let workspace_url = identity.as_ref().map(|i| i.url.0.to_string());
-    let now = now_ms();
-    let week = last_complete_week(digest_settings, now);
-    let mut targets = build_targets(&store, digest_settings, &week, team.as_deref()).await?;
-    if let Some(channel) = &channel {
-        targets.retain(|t| &t.channel_id == channel);
-        if targets.is_empty() {
-            if post {
-                anyhow::bail!(
-                    "{channel} gets no digest for {}: no flags or decisions there in that week or the one before, or [digest] sends it elsewhere",
-                    week.label()
-                );
-            }
-            let team = match team {
-                Some(team) => team,
-                None => query::channel_team(&store, channel)
-                    .await?
-                    .with_context(|| {
-                        format!("no flags or decisions are recorded for channel {channel}")
-                    })?,
-            };
-            targets.push(DigestTarget {
-                team_id: team,
-                channel_id: channel.clone(),
-                channels: vec![channel.clone()],
-                summary: false,
-            });
-        }
-    }
-    if targets.is_empty() {
-        println!(
-            "No digests for {}: no channel had flags or decisions in that week or the one before.",
-            week.label()
-        );
-        return Ok(());
-    }
-    for target in &targets {
-        let digest = build(
-            &store,
-            digest_settings,
-            target,
-            &week,
-            workspace_url.as_deref(),
-            now,
-        )
-        .await?;
-        println!("{}", render::text(&digest));
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&render::blocks(&digest))
-                .context("while writing the Block Kit JSON")?
-        );
-        if let (true, Some(slack)) = (post, &slack) {
-            let outcome = post_now(&store, slack, &settings, target, &digest).await?;
-            eprintln!("{}: {outcome}", target.channel_id);
-        }
-    }
-    Ok(())
-}
-
-/// Claims a digest's key and sends it at once; says what happened.
-async fn post_now(
-    store: &Store,
-    slack: &Slack,
-    settings: &Settings,
-    target: &DigestTarget,
-    digest: &Digest,
-) -> anyhow::Result<String> {
-    let now = now_ms();
-    let Some(outbox_id) = store.claim_digest(&claim_for(target, digest), now).await? else {
-        return Ok(format!(
-            "the digest for {} was already posted (or is queued); not posting it again",
-            digest.week.label
-        ));
-    };
-    let lease = i64::try_from(settings.file.workers.lease_ms).unwrap_or(30_000);
-    let Some(row) = store.claim_outbox_row(outbox_id, now, lease).await? else {
-        return Ok("queued; a running bot is sending it".into());
-    };
-    let request: SlackApiChatPostMessageRequest =
-        serde_json::from_str(&row.payload).context("while reading the queued digest")?;
-    let (settlement, outcome) = match slack.post_message(&request).await {
-        Ok(response) => (
-            Settlement::Sent {
-                id: row.id,
-                flag_id: None,
-                ts: Some(response.ts.0),
-            },
-            "posted".to_string(),
-        ),
-        Err(CallError::Permanent(code)) => (
-            Settlement::Failed {
-                id: row.id,
-                error: code.clone(),
-            },
-            format!("Slack refused the post ({code})"),
-        ),
-        Err(err) => (
-            Settlement::Retry {
-                id: row.id,
-                at: now_ms() + i64::try_from(RETRY_AFTER.as_millis()).unwrap_or(60_000),
-                error: err.to_string(),
-                refund: false,
-                unanswered: matches!(err, CallError::Unanswered(_)),
-            },
-            format!("{err}; it stays queued and the bot's outbox will retry"),
-        ),
-    };
-    store.settle_outbox(&[settlement], now_ms()).await?;
-    Ok(outcome)
 }
 
 #[cfg(test)]
@@ -516,18 +322,5 @@ mod tests {
                 },
             ]
         );
-    }
-
-    #[test]
-    fn the_loop_sleeps_until_the_next_slot_but_at_most_an_hour() {
-        let settings = settings("[digest]\nschedule = \"0 9 * * MON\"\n");
-        // Monday 23 Nov 2026, 08:59:30 UTC.
-        let now = jiff::civil::date(2026, 11, 23)
-            .at(8, 59, 30, 0)
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map(|z| z.timestamp().as_millisecond())
-            .unwrap_or_default();
-        assert_eq!(until_next_slot(&settings, now), Duration::from_secs(30));
-        assert_eq!(until_next_slot(&settings, now + 60_000), MAX_SLEEP);
     }
 }

@@ -8,7 +8,9 @@
 //! passing only public channels.
 
 use super::schedule::DigestWeek;
-use super::{DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week};
+use crate::domain::digest::{
+    DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
+};
 use crate::store::Store;
 use jiff::Timestamp;
 use jiff::civil::Date;

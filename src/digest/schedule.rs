@@ -1,6 +1,7 @@
 //! When the digest is due and which week it reports on: the `[digest]`
-//! settings' value types (a cron expression, an IANA zone, channel ids) and
-//! the ISO week arithmetic, all in the configured zone. Pure: no clock.
+//! settings ([`DigestSettings`] and its value types: a cron expression, an
+//! IANA zone, channel ids) and the ISO week arithmetic, all in the
+//! configured zone. Pure: no clock.
 //!
 //! The cron expression is parsed by `croner` (POSIX weekdays: 1 is Monday,
 //! five fields, `MON` names) over `jiff` zoned times, so daylight saving
@@ -13,6 +14,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::str::FromStr as _;
 
 /// A slot more than this long ago is not posted late (ms): a bot that was
@@ -21,6 +23,50 @@ pub const LATE_POST_LIMIT_MS: i64 = 24 * 60 * 60 * 1000;
 
 const SCHEDULE_EXAMPLE: &str = "\"0 9 * * MON\" (Mondays at 09:00)";
 const ZONE_EXAMPLE: &str = "\"Europe/Berlin\" or \"UTC\"";
+
+/// The weekly digest (`[digest]`): when, in which zone, and where it goes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestSettings {
+    /// Whether the bot posts the weekly digest at all.
+    pub enabled: bool,
+    /// When: a five-field cron expression on the zone's wall clock.
+    pub schedule: Schedule,
+    /// The IANA zone of the schedule and of the week's boundaries.
+    pub timezone: Zone,
+    /// One summary of the public channels goes here instead of one digest
+    /// per channel.
+    pub summary_channel: Option<ChannelId>,
+    /// Per channel: `own`, `summary` or `off`.
+    pub channels: ChannelTargets,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            schedule: Default::default(),
+            timezone: Default::default(),
+            summary_channel: None,
+            channels: Default::default(),
+        }
+    }
+}
+
+impl DigestSettings {
+    /// What the keys cannot say on their own: a channel sent to the summary
+    /// needs a summary channel.
+    pub fn problems(&self, file: &Path) -> Vec<String> {
+        if self.summary_channel.is_none() && self.channels.any_summary() {
+            vec![format!(
+                "{}: [digest] channels: a channel set to \"summary\" needs [digest] summary_channel, such as summary_channel = \"C0123ABCD\"",
+                file.display()
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+}
 
 /// A cron expression, parsed once at load.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

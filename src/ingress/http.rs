@@ -2,7 +2,7 @@
 //! before anything parses the body), `GET /healthz`, `GET /readyz`,
 //! `GET /metrics`, `POST /slack/commands` (`/clarity`, verified the same way)
 //! and `POST /slack/interactions` (buttons and modals, verified the same way,
-//! handled by [`crate::interactions::handle`]).
+//! handled by [`crate::interactions::handle`] once decoded).
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
@@ -11,10 +11,10 @@
 //! workspace the bot is not installed in too: it is dropped).
 
 use crate::commands::{self, Invocation};
+use crate::ingress::decode;
 use crate::ingress::writer::{self, NotPersisted};
 use crate::ingress::{self, server};
 use crate::state::{AppState, IngestRequest, now_ms};
-use crate::store::NewEvent;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -53,7 +53,7 @@ pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
 }
 
 /// The parts of a push body the ingress needs. The inner `event` is kept as
-/// its raw JSON text: that is what the inbox stores.
+/// its raw JSON text, for [`decode`] to read.
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(rename = "type")]
@@ -124,12 +124,8 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
                 .team_id
                 .or_else(|| envelope.authorizations.into_iter().find_map(|a| a.team_id))
                 .unwrap_or_default();
-            let event = NewEvent {
-                team_id,
-                event_id,
-                payload: event.get().to_string(),
-            };
-            match writer::accept(&state.ingest, event).await {
+            let incoming = decode::from_json(event.get(), &team_id, &state.app.bot_user_id);
+            match writer::accept(&state.ingest, team_id, event_id, incoming).await {
                 Ok(_) => StatusCode::OK.into_response(),
                 Err(NotPersisted) => (
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -204,13 +200,13 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
         return (StatusCode::BAD_REQUEST, "malformed interaction payload").into_response();
     };
     let started = Instant::now();
-    let ack = crate::interactions::handle(&state.app, payload, now_ms()).await;
+    let ack = ingress::interaction(&state.app, payload, now_ms()).await;
     metrics::histogram!("clarity_interaction_ack_seconds").record(started.elapsed().as_secs_f64());
     match ack {
         crate::interactions::Ack::Unreadable => {
             (StatusCode::BAD_REQUEST, "unreadable interaction payload").into_response()
         }
-        ack => ack.to_slack().into_response(),
+        ack => ingress::interaction_response(&ack).into_response(),
     }
 }
 

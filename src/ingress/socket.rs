@@ -2,13 +2,13 @@
 //! signing secret), with slack-morphism's Socket Mode listener, and feeds what
 //! arrives into the same paths as HTTP:
 //!
-//! - `events_api` → [`writer::accept`], the inbox the pipeline reads; the
+//! - `events_api` → [`decode`] → [`writer::accept`], the inbox the pipeline reads; the
 //!   envelope is acknowledged only once the event is persisted (a failure
 //!   returns an error, the error handler answers 503, the listener sends no
 //!   ack and Slack delivers the envelope again).
 //! - `slash_commands` → [`commands::answer_in_time`]; the answer goes back in
 //!   the ack's payload (or through `response_url` when slow, as over HTTP).
-//! - `interactive` → [`handle_interaction`].
+//! - `interactive` → [`decode`] → [`crate::interactions::handle`].
 //! - Malformed or unknown envelopes go to the error handler, which logs their
 //!   kind only (they hold message text); the listener acknowledges any that
 //!   carry an `envelope_id`, and the connection keeps reading.
@@ -19,10 +19,10 @@
 //! `[socket_mode] reconnect_secs`. An app token Slack refuses stops start-up.
 
 use crate::commands::{self, Answer, Invocation, Visibility};
+use crate::ingress::decode;
 use crate::ingress::writer::{self, NotPersisted};
-use crate::respond::slack_api::CallError;
+use crate::slack::api::CallError;
 use crate::state::{AppState, IngestRequest};
-use crate::store::NewEvent;
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::SlackClientError;
@@ -139,8 +139,9 @@ async fn on_hello<E: std::fmt::Debug + Send>(
     tracing::info!("Socket Mode connection ready");
 }
 
-/// `events_api`: the inner event, as JSON, into the inbox. Ok means
-/// persisted (or ignored): only then does the listener acknowledge it.
+/// `events_api`: the inner event, decoded as slack-morphism parsed it (no
+/// second trip through JSON), into the inbox. Ok means persisted (or
+/// ignored): only then does the listener acknowledge it.
 async fn on_push_event(
     event: SlackPushEventCallback,
     _client: Arc<SlackHyperClient>,
@@ -159,22 +160,16 @@ async fn on_push_event(
     }
     // Stopping: leave the envelope unacknowledged for another connection.
     let ingest = ingest.upgrade().ok_or(NotPersisted)?;
-    let event = inbox_event(&event)?;
-    writer::accept(&ingest, event).await?;
+    let incoming = decode::from_event(&event.event, &event.team_id.0, &app.bot_user_id);
+    writer::accept(
+        &ingest,
+        event.team_id.to_string(),
+        event.event_id.to_string(),
+        incoming,
+    )
+    .await?;
     metrics::histogram!("clarity_ack_seconds").record(started.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// The inbox row for a pushed event: the same `payload` (the inner `event`
-/// object) that HTTP stores from the request body. slack-morphism hands the
-/// event over parsed, so it is written back as JSON; the pipeline parses it
-/// into the same type again.
-fn inbox_event(event: &SlackPushEventCallback) -> Result<NewEvent, serde_json::Error> {
-    Ok(NewEvent {
-        team_id: event.team_id.to_string(),
-        event_id: event.event_id.to_string(),
-        payload: serde_json::to_string(&event.event)?,
-    })
 }
 
 /// `slash_commands`: the same handler as `POST /slack/commands`; the answer
@@ -212,29 +207,18 @@ fn command_response(answer: &Answer) -> SlackCommandEventResponse {
     SlackCommandEventResponse::new(answer.reply.render()).with_response_type(response_type)
 }
 
-/// `interactive`: handed on as the JSON Slack sent.
+/// `interactive`: decoded as slack-morphism parsed it (no second trip
+/// through JSON) and handled as `POST /slack/interactions` handles it. A
+/// submission's field errors ride on the ack.
 async fn on_interaction(
     event: SlackInteractionEvent,
     _client: Arc<SlackHyperClient>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
     let (app, _) = socket_state(&states).await?;
-    let payload = serde_json::to_value(&event)?;
-    handle_interaction(&app, payload).await
-}
-
-/// Where interactive envelopes (button clicks, modal submissions, shortcuts)
-/// go: the same entry point as `POST /slack/interactions`. A submission's
-/// field errors ride on the ack.
-async fn handle_interaction(
-    app: &AppState,
-    payload: serde_json::Value,
-) -> UserCallbackResult<SlackInteractionResponse> {
-    Ok(
-        crate::interactions::handle(app, payload, crate::state::now_ms())
-            .await
-            .to_slack(),
-    )
+    let interaction = decode::interaction(&event);
+    let ack = crate::interactions::handle(&app, interaction, crate::state::now_ms()).await;
+    Ok(crate::ingress::interaction_response(&ack))
 }
 
 /// Errors from callbacks and connections. The status decides whether an
@@ -256,9 +240,6 @@ fn on_error(
         Some(SlackClientError::ProtocolError(_)) => "unreadable envelope (acknowledged, dropped)",
         Some(SlackClientError::SocketModeProtocolError(_)) => "websocket error (reconnecting)",
         Some(_) => "Slack client error",
-        None if err.downcast_ref::<serde_json::Error>().is_some() => {
-            "envelope could not be handed on as JSON (acknowledged, dropped)"
-        }
         None => "Socket Mode handler error",
     };
     metrics::counter!("clarity_socket_errors_total").increment(1);
@@ -275,8 +256,9 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
     }
 
-    /// The socket path stores what the pipeline reads: the inner event, equal
-    /// (as the pipeline parses it) to what HTTP stores from the raw body.
+    /// The socket path stores what the HTTP path stores: the same inner
+    /// event, decoded from the body slack-morphism parsed instead of from
+    /// the raw JSON, is the same [`Incoming`](crate::domain::Incoming).
     #[test]
     fn a_socket_event_is_stored_in_the_shape_http_stores() {
         for (http, socket) in [
@@ -310,15 +292,17 @@ mod tests {
             let pushed: SlackPushEventCallback =
                 serde_json::from_value(envelope["payload"].clone())
                     .expect("slack-morphism parses it");
-            let stored = inbox_event(&pushed).expect("serializes");
-            let from_socket: SlackEventCallbackBody =
-                serde_json::from_str(&stored.payload).expect("the pipeline parses it");
-            let from_http: SlackEventCallbackBody =
-                serde_json::from_value(http["event"].clone()).expect("the pipeline parses it");
+            let from_socket = decode::from_event(&pushed.event, "T111", "UBOT");
+            let from_http = decode::from_json(&http["event"].to_string(), "T111", "UBOT");
             assert_eq!(from_socket, from_http);
-            let stored: serde_json::Value = serde_json::from_str(&stored.payload).expect("json");
-            assert_eq!(stored["type"], http["event"]["type"]);
-            assert_eq!(stored["text"], http["event"]["text"]);
+            if let Some(crate::domain::Incoming::Said { message, .. }) = &from_http {
+                assert_eq!(
+                    message.text,
+                    http["event"]["text"].as_str().unwrap_or_default()
+                );
+            }
+            let stored = |incoming| serde_json::to_string(&incoming).expect("serializes");
+            assert_eq!(stored(from_socket), stored(from_http));
         }
     }
 

@@ -2,27 +2,13 @@
 //! persisted in one transaction, then each request learns it may acknowledge.
 //! One transaction per event could not keep up with Slack's bursts.
 //!
-//! [`accept`] is the one way into it, for HTTP and Socket Mode alike.
+//! [`accept`] is the one way into it, for HTTP and Socket Mode alike: each
+//! hands it an event already decoded ([`super::decode`]).
 
+use crate::domain::Incoming;
 use crate::state::{AppState, IngestRequest, now_ms};
 use crate::store::NewEvent;
-use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
-
-/// Event types the pipeline acts on; others are acknowledged and dropped.
-const HANDLED_EVENT_TYPES: &[&str] = &[
-    "message",
-    // What they say of a channel's privacy (see `privacy`).
-    "channel_shared",
-    "channel_unshared",
-    "group_archive",
-    "group_close",
-    "group_deleted",
-    "group_left",
-    "group_open",
-    "group_rename",
-    "group_unarchive",
-];
 
 /// What became of an event offered to the inbox; either way it may be
 /// acknowledged.
@@ -40,28 +26,24 @@ pub enum Accepted {
 #[error("the event could not be persisted; it was not acknowledged")]
 pub struct NotPersisted;
 
-/// The part of an inner event (the inbox payload) that says what it is.
-#[derive(Deserialize)]
-struct InnerEvent {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-}
-
-/// Offers one event (its `payload` is the inner `event` object as JSON) to
-/// the inbox: types the pipeline ignores are dropped, the rest are handed to
-/// the writer, and this returns only once they are durable.
+/// Offers one decoded event to the inbox: `None` (a type the pipeline does
+/// not act on) is dropped; anything else is handed to the writer, and this
+/// returns only once it is durable.
 pub async fn accept(
     ingest: &mpsc::Sender<IngestRequest>,
-    event: NewEvent,
+    team_id: String,
+    event_id: String,
+    incoming: Option<Incoming>,
 ) -> Result<Accepted, NotPersisted> {
-    let event_type = serde_json::from_str::<InnerEvent>(&event.payload)
-        .ok()
-        .and_then(|e| e.kind)
-        .unwrap_or_default();
-    if !HANDLED_EVENT_TYPES.contains(&event_type.as_str()) {
+    let Some(incoming) = incoming else {
         metrics::counter!("clarity_events_ignored_total").increment(1);
         return Ok(Accepted::Ignored);
-    }
+    };
+    let event = NewEvent {
+        team_id,
+        event_id,
+        payload: serde_json::to_string(&incoming).map_err(|_| NotPersisted)?,
+    };
     let (done, persisted) = oneshot::channel();
     ingest
         .send(IngestRequest { event, done })

@@ -120,7 +120,7 @@ pub enum Reply {
     },
     /// The weekly digest (posted, or previewed with `/clarity digest`);
     /// rendered by the digest's own renderer.
-    Digest(Box<crate::digest::Digest>),
+    Digest(Box<crate::domain::digest::Digest>),
 }
 
 /// One decision in a list.
@@ -505,7 +505,7 @@ impl Reply {
                 "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
                     .to_string(),
             ),
-            Reply::Digest(digest) => crate::digest::render::blocks(digest),
+            Reply::Digest(digest) => super::digest::blocks(digest),
         }
     }
 }
@@ -641,6 +641,19 @@ fn keep_mentions(escaped: String) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The expected JSON of each reply, by case name, from
+/// `tests/fixtures/replies/`: what Slack receives. A change there is a
+/// change people see.
+#[cfg(test)]
+fn snapshots(file: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/tests/fixtures/replies/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    serde_json::from_str(&text).expect("the snapshots are JSON")
 }
 
 #[cfg(test)]
@@ -822,184 +835,16 @@ mod command_snapshots {
     }
 
     /// Every command answer as Slack receives it. A change here is a change
-    /// people see: review the text, then update the expected JSON.
+    /// people see: review the text, then update
+    /// `tests/fixtures/replies/commands.json`.
     #[test]
     fn each_command_answer_renders_as_its_snapshot() {
-        let expected: serde_json::Value =
-            serde_json::from_str(SNAPSHOTS).expect("the snapshots are JSON");
+        let expected = snapshots("commands.json");
         for (name, reply) in cases() {
             let json = serde_json::to_value(reply.render()).expect("serializes");
             assert_eq!(json, expected[name], "{name}");
         }
     }
-
-    const SNAPSHOTS: &str = r##"{
-  "usage": {
-    "blocks": [
-      {
-        "text": {
-          "text": "I don't know that command. Here is what I can do:\n• `/clarity check &lt;text&gt;` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "I don't know that command. Here is what I can do:\n• `/clarity check &lt;text&gt;` — Would I ask about this message?\n• `/clarity mute [duration]` — Stop asking here for a while."
-  },
-  "verdict": {
-    "blocks": [
-      {
-        "text": {
-          "text": "I would ask which decision has been made: this reads as an alignment ask with no decision behind it.\nTopic: *Q3 roadmap*\nConfidence: 82%\nBecause of: “get aligned on” (alignment request)",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "I would ask which decision has been made: this reads as an alignment ask with no decision behind it.\nTopic: *Q3 roadmap*\nConfidence: 82%\nBecause of: “get aligned on” (alignment request)"
-  },
-  "verdict_quiet": {
-    "blocks": [
-      {
-        "text": {
-          "text": "I would stay quiet: this reads as *other*.\nConfidence: 10%",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "I would stay quiet: this reads as *other*.\nConfidence: 10%"
-  },
-  "decide_how_to": {
-    "blocks": [
-      {
-        "text": {
-          "text": "To record a decision, write the topic, two colons, then the decision:\n`/clarity decide search relevance :: we ship BM25 ranking first`",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "To record a decision, write the topic, two colons, then the decision:\n`/clarity decide search relevance :: we ship BM25 ranking first`"
-  },
-  "decision_recorded": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Decision recorded: *search relevance* — we ship BM25 ranking first",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      },
-      {
-        "elements": [
-          {
-            "text": "Recorded by <@U123>. It replaces the earlier decision on this topic.",
-            "type": "mrkdwn"
-          }
-        ],
-        "type": "context"
-      }
-    ],
-    "text": "Decision recorded: *search relevance* — we ship BM25 ranking first"
-  },
-  "decisions": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Decisions matching “search”, newest first:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>, in <#C9>) <https://acme.slack.com/archives/C1/p1|source>",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Decisions matching “search”, newest first:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>, in <#C9>) <https://acme.slack.com/archives/C1/p1|source>"
-  },
-  "decisions_none": {
-    "blocks": [
-      {
-        "text": {
-          "text": "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "No decisions recorded in this channel yet. Record one with `/clarity decide topic :: decision`."
-  },
-  "status": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Asked to align on, but not decided (last 30 days):\n• *pricing page* — asked 3 times by 2 people · <https://acme.slack.com/archives/C1/p2|latest ask>\nRecord one with `/clarity decide topic :: decision`.\nDecided in the same period:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>) <https://acme.slack.com/archives/C1/p1|source>",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Asked to align on, but not decided (last 30 days):\n• *pricing page* — asked 3 times by 2 people · <https://acme.slack.com/archives/C1/p2|latest ask>\nRecord one with `/clarity decide topic :: decision`.\nDecided in the same period:\n• *search relevance* — we ship BM25 ranking first (2 Oct 2026, <@U123>) <https://acme.slack.com/archives/C1/p1|source>"
-  },
-  "status_empty": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Nothing undecided: no alignment asks without a decision here in the last 30 days.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Nothing undecided: no alignment asks without a decision here in the last 30 days."
-  },
-  "muted": {
-    "blocks": [
-      {
-        "text": {
-          "text": "I'll stay quiet in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "I'll stay quiet in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner."
-  },
-  "unmuted": {
-    "blocks": [
-      {
-        "text": {
-          "text": "I'm listening in this channel again.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "I'm listening in this channel again."
-  },
-  "settings": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Settings for this channel:\n• Watching for alignment asks: on\n• Mute: not muted (`/clarity mute 3d` to quiet me)",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Settings for this channel:\n• Watching for alignment asks: on\n• Mute: not muted (`/clarity mute 3d` to quiet me)"
-  },
-  "problem": {
-    "blocks": [
-      {
-        "text": {
-          "text": "I couldn't reach my database just now. Please try the command again in a minute.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "I couldn't reach my database just now. Please try the command again in a minute."
-  }
-}"##;
 }
 
 #[cfg(test)]
@@ -1091,244 +936,14 @@ mod interaction_snapshots {
     }
 
     /// The buttons, the in-place updates, the thread lines and the DM as
-    /// Slack receives them. Review the text, then update the expected JSON.
+    /// Slack receives them. Review the text, then update
+    /// `tests/fixtures/replies/interactions.json`.
     #[test]
     fn each_interaction_reply_renders_as_its_snapshot() {
-        let expected: serde_json::Value =
-            serde_json::from_str(SNAPSHOTS).expect("the snapshots are JSON");
+        let expected = snapshots("interactions.json");
         for (name, reply) in cases() {
             let json = serde_json::to_value(reply.render()).expect("serializes");
             assert_eq!(json, expected[name], "{name}");
         }
     }
-
-    const SNAPSHOTS: &str = r##"{
-  "flag_open": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Before aligning on *pricing page*: which decision has actually been made?",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      },
-      {
-        "elements": [
-          {
-            "text": "Not decided yet: <@U123> decides by Fri 11 Dec. Record it here when it's made.",
-            "type": "mrkdwn"
-          }
-        ],
-        "type": "context"
-      },
-      {
-        "block_id": "flag_actions",
-        "elements": [
-          {
-            "action_id": "flag_record_decision",
-            "style": "primary",
-            "text": {
-              "text": "Record the decision",
-              "type": "plain_text"
-            },
-            "type": "button",
-            "value": "42"
-          }
-        ],
-        "type": "actions"
-      }
-    ],
-    "text": "Before aligning on *pricing page*: which decision has actually been made?"
-  },
-  "decide_form_opened": {
-    "blocks": [
-      {
-        "text": {
-          "text": "The decision form is open. (You can also type `/clarity decide topic :: decision`.)",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
-  },
-  "flag_decided": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Decided: *pricing page* — three tiers, monthly and yearly",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      },
-      {
-        "elements": [
-          {
-            "text": "<@U123> owns it. Now aligning on it is the easy part.",
-            "type": "mrkdwn"
-          }
-        ],
-        "type": "context"
-      }
-    ],
-    "text": "Decided: *pricing page* — three tiers, monthly and yearly"
-  },
-  "flag_dismissed": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Thanks, <@U123> — noted: not an alignment request. I'll leave this one alone.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Thanks, <@U123> — noted: not an alignment request. I'll leave this one alone."
-  },
-  "flag_muted": {
-    "blocks": [
-      {
-        "text": {
-          "text": "<@U123> muted me in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "<@U123> muted me in this channel until Wed 2 Dec 2026, 09:00 UTC. `/clarity unmute` brings me back sooner."
-  },
-  "flag_with_buttons": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Before aligning on *pricing page*: which decision has actually been made?",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      },
-      {
-        "elements": [
-          {
-            "text": "Why I ask: “get aligned on” asks people to converge, and I found no decision on it in this thread or the decision log.",
-            "type": "mrkdwn"
-          }
-        ],
-        "type": "context"
-      },
-      {
-        "elements": [
-          {
-            "text": "If it's decided, say so here (“Decision: …”) and I'll remember it. If not, deciding first makes the alignment easy.",
-            "type": "mrkdwn"
-          }
-        ],
-        "type": "context"
-      },
-      {
-        "block_id": "flag_actions",
-        "elements": [
-          {
-            "action_id": "flag_record_decision",
-            "style": "primary",
-            "text": {
-              "text": "Record the decision",
-              "type": "plain_text"
-            },
-            "type": "button",
-            "value": "42"
-          },
-          {
-            "action_id": "flag_no_decision_yet",
-            "text": {
-              "text": "No decision yet",
-              "type": "plain_text"
-            },
-            "type": "button",
-            "value": "42"
-          },
-          {
-            "action_id": "flag_not_alignment",
-            "text": {
-              "text": "Not an alignment request",
-              "type": "plain_text"
-            },
-            "type": "button",
-            "value": "42"
-          },
-          {
-            "action_id": "flag_mute_week",
-            "text": {
-              "text": "Mute this channel for a week",
-              "type": "plain_text"
-            },
-            "type": "button",
-            "value": "42"
-          }
-        ],
-        "type": "actions"
-      }
-    ],
-    "text": "Before aligning on *pricing page*: which decision has actually been made?"
-  },
-  "open_question": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Open: *pricing page* — <@U123> decides by Fri 11 Dec",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Open: *pricing page* — <@U123> decides by Fri 11 Dec"
-  },
-  "reminder": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Reminder: *pricing page* in <#C1> was to be decided by Fri 11 Dec, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide pricing page :: …` in that channel.",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Reminder: *pricing page* in <#C1> was to be decided by Fri 11 Dec, and no decision is recorded yet. Record it with the question's *Record the decision* button or `/clarity decide pricing page :: …` in that channel."
-  },
-  "status_with_questions": {
-    "blocks": [
-      {
-        "text": {
-          "text": "No other alignment asks without a decision here in the last 30 days.\nOpen questions:\n• *pricing page* — <@U123> decides by Fri 11 Dec",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "No other alignment asks without a decision here in the last 30 days.\nOpen questions:\n• *pricing page* — <@U123> decides by Fri 11 Dec"
-  },
-  "surfaced_decision": {
-    "blocks": [
-      {
-        "text": {
-          "text": "For reference: decided on 2 Oct by <@U123> — *ship the 3-tier layout* (<https://acme.slack.com/archives/C1/p1|source>)",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "For reference: decided on 2 Oct by <@U123> — *ship the 3-tier layout* (<https://acme.slack.com/archives/C1/p1|source>)"
-  },
-  "thread_decision": {
-    "blocks": [
-      {
-        "text": {
-          "text": "Decision recorded by <@U123>: *pricing page* — three tiers",
-          "type": "mrkdwn"
-        },
-        "type": "section"
-      }
-    ],
-    "text": "Decision recorded by <@U123>: *pricing page* — three tiers"
-  }
-}"##;
 }

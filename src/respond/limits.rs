@@ -380,7 +380,7 @@ mod tests {
 #[cfg(test)]
 mod properties {
     use super::*;
-    use crate::digest::{
+    use crate::domain::digest::{
         DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
     };
     use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
@@ -799,7 +799,7 @@ mod properties {
 
         #[test]
         fn no_digest_exceeds_a_block_kit_limit(digest in digest()) {
-            let json = serde_json::to_value(crate::digest::render::blocks(&digest))
+            let json = serde_json::to_value(crate::respond::digest::blocks(&digest))
                 .expect("serializes");
             let found = violations(&json, MESSAGE_BLOCKS);
             prop_assert!(found.is_empty(), "{found:?}");

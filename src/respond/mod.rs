@@ -1,10 +1,13 @@
-//! Everything the bot says: one renderer (`blocks`), Slack's Block Kit
-//! limits that everything rendered is fitted to (`limits`), the Web API
-//! client (`slack_api`), the durable outbox sender (`outbox`), and the
+//! Everything the bot says: one renderer (`blocks`, with the weekly digest's
+//! sections in `digest`), every date and time it shows (`format`), Slack's Block Kit limits that everything rendered is
+//! fitted to (`limits`), the one shape of what the bot sends (`outgoing`),
+//! the one sender that empties the durable outbox (`outbox`), and the
 //! buttons' and modals' ids and forms (`views`).
 
 pub mod blocks;
+pub mod digest;
+pub mod format;
 pub mod limits;
 pub mod outbox;
-pub mod slack_api;
+pub mod outgoing;
 pub mod views;

@@ -1,28 +1,48 @@
-//! The outbox sender: claims due rows, makes the Slack call, and records the
-//! outcome. HTTP 429 waits `Retry-After` (without using up an attempt);
-//! transient failures back off exponentially; errors retrying cannot fix
-//! (`channel_not_found`, `not_in_channel`…) are logged once and given up.
+//! The one sender: claims due outbox rows, makes each one's Slack call, and
+//! records the outcome, the same for every kind of [`Outgoing`] and for
+//! `clarity-bot digest --post` (which calls [`send`] on the row it queued).
+//! HTTP 429 waits `Retry-After` (without using up an attempt); transient
+//! failures back off exponentially; errors retrying cannot fix
+//! (`channel_not_found`, `not_in_channel`…) are logged once and given up. A
+//! post whose earlier attempt may have reached Slack is looked for in its
+//! thread before it is posted again.
 
-use crate::respond::slack_api::CallError;
+use crate::respond::outgoing::{Call, Outgoing};
+use crate::slack::api::{CallError, Slack};
 use crate::state::AppState;
-use crate::store::{ClaimedOutbox, Settlement};
+use crate::store::{ClaimedOutbox, SentKind, Settlement};
 use futures::StreamExt;
 use slack_morphism::prelude::*;
 
 /// The longest wait between two attempts.
 const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
 
+/// What sending needs: the Web API, the bot's own user id (to recognize
+/// its reply in a thread) and how many attempts a row gets.
+#[derive(Clone, Copy)]
+pub struct Sender<'a> {
+    pub slack: &'a Slack,
+    pub bot_user_id: &'a str,
+    pub max_attempts: u32,
+}
+
 /// Sends what is due. Returns how many rows were claimed.
 pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
-    let concurrency = state.settings.file.workers.outbox_concurrency.max(1) as usize;
-    let lease_ms = i64::try_from(state.settings.file.workers.lease_ms).unwrap_or(i64::MAX / 2);
+    let workers = &state.settings.file.workers;
+    let concurrency = workers.outbox_concurrency.max(1) as usize;
+    let lease_ms = i64::try_from(workers.lease_ms).unwrap_or(i64::MAX / 2);
     let rows = state
         .store
         .claim_outbox(now, lease_ms, (concurrency * 8) as i64)
         .await?;
     let claimed = rows.len();
+    let sender = Sender {
+        slack: &state.slack,
+        bot_user_id: &state.bot_user_id,
+        max_attempts: workers.outbox_max_attempts,
+    };
     let settlements: Vec<Settlement> = futures::stream::iter(rows)
-        .map(|row| send(state, row))
+        .map(|row| send(sender, row))
         .buffer_unordered(concurrency)
         .collect()
         .await;
@@ -33,19 +53,20 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
     Ok(claimed)
 }
 
-/// Makes one call and says what became of it.
-async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
+/// Makes one claimed row's call and says what became of it; the caller
+/// settles it.
+pub async fn send(sender: Sender<'_>, row: ClaimedOutbox) -> Settlement {
     // Set when the earlier attempt may have reached Slack and the check for
     // its reply did not answer: the doubt stays for the next attempt.
     let mut still_in_doubt = false;
-    let outcome = match row.method.as_str() {
-        "chat.postMessage" => {
-            match serde_json::from_str::<SlackApiChatPostMessageRequest>(&row.payload) {
-                Ok(mut request) => {
+    let outcome = match Outgoing::from_row(&row) {
+        Ok(outgoing) => {
+            let sent = match outgoing.call() {
+                Call::Post(mut request) => {
                     mark(&mut request, row.id);
-                    match already_posted(state, &row, &request).await {
+                    match already_posted(sender, &row, &request).await {
                         Ok(Some(ts)) => Ok(Some(ts)),
-                        Ok(None) => state
+                        Ok(None) => sender
                             .slack
                             .post_message(&request)
                             .await
@@ -56,34 +77,26 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
                         }
                     }
                 }
-                Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
-            }
+                Call::Update(request) => sender.slack.update_message(&request).await.map(|()| None),
+                // A message already gone is what we wanted.
+                Call::Delete(request) => match sender.slack.delete_message(&request).await {
+                    Err(CallError::Permanent(code)) if code == "message_not_found" => Ok(None),
+                    other => other.map(|()| None),
+                },
+            };
+            sent.map(|ts| (outgoing.sent_kind(), ts))
         }
-        "chat.delete" => match serde_json::from_str::<SlackApiChatDeleteRequest>(&row.payload) {
-            // A reply already gone is what we wanted.
-            Ok(request) => match state.slack.delete_message(&request).await {
-                Err(CallError::Permanent(code)) if code == "message_not_found" => Ok(None),
-                other => other.map(|()| None),
-            },
-            Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
-        },
-        "chat.update" => match serde_json::from_str::<SlackApiChatUpdateRequest>(&row.payload) {
-            Ok(request) => state.slack.update_message(&request).await.map(|()| None),
-            Err(_) => Err(CallError::Permanent("stored payload does not parse".into())),
-        },
-        other => Err(CallError::Permanent(format!(
-            "unknown outbox method {other}"
-        ))),
+        Err(unreadable) => Err(CallError::Permanent(unreadable.to_string())),
     };
     let now = crate::state::now_ms();
     match outcome {
-        Ok(ts) => {
-            if row.flag_id.is_some() {
+        Ok((kind, ts)) => {
+            if matches!(kind, SentKind::FlagReply { .. }) {
                 metrics::counter!("clarity_flags_posted_total").increment(1);
             }
             Settlement::Sent {
                 id: row.id,
-                flag_id: row.flag_id,
+                kind,
                 ts,
             }
         }
@@ -95,7 +108,7 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
             unanswered: still_in_doubt,
         },
         Err(err @ (CallError::Transient(_) | CallError::Unanswered(_)))
-            if row.attempts < i64::from(state.settings.file.workers.outbox_max_attempts) =>
+            if row.attempts < i64::from(sender.max_attempts) =>
         {
             let unanswered = still_in_doubt || matches!(err, CallError::Unanswered(_));
             let reason = err.to_string();
@@ -110,7 +123,7 @@ async fn send(state: &AppState, row: ClaimedOutbox) -> Settlement {
             }
         }
         Err(err) => {
-            tracing::error!(outbox = row.id, method = %row.method, error = %err, "Slack call given up");
+            tracing::error!(outbox = row.id, kind = %row.kind, error = %err, "Slack call given up");
             Settlement::Failed {
                 id: row.id,
                 error: err.to_string(),
@@ -147,7 +160,7 @@ fn rate_limit_wait_ms(retry_after: std::time::Duration) -> i64 {
 /// twice. Only an answered check that shows no such reply allows a post; a
 /// check that fails (429, 5xx, no answer) is retried like any call.
 async fn already_posted(
-    state: &AppState,
+    sender: Sender<'_>,
     row: &ClaimedOutbox,
     request: &SlackApiChatPostMessageRequest,
 ) -> Result<Option<String>, CallError> {
@@ -157,7 +170,7 @@ async fn already_posted(
     let Some(thread) = request.thread_ts.as_ref() else {
         return Ok(None);
     };
-    let messages = match state.slack.replies(&request.channel.0, &thread.0).await {
+    let messages = match sender.slack.replies(&request.channel.0, &thread.0).await {
         Ok(messages) => messages,
         // Slack answered: the thread holds no reply of ours (or cannot take one).
         Err(CallError::Permanent(_)) => return Ok(None),
@@ -183,7 +196,7 @@ async fn already_posted(
                 .sender
                 .user
                 .as_ref()
-                .is_some_and(|u| u.0 == state.bot_user_id)
+                .is_some_and(|u| u.0 == sender.bot_user_id)
                 && m.content.text.as_deref() == text;
             marked || same_text
         })

@@ -2,12 +2,13 @@
 //! export, one per week, as a summary of the public channels (private ones
 //! are never summarised). Each is filled from the replay the way
 //! [`crate::digest::query`] fills one from the store, and rendered by the
-//! digest's own renderer ([`crate::digest::render`]).
+//! digest's own renderer ([`crate::respond::digest`]).
 
 use super::replay::{DecisionSeen, Outcome, TopicAsk};
 use super::report::{Counts, Week, WeeklyDigest};
 use crate::digest::query::LIST_LIMIT;
-use crate::digest::{self, DecidedTopic, Digest, OldestTopic, RecurringTopic, Trend};
+use crate::domain::digest::{self, DecidedTopic, Digest, OldestTopic, RecurringTopic, Trend};
+use crate::respond::digest as render;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -69,9 +70,8 @@ impl PublicHistory {
                 let digest = self.digest(week, &decided);
                 WeeklyDigest {
                     week: week.week.clone(),
-                    text: digest::render::text(&digest),
-                    message: serde_json::to_value(digest::render::blocks(&digest))
-                        .unwrap_or_default(),
+                    text: render::text(&digest),
+                    message: serde_json::to_value(render::blocks(&digest)).unwrap_or_default(),
                 }
             })
             .collect()

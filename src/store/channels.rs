@@ -1,5 +1,7 @@
-//! What Slack last said about each channel's privacy. A channel with no row
-//! is of unknown privacy, which counts as private everywhere.
+//! What is known and set per channel: what Slack last said about its
+//! privacy (`channels`; a channel with no row is of unknown privacy, which
+//! counts as private everywhere) and its settings (`channel_settings`:
+//! whether it is watched, until when it is muted).
 
 use super::{Result, Store};
 use sqlx::Row;
@@ -10,6 +12,13 @@ pub struct KnownPrivacy {
     pub private: bool,
     /// When Slack said so (ms).
     pub checked_at: i64,
+}
+
+/// A channel's settings as stored (defaults when never set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChannelSettings {
+    pub monitored: bool,
+    pub muted_until: Option<i64>,
 }
 
 impl Store {
@@ -83,5 +92,50 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Sets (or, with `None`, clears) the time until which the channel is muted.
+    pub async fn set_muted_until(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        until: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO channel_settings (team_id, channel_id, muted_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (team_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The channel's settings (defaults when never set).
+    pub async fn channel_settings(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+    ) -> Result<ChannelSettings> {
+        let row = sqlx::query(
+            "SELECT monitored, muted_until FROM channel_settings \
+             WHERE team_id = $1 AND channel_id = $2",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(ChannelSettings {
+                monitored: true,
+                muted_until: None,
+            }),
+            Some(row) => Ok(ChannelSettings {
+                monitored: row.try_get::<i64, _>("monitored")? != 0,
+                muted_until: row.try_get("muted_until")?,
+            }),
+        }
     }
 }

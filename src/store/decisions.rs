@@ -1,11 +1,28 @@
-//! The decision log and channel settings as `/clarity` reads and writes
-//! them: recording (a newer decision on a topic supersedes the older one,
-//! which stays in the history), listing and searching within what the
-//! caller may see, the channel's undecided topics, and muting.
+//! The decision log: recording a decision (one way for the pipeline,
+//! `/clarity` and the decide modal; a decision a person records supersedes
+//! the older one on its topic, which stays in the history), the channel's
+//! log as the classifier's index reads it, listing and searching within
+//! what the caller may see, and the channel's undecided topics.
 
-use super::{NewDecision, Result, Store};
+use super::{Result, Store};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+
+/// A decision to add to the log.
+#[derive(Debug, Clone)]
+pub struct NewDecision {
+    pub team_id: String,
+    pub channel_id: String,
+    pub topic: String,
+    pub decision: String,
+    pub owner: Option<String>,
+    pub reasoning: Option<String>,
+    pub permalink: Option<String>,
+    pub source_ts: Option<String>,
+    pub recorded_by: Option<String>,
+    /// Private channels' decisions are never shown outside them.
+    pub channel_private: bool,
+}
 
 /// A decision as listed to a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +45,22 @@ pub struct OpenTopic {
     pub latest_ts: String,
 }
 
-/// A channel's settings as stored (defaults when never set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ChannelSettings {
-    pub monitored: bool,
-    pub muted_until: Option<i64>,
+/// Whether a new decision replaces the channel's current one on its topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Supersede {
+    /// A person recorded it (`/clarity decide`, the decide modal): it is the
+    /// channel's decision on the topic from now on.
+    Yes,
+    /// It was stated in a message: logged beside what is recorded.
+    No,
+}
+
+/// A decision added to the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    /// A current decision on the same topic was superseded by it.
+    pub superseded: bool,
 }
 
 /// At most this many rows in one answer: it must stay readable on a phone.
@@ -60,6 +88,33 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl Store {
+    /// The channel's current decisions with an id above `after_id`, oldest first.
+    pub async fn decisions_after(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        after_id: i64,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, topic, decision FROM decisions \
+             WHERE team_id = $1 AND channel_id = $2 AND id > $3 ORDER BY id",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("topic")?,
+                    row.try_get("decision")?,
+                ))
+            })
+            .collect()
+    }
+
     /// A decision of workspace `team_id` by id (the decision log's id the
     /// classifier reports in `decided_by`).
     pub async fn decision(&self, team_id: &str, id: i64) -> Result<Option<DecisionRow>> {
@@ -76,28 +131,46 @@ impl Store {
         .transpose()
     }
 
-    /// Records a decision a person stated with `/clarity decide` and marks
-    /// the channel's current decision on the same topic (case-insensitive)
-    /// as superseded by it. Returns the new id.
-    pub async fn record_stated_decision(&self, decision: &NewDecision, now: i64) -> Result<i64> {
+    /// Adds a decision to the log and closes the channel's open questions
+    /// on its topic (case-insensitive), in one transaction. With
+    /// [`Supersede::Yes`] the channel's current decision on the same topic
+    /// is marked as superseded by the new one (it stays in the history).
+    /// A decision already recorded from the same source message is not
+    /// added twice: `None`.
+    pub async fn record_decision(
+        &self,
+        decision: &NewDecision,
+        supersede: Supersede,
+        now: i64,
+    ) -> Result<Option<Recorded>> {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
-        let id: i64 = super::insert_decision(decision, now)
+        let Some(row) = insert_decision(decision, now)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or(sqlx::Error::RowNotFound)?
-            .try_get("id")?;
-        sqlx::query(
-            "UPDATE decisions SET superseded_by = $1 \
-             WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \
-             AND id <> $1 AND superseded_by IS NULL",
-        )
-        .bind(id)
-        .bind(&decision.team_id)
-        .bind(&decision.channel_id)
-        .bind(&decision.topic)
-        .execute(&mut *tx)
-        .await?;
+        else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let superseded = match supersede {
+            Supersede::No => false,
+            Supersede::Yes => {
+                sqlx::query(
+                    "UPDATE decisions SET superseded_by = $1 \
+                     WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \
+                     AND id <> $1 AND superseded_by IS NULL",
+                )
+                .bind(id)
+                .bind(&decision.team_id)
+                .bind(&decision.channel_id)
+                .bind(&decision.topic)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    > 0
+            }
+        };
         super::questions::close_questions(
             &mut tx,
             &decision.team_id,
@@ -107,7 +180,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Some(Recorded { id, superseded }))
     }
 
     /// The channel's current decisions, newest first, recorded at or after `since`.
@@ -194,49 +267,29 @@ impl Store {
             })
             .collect()
     }
+}
 
-    /// Sets (or, with `None`, clears) the time until which the channel is muted.
-    pub async fn set_muted_until(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-        until: Option<i64>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO channel_settings (team_id, channel_id, muted_until) VALUES ($1, $2, $3) \
-             ON CONFLICT (team_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(until)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The channel's settings (defaults when never set).
-    pub async fn channel_settings(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-    ) -> Result<ChannelSettings> {
-        let row = sqlx::query(
-            "SELECT monitored, muted_until FROM channel_settings \
-             WHERE team_id = $1 AND channel_id = $2",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        match row {
-            None => Ok(ChannelSettings {
-                monitored: true,
-                muted_until: None,
-            }),
-            Some(row) => Ok(ChannelSettings {
-                monitored: row.try_get::<i64, _>("monitored")? != 0,
-                muted_until: row.try_get("muted_until")?,
-            }),
-        }
-    }
+/// Adds a decision (`RETURNING id`); one already recorded from the same
+/// source message is skipped (no row returned).
+fn insert_decision(
+    decision: &NewDecision,
+    now: i64,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
+         source_ts, recorded_by, created_at, channel_private) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&decision.team_id)
+    .bind(&decision.channel_id)
+    .bind(&decision.topic)
+    .bind(&decision.decision)
+    .bind(decision.owner.clone())
+    .bind(decision.reasoning.clone())
+    .bind(decision.permalink.clone())
+    .bind(decision.source_ts.clone())
+    .bind(decision.recorded_by.clone())
+    .bind(now)
+    .bind(i64::from(decision.channel_private))
 }

@@ -4,7 +4,7 @@
 //! inserts the row first posts; every other attempt finds it and does
 //! nothing. When the outbox sends the post, the row learns its time and ts.
 
-use super::{ClaimedOutbox, NewOutboxMessage, Result, Store};
+use super::{NewOutboxMessage, Result, Store};
 use sqlx::Row;
 
 /// A week's digest for one channel, ready to claim.
@@ -14,7 +14,7 @@ pub struct DigestClaim {
     pub channel_id: String,
     /// `2026-W47`.
     pub iso_week: String,
-    /// The `chat.postMessage` that posts it.
+    /// The outbox row that posts it.
     pub message: NewOutboxMessage,
 }
 
@@ -76,7 +76,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
-        super::enqueue(&mut tx, &claim.message, None, now).await?;
+        super::outbox::enqueue(&mut tx, &claim.message, now).await?;
         let outbox_id: i64 = sqlx::query("SELECT id FROM outbox WHERE dedupe_key = $1")
             .bind(&claim.message.dedupe_key)
             .fetch_one(&mut *tx)
@@ -93,29 +93,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(Some(outbox_id))
-    }
-
-    /// Claims one pending outbox row by id for `lease_ms` (the CLI sends the
-    /// digest it queued without waiting for a running bot). `None` when it
-    /// is not pending or another sender holds it.
-    pub async fn claim_outbox_row(
-        &self,
-        id: i64,
-        now: i64,
-        lease_ms: i64,
-    ) -> Result<Option<ClaimedOutbox>> {
-        let _write = self.write_gate().await;
-        let row = sqlx::query(
-            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
-             WHERE id = $2 AND state = 'pending' AND locked_until < $3 \
-             RETURNING id, team_id, method, payload, flag_id, attempts, claims, settled",
-        )
-        .bind(now + lease_ms)
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(super::outbox_row).transpose()
     }
 }
 

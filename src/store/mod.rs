@@ -6,19 +6,33 @@
 //! noise policy's lock), the [`Backend`] picks the statement. Several
 //! replicas may share one PostgreSQL database: whatever must agree between
 //! them is decided here, in the database, never in a replica's memory.
+//!
+//! This file connects, migrates and holds the [`Transaction`] a caller
+//! drives; each table family has its file: `inbox` (events), `threads`,
+//! `flags`, `decisions`, `questions` (open questions and reminders),
+//! `channels` (privacy and settings), `outbox`, `digests`. The store never
+//! calls back into its callers: it reads, writes and returns rows.
 
 mod channels;
 mod decisions;
 mod digests;
+mod flags;
+mod inbox;
+mod outbox;
 mod questions;
+mod threads;
 
-pub use channels::KnownPrivacy;
-pub use decisions::{ChannelSettings, DecisionRow, OpenTopic};
+pub use channels::{ChannelSettings, KnownPrivacy};
+pub use decisions::{DecisionRow, NewDecision, OpenTopic, Recorded, Supersede};
 pub use digests::{DigestClaim, SentDigest};
-pub use questions::{DueQuestion, FlagRow, NewQuestion, QuestionRow};
+pub use flags::{FactsQuery, FlagRow, NewFlag};
+pub use inbox::{ClaimedEvent, NewEvent};
+pub use outbox::{ClaimedOutbox, NewOutboxMessage, SentKind, Settlement};
+pub use questions::{DueQuestion, NewQuestion, QuestionRow};
+pub use threads::ThreadContext;
 
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 use std::path::Path;
 use std::str::FromStr;
@@ -33,6 +47,23 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The engine a database URL names: `sqlite:…`, else PostgreSQL.
+    pub fn of(url: &SecretString) -> Self {
+        if url.expose_secret().starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// Its name, safe to log (unlike the URL, which may hold a password).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
     /// The clause that lets concurrent claimers pass over each other's rows
     /// (PostgreSQL; SQLite has a single writer and needs none).
     fn skip_locked(self) -> &'static str {
@@ -59,167 +90,45 @@ pub struct Store {
     backend: Backend,
 }
 
-/// An event to persist in the inbox.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub team_id: String,
-    pub event_id: String,
-    pub payload: String,
+/// A write transaction the caller drives: it reads and writes through the
+/// handle's methods (each table family adds its own), then commits. The
+/// store decides nothing for it and calls nothing back: the pipeline asks
+/// for the noise policy's [`Transaction::facts`], decides, then
+/// [`Transaction::insert_flag`] and [`Transaction::enqueue`] what it
+/// decided. Dropped without [`Transaction::commit`], nothing is written.
+pub struct Transaction {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    /// SQLite only: held until the transaction ends (after `tx`, which is
+    /// dropped first).
+    _write: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-/// An inbox event claimed by a worker.
-#[derive(Debug, Clone)]
-pub struct ClaimedEvent {
-    pub id: i64,
-    pub team_id: String,
-    pub payload: String,
-    pub attempts: i64,
-}
+impl Transaction {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await
+    }
 
-/// A flag to store (posted or not) for one assessed message.
-#[derive(Debug, Clone)]
-pub struct NewFlag {
-    pub team_id: String,
-    pub channel_id: String,
-    pub message_ts: String,
-    pub thread_ts: String,
-    pub user_id: String,
-    pub kind: String,
-    pub premature: bool,
-    pub topic: Option<String>,
-    pub score: f64,
-    pub reasons: String,
-    pub decided_by: Option<String>,
-    pub posted: bool,
-    pub suppressed: Option<String>,
-    /// The channel may be private (or of unknown kind): decisions from this
-    /// flag stay in it, and summaries leave it out.
-    pub channel_private: bool,
-}
-
-/// The noise policy's facts as stored (times in ms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoredFacts {
-    pub channel_muted: bool,
-    pub thread_flagged: bool,
-    pub last_channel_flag: Option<i64>,
-    pub user_flags: i64,
-}
-
-/// Whose noise-policy facts to read (times in ms): whether the channel is
-/// muted at `now`, whether the thread has a posted flag, when the channel's
-/// last posted flag was made, and how many posted flags the user has had
-/// since `user_since`.
-#[derive(Debug, Clone, Copy)]
-pub struct FactsQuery<'a> {
-    pub team_id: &'a str,
-    pub channel_id: &'a str,
-    pub thread_ts: &'a str,
-    pub user_id: &'a str,
-    pub now: i64,
-    pub user_since: i64,
-}
-
-/// A Slack call queued in the outbox.
-#[derive(Debug, Clone)]
-pub struct NewOutboxMessage {
-    pub team_id: String,
-    pub dedupe_key: String,
-    pub method: String,
-    pub payload: String,
-}
-
-/// An outbox row claimed by the sender.
-#[derive(Debug, Clone)]
-pub struct ClaimedOutbox {
-    pub id: i64,
-    pub team_id: String,
-    pub method: String,
-    pub payload: String,
-    pub flag_id: Option<i64>,
-    pub attempts: i64,
-    /// An earlier claim ended without recording an outcome: the call may
-    /// have reached Slack before the process died.
-    pub abandoned_before: bool,
-}
-
-/// What became of one outbox row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Settlement {
-    /// Slack took it; `ts` is the posted message's, kept on the flag.
-    Sent {
-        id: i64,
-        flag_id: Option<i64>,
-        ts: Option<String>,
-    },
-    /// Try again at `at` (ms); a `refund`ed attempt (a 429) does not count.
-    /// An `unanswered` call may have reached Slack: the next claim is told
-    /// (`abandoned_before`), as after a crash mid-call.
-    Retry {
-        id: i64,
-        at: i64,
-        error: String,
-        refund: bool,
-        unanswered: bool,
-    },
-    /// Given up: retrying cannot help.
-    Failed { id: i64, error: String },
-}
-
-/// A decision to add to the log.
-#[derive(Debug, Clone)]
-pub struct NewDecision {
-    pub team_id: String,
-    pub channel_id: String,
-    pub topic: String,
-    pub decision: String,
-    pub owner: Option<String>,
-    pub reasoning: Option<String>,
-    pub permalink: Option<String>,
-    pub source_ts: Option<String>,
-    pub recorded_by: Option<String>,
-    /// Private channels' decisions are never shown outside them.
-    pub channel_private: bool,
-}
-
-/// What the bot has seen of a thread.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ThreadContext {
-    pub root_text: Option<String>,
-    pub decisions: Vec<String>,
-}
-
-impl ThreadContext {
-    /// The texts the classifier sees as the thread: root first, then decisions.
-    pub fn texts(&self) -> Vec<String> {
-        self.root_text
-            .iter()
-            .chain(&self.decisions)
-            .cloned()
-            .collect()
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await
     }
 }
 
 impl Store {
-    /// Opens the database `settings` name (`DATABASE_URL`); an error names
-    /// the engine and the variable, never the URL (it may hold a password).
-    pub async fn open(
-        settings: &crate::settings::Settings,
-        max_connections: u32,
-    ) -> anyhow::Result<Self> {
+    /// Opens the database at `url` (`DATABASE_URL`); an error names the
+    /// engine and the variable, never the URL (it may hold a password).
+    pub async fn open(url: &SecretString, max_connections: u32) -> anyhow::Result<Self> {
         use anyhow::Context;
         // A SQLite path is named (it holds no secret); a PostgreSQL URL is not.
-        let place = sqlite_path(settings.database_url.expose_secret())
+        let place = sqlite_path(url.expose_secret())
             .map(|path| format!(" {path}"))
             .unwrap_or_default();
-        Self::connect(&settings.database_url, max_connections)
-            .await
-            .with_context(|| {
-                format!(
-                    "while opening the {} database{place} (DATABASE_URL)",
-                    settings.database_backend()
-                )
-            })
+        Self::connect(url, max_connections).await.with_context(|| {
+            format!(
+                "while opening the {} database{place} (DATABASE_URL)",
+                Backend::of(url).name()
+            )
+        })
     }
 
     /// Connects (creating a SQLite file and its folder if missing) and applies
@@ -229,12 +138,8 @@ impl Store {
     /// (measured under load: 8 connections 13k acks/s, one 20k).
     pub async fn connect(url: &SecretString, max_connections: u32) -> Result<Self> {
         sqlx::any::install_default_drivers();
+        let backend = Backend::of(url);
         let url = url.expose_secret();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        };
         let url = match backend {
             Backend::Sqlite => prepare_sqlite_url(url)?,
             Backend::Postgres => url.to_string(),
@@ -316,6 +221,20 @@ impl Store {
         }
     }
 
+    /// Begins a write transaction for the caller to drive (see
+    /// [`Transaction`]), behind the SQLite write gate.
+    pub async fn begin(&self) -> Result<Transaction> {
+        let write = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(Transaction {
+            tx: self.pool.begin().await?,
+            backend: self.backend,
+            _write: write,
+        })
+    }
+
     /// Copies the whole SQLite write-ahead log into the database file and
     /// empties the log (a no-op for PostgreSQL): afterwards the file alone
     /// holds everything, so copying it is a backup. For `migrate` and a
@@ -383,484 +302,6 @@ impl Store {
             .await?;
         tx.commit().await
     }
-
-    // ---- inbox ----------------------------------------------------------
-
-    /// Persists a batch of events in one transaction (group commit). Events
-    /// whose `event_id` is already stored are skipped; returns how many were new.
-    pub async fn insert_events(&self, events: &[NewEvent], now: i64) -> Result<u64> {
-        // Two replicas given the same events (Slack's retries) in other
-        // orders can deadlock on PostgreSQL; the loser's statement is rolled
-        // back whole, so running it again is safe. Arrival order is kept
-        // (a thread's root before its replies), so locks are not sorted.
-        let mut deadlocks = 0;
-        loop {
-            match self.insert_events_once(events, now).await {
-                Err(sqlx::Error::Database(e))
-                    if e.code().as_deref() == Some("40P01") && deadlocks < 3 =>
-                {
-                    deadlocks += 1;
-                    tracing::warn!(
-                        deadlocks,
-                        "event insert deadlocked with another replica; retrying"
-                    );
-                }
-                result => return result,
-            }
-        }
-    }
-
-    async fn insert_events_once(&self, events: &[NewEvent], now: i64) -> Result<u64> {
-        let _write = self.write_gate().await;
-        // One statement is one implicit transaction: a batch that fits in
-        // one costs a single round trip to the database.
-        if events.len() <= ROWS_PER_STATEMENT {
-            return Ok(
-                insert_events_query(&sql_for_events(events.len()), events, now)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected(),
-            );
-        }
-        let mut inserted = 0;
-        let mut tx = self.ingest.begin().await?;
-        for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            inserted += insert_events_query(&sql_for_events(chunk.len()), chunk, now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        }
-        tx.commit().await?;
-        Ok(inserted)
-    }
-
-    /// Claims up to `limit` pending events for `lease_ms`, oldest first.
-    pub async fn claim_events(
-        &self,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<ClaimedEvent>> {
-        let _write = self.write_gate().await;
-        let lock = self.backend.skip_locked();
-        let sql = format!(
-            "UPDATE events SET locked_until = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM events WHERE state = 'pending' AND locked_until < $2 \
-             ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, team_id, payload, attempts"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(now + lease_ms)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut events: Vec<ClaimedEvent> = rows
-            .iter()
-            .map(|row| {
-                Ok(ClaimedEvent {
-                    id: row.try_get("id")?,
-                    team_id: row.try_get("team_id")?,
-                    payload: row.try_get("payload")?,
-                    attempts: row.try_get("attempts")?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        events.sort_by_key(|event| event.id);
-        Ok(events)
-    }
-
-    /// Marks processed events done.
-    pub async fn finish_events(&self, ids: &[i64]) -> Result<()> {
-        let _write = self.write_gate().await;
-        for chunk in ids.chunks(500) {
-            let sql = format!(
-                "UPDATE events SET state = 'done' WHERE id IN {}",
-                placeholder_rows(1, chunk.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.execute(&self.pool).await?;
-        }
-        Ok(())
-    }
-
-    /// Records a processing failure; after `max_attempts` the event is given up.
-    pub async fn fail_event(&self, id: i64, error: &str, max_attempts: i64) -> Result<()> {
-        let _write = self.write_gate().await;
-        sqlx::query(
-            "UPDATE events SET last_error = $1, \
-             state = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END WHERE id = $3",
-        )
-        .bind(error)
-        .bind(max_attempts)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Events not yet processed.
-    pub async fn inbox_depth(&self) -> Result<i64> {
-        scalar(
-            &self.pool,
-            "SELECT COUNT(*) FROM events WHERE state = 'pending'",
-        )
-        .await
-    }
-
-    /// Outbox messages not yet sent.
-    pub async fn outbox_depth(&self) -> Result<i64> {
-        scalar(
-            &self.pool,
-            "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
-        )
-        .await
-    }
-
-    // ---- threads ---------------------------------------------------------
-
-    /// Remembers thread roots (top-level messages) in one transaction.
-    pub async fn remember_roots(
-        &self,
-        team_id: &str,
-        roots: &[(String, String, String)],
-        now: i64,
-    ) -> Result<()> {
-        let _write = self.write_gate().await;
-        if roots.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin().await?;
-        for chunk in roots.chunks(200) {
-            let sql = format!(
-                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, last_seen) \
-                 VALUES {} ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
-                 root_text = excluded.root_text, last_seen = excluded.last_seen",
-                placeholder_rows(chunk.len(), 5)
-            );
-            let mut query = sqlx::query(&sql);
-            for (channel, ts, text) in chunk {
-                query = query
-                    .bind(team_id)
-                    .bind(channel.as_str())
-                    .bind(ts.as_str())
-                    .bind(text.as_str())
-                    .bind(now);
-            }
-            query.execute(&mut *tx).await?;
-        }
-        tx.commit().await
-    }
-
-    /// What is known of a thread, or `None` when the bot never saw its root.
-    pub async fn thread_context(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-        thread_ts: &str,
-    ) -> Result<Option<ThreadContext>> {
-        let row = sqlx::query(
-            "SELECT root_text, decisions FROM thread_context \
-             WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $3",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(thread_ts)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            let decisions: String = row.try_get("decisions")?;
-            Ok(ThreadContext {
-                root_text: row.try_get("root_text")?,
-                decisions: serde_json::from_str(&decisions).unwrap_or_default(),
-            })
-        })
-        .transpose()
-    }
-
-    /// Saves a thread's context (root and decision statements seen in it).
-    pub async fn save_thread_context(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-        thread_ts: &str,
-        context: &ThreadContext,
-        now: i64,
-    ) -> Result<()> {
-        let _write = self.write_gate().await;
-        let decisions = serde_json::to_string(&context.decisions).unwrap_or_else(|_| "[]".into());
-        sqlx::query(
-            "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, decisions, last_seen) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
-             root_text = excluded.root_text, decisions = excluded.decisions, last_seen = excluded.last_seen",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(thread_ts)
-        .bind(context.root_text.clone())
-        .bind(decisions)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Forgets thread context last seen before `cutoff`; returns rows removed.
-    pub async fn prune_thread_context(&self, cutoff: i64) -> Result<u64> {
-        let _write = self.write_gate().await;
-        Ok(
-            sqlx::query("DELETE FROM thread_context WHERE last_seen < $1")
-                .bind(cutoff)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
-    }
-
-    // ---- decisions -------------------------------------------------------
-
-    /// The channel's current decisions with an id above `after_id`, oldest first.
-    pub async fn decisions_after(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-        after_id: i64,
-    ) -> Result<Vec<(i64, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT id, topic, decision FROM decisions \
-             WHERE team_id = $1 AND channel_id = $2 AND id > $3 ORDER BY id",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(after_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("id")?,
-                    row.try_get("topic")?,
-                    row.try_get("decision")?,
-                ))
-            })
-            .collect()
-    }
-
-    /// Adds a decision to the log and closes the channel's open questions on
-    /// its topic; a decision already recorded from the same source message
-    /// is not added twice. Returns the new id, if any.
-    pub async fn record_decision(&self, decision: &NewDecision, now: i64) -> Result<Option<i64>> {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        let row = insert_decision(decision, now)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let id = row.map(|row| row.try_get::<i64, _>("id")).transpose()?;
-        if id.is_some() {
-            questions::close_questions(
-                &mut tx,
-                &decision.team_id,
-                &decision.channel_id,
-                &decision.topic,
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    // ---- flags and the noise policy's facts ------------------------------
-
-    /// Stores a flag and, when `plan` posts it, queues its reply, in one
-    /// transaction. For a premature ask, `facts` names what the noise policy
-    /// needs; they are read inside the transaction under a per-workspace lock
-    /// (PostgreSQL: an advisory lock; SQLite has a single writer), so replicas
-    /// deciding at the same moment see each other's flags and a cool-down or
-    /// daily limit holds across them. A message already flagged (a
-    /// reprocessed event) or a thread that got a posted flag meanwhile adds
-    /// nothing. The reply is built from the new flag's id (its buttons carry
-    /// it). Returns the flag id and whether its reply was queued.
-    pub async fn store_flag<F, R>(
-        &self,
-        facts: Option<FactsQuery<'_>>,
-        plan: F,
-        now: i64,
-    ) -> Result<Option<(i64, bool)>>
-    where
-        F: FnOnce(Option<StoredFacts>) -> (NewFlag, Option<R>),
-        R: FnOnce(i64) -> NewOutboxMessage,
-    {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        let stored = match facts {
-            Some(query) => {
-                if self.backend == Backend::Postgres {
-                    // `IS NULL`: the Any driver cannot decode `void`.
-                    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT) IS NULL")
-                        .bind(query.team_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                }
-                Some(policy_facts(&mut tx, &query).await?)
-            }
-            None => None,
-        };
-        let (flag, reply) = plan(stored);
-        let row = sqlx::query(
-            "INSERT INTO flags (team_id, channel_id, message_ts, thread_ts, user_id, kind, premature, topic, \
-             score, reasons, decided_by, posted, suppressed, created_at, channel_private) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(&flag.team_id)
-        .bind(&flag.channel_id)
-        .bind(&flag.message_ts)
-        .bind(&flag.thread_ts)
-        .bind(&flag.user_id)
-        .bind(&flag.kind)
-        .bind(i64::from(flag.premature))
-        .bind(flag.topic.clone())
-        .bind(flag.score)
-        .bind(&flag.reasons)
-        .bind(flag.decided_by.clone())
-        .bind(i64::from(flag.posted))
-        .bind(flag.suppressed.clone())
-        .bind(now)
-        .bind(i64::from(flag.channel_private))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let flag_id: i64 = row.try_get("id")?;
-        let queued = reply.is_some();
-        if let Some(reply) = reply {
-            enqueue(&mut tx, &reply(flag_id), Some(flag_id), now).await?;
-        }
-        tx.commit().await?;
-        Ok(Some((flag_id, queued)))
-    }
-
-    /// The thread ts and the bot's posted reply ts of a flagged message, if any.
-    pub async fn reply_to(
-        &self,
-        team_id: &str,
-        channel_id: &str,
-        message_ts: &str,
-    ) -> Result<Option<(String, String)>> {
-        let row = sqlx::query(
-            "SELECT thread_ts, reply_ts FROM flags WHERE team_id = $1 AND channel_id = $2 AND message_ts = $3 \
-             AND posted = 1 AND reply_ts IS NOT NULL",
-        )
-        .bind(team_id)
-        .bind(channel_id)
-        .bind(message_ts)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| Ok((row.try_get("thread_ts")?, row.try_get("reply_ts")?)))
-            .transpose()
-    }
-
-    // ---- outbox ----------------------------------------------------------
-
-    /// Queues a Slack call; a second call with the same dedupe key is dropped.
-    pub async fn enqueue(&self, message: &NewOutboxMessage, now: i64) -> Result<bool> {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        let added = enqueue(&mut tx, message, None, now).await?;
-        tx.commit().await?;
-        Ok(added)
-    }
-
-    /// Claims up to `limit` due outbox rows for `lease_ms`.
-    pub async fn claim_outbox(
-        &self,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<ClaimedOutbox>> {
-        let _write = self.write_gate().await;
-        let lock = self.backend.skip_locked();
-        let sql = format!(
-            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
-             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
-             AND locked_until < $2 ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, team_id, method, payload, flag_id, attempts, claims, settled"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(now + lease_ms)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut claimed: Vec<ClaimedOutbox> = rows.iter().map(outbox_row).collect::<Result<_>>()?;
-        claimed.sort_by_key(|row| row.id);
-        Ok(claimed)
-    }
-
-    /// Records what became of sent outbox rows, all in one transaction.
-    pub async fn settle_outbox(&self, settlements: &[Settlement], now: i64) -> Result<()> {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        for settlement in settlements {
-            match settlement {
-                Settlement::Sent { id, flag_id, ts } => {
-                    sqlx::query(
-                        "UPDATE outbox SET state = 'sent', sent_at = $1, response_ts = $2, settled = claims \
-                         WHERE id = $3",
-                    )
-                    .bind(now)
-                    .bind(ts.clone())
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
-                    if flag_id.is_none() {
-                        digests::mark_sent(&mut tx, *id, ts.as_deref(), now).await?;
-                    }
-                    if let (Some(flag_id), Some(ts)) = (flag_id, ts) {
-                        sqlx::query("UPDATE flags SET reply_ts = $1 WHERE id = $2")
-                            .bind(ts.clone())
-                            .bind(*flag_id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-                Settlement::Retry {
-                    id,
-                    at,
-                    error,
-                    refund,
-                    unanswered,
-                } => {
-                    sqlx::query(
-                        "UPDATE outbox SET next_attempt_at = $1, locked_until = 0, last_error = $2, \
-                         attempts = attempts - $3, settled = claims - $4 WHERE id = $5",
-                    )
-                    .bind(*at)
-                    .bind(error.clone())
-                    .bind(i64::from(*refund))
-                    .bind(i64::from(*unanswered))
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Settlement::Failed { id, error } => {
-                    sqlx::query("UPDATE outbox SET state = 'failed', last_error = $1, settled = claims WHERE id = $2")
-                        .bind(error.clone())
-                        .bind(*id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-        }
-        tx.commit().await
-    }
 }
 
 /// Every table the queries use, checked by [`Store::check_tables`].
@@ -878,34 +319,6 @@ const TABLES: &[&str] = &[
 
 /// The event id of [`Store::probe_write`]'s row; Slack's ids start with `Ev`.
 const PROBE_EVENT_ID: &str = "clarity-readiness-probe";
-
-/// Rows in one multi-row INSERT: 4 binds each stays far below SQLite's and
-/// PostgreSQL's parameter limits.
-const ROWS_PER_STATEMENT: usize = 1000;
-
-fn sql_for_events(rows: usize) -> String {
-    format!(
-        "INSERT INTO events (team_id, event_id, payload, received_at) VALUES {} \
-         ON CONFLICT (event_id) DO NOTHING",
-        placeholder_rows(rows, 4)
-    )
-}
-
-fn insert_events_query<'q>(
-    sql: &'q str,
-    events: &'q [NewEvent],
-    now: i64,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut query = sqlx::query(sql);
-    for event in events {
-        query = query
-            .bind(event.team_id.as_str())
-            .bind(event.event_id.as_str())
-            .bind(event.payload.as_str())
-            .bind(now);
-    }
-    query
-}
 
 /// `($1, $2), ($3, $4)` for `rows` rows of `columns` values. sqlx's
 /// `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses;
@@ -927,97 +340,6 @@ fn placeholder_rows(rows: usize, columns: usize) -> String {
         sql.push(')');
     }
     sql
-}
-
-/// The noise policy's facts, in one query.
-async fn policy_facts(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    query: &FactsQuery<'_>,
-) -> Result<StoredFacts> {
-    let row = sqlx::query(
-        "SELECT \
-         (SELECT COUNT(*) FROM channel_settings WHERE team_id = $1 AND channel_id = $2 \
-            AND (monitored = 0 OR muted_until > $3)) AS muted, \
-         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $4 \
-            AND posted = 1) AS thread_flagged, \
-         (SELECT MAX(created_at) FROM flags WHERE team_id = $1 AND channel_id = $2 AND posted = 1) AS last_flag, \
-         (SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $5 AND posted = 1 \
-            AND created_at >= $6) AS user_flags",
-    )
-    .bind(query.team_id)
-    .bind(query.channel_id)
-    .bind(query.now)
-    .bind(query.thread_ts)
-    .bind(query.user_id)
-    .bind(query.user_since)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(StoredFacts {
-        channel_muted: row.try_get::<i64, _>("muted")? > 0,
-        thread_flagged: row.try_get::<i64, _>("thread_flagged")? > 0,
-        last_channel_flag: row.try_get("last_flag")?,
-        user_flags: row.try_get("user_flags")?,
-    })
-}
-
-/// Adds a decision (`RETURNING id`); one already recorded from the same
-/// source message is skipped (no row returned).
-pub(crate) fn insert_decision(
-    decision: &NewDecision,
-    now: i64,
-) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-    sqlx::query(
-        "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
-         source_ts, recorded_by, created_at, channel_private) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(&decision.team_id)
-    .bind(&decision.channel_id)
-    .bind(&decision.topic)
-    .bind(&decision.decision)
-    .bind(decision.owner.clone())
-    .bind(decision.reasoning.clone())
-    .bind(decision.permalink.clone())
-    .bind(decision.source_ts.clone())
-    .bind(decision.recorded_by.clone())
-    .bind(now)
-    .bind(i64::from(decision.channel_private))
-}
-
-async fn enqueue(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    message: &NewOutboxMessage,
-    flag_id: Option<i64>,
-    now: i64,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO outbox (team_id, dedupe_key, method, payload, flag_id, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(&message.team_id)
-    .bind(&message.dedupe_key)
-    .bind(&message.method)
-    .bind(&message.payload)
-    .bind(flag_id)
-    .bind(now)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-fn outbox_row(row: &AnyRow) -> Result<ClaimedOutbox> {
-    Ok(ClaimedOutbox {
-        id: row.try_get("id")?,
-        team_id: row.try_get("team_id")?,
-        method: row.try_get("method")?,
-        payload: row.try_get("payload")?,
-        flag_id: row.try_get("flag_id")?,
-        attempts: row.try_get("attempts")?,
-        abandoned_before: row.try_get::<i64, _>("claims")? - 1
-            > row.try_get::<i64, _>("settled")?,
-    })
 }
 
 async fn scalar(pool: &AnyPool, sql: &str) -> Result<i64> {

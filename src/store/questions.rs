@@ -1,26 +1,11 @@
-//! What the reply's buttons and modals read and write: a flag looked up by
-//! its workspace and id, feedback on it, open questions ("No decision yet")
-//! with their owner and due date, and the one-time reminder sweep. Every
-//! change that must reach Slack is queued in the outbox in the same
-//! transaction, so a click is never half applied.
+//! Open questions ("No decision yet") with their owner and due date, and
+//! the one-time reminder sweep. Every change that must reach Slack is
+//! queued in the outbox in the same transaction, so a click is never half
+//! applied.
 
-use super::{NewOutboxMessage, Result, Store, enqueue};
+use super::outbox::enqueue;
+use super::{NewOutboxMessage, Result, Store, Transaction};
 use sqlx::Row;
-
-/// A stored flag, as a button click needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlagRow {
-    pub id: i64,
-    pub team_id: String,
-    pub channel_id: String,
-    pub message_ts: String,
-    pub thread_ts: String,
-    pub topic: Option<String>,
-    /// The bot's posted reply, once the outbox has sent it.
-    pub reply_ts: Option<String>,
-    /// The channel may be private: decisions recorded from it stay in it.
-    pub channel_private: bool,
-}
 
 /// An open question as `/clarity status` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,67 +43,6 @@ pub struct NewQuestion {
 const QUESTION_LIMIT: i64 = 10;
 
 impl Store {
-    /// The flag `id` of workspace `team_id`; another workspace's id is `None`.
-    pub async fn flag(&self, team_id: &str, id: i64) -> Result<Option<FlagRow>> {
-        let row = sqlx::query(
-            "SELECT id, team_id, channel_id, message_ts, thread_ts, topic, reply_ts, channel_private \
-             FROM flags \
-             WHERE team_id = $1 AND id = $2",
-        )
-        .bind(team_id)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(FlagRow {
-                id: row.try_get("id")?,
-                team_id: row.try_get("team_id")?,
-                channel_id: row.try_get("channel_id")?,
-                message_ts: row.try_get("message_ts")?,
-                thread_ts: row.try_get("thread_ts")?,
-                topic: row.try_get("topic")?,
-                reply_ts: row.try_get("reply_ts")?,
-                channel_private: row.try_get::<i64, _>("channel_private")? != 0,
-            })
-        })
-        .transpose()
-    }
-
-    /// Records feedback (`helpful` or `not_alignment`) on a flag and queues
-    /// `then` (the reply's update), in one transaction.
-    pub async fn set_feedback(
-        &self,
-        flag: &FlagRow,
-        feedback: &str,
-        then: &[NewOutboxMessage],
-        now: i64,
-    ) -> Result<()> {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE flags SET feedback = $1 WHERE team_id = $2 AND id = $3")
-            .bind(feedback)
-            .bind(&flag.team_id)
-            .bind(flag.id)
-            .execute(&mut *tx)
-            .await?;
-        for message in then {
-            enqueue(&mut tx, message, None, now).await?;
-        }
-        tx.commit().await
-    }
-
-    /// Queues several Slack calls in one transaction; returns how many were new.
-    pub async fn enqueue_all(&self, messages: &[NewOutboxMessage], now: i64) -> Result<usize> {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
-        let mut added = 0;
-        for message in messages {
-            added += usize::from(enqueue(&mut tx, message, None, now).await?);
-        }
-        tx.commit().await?;
-        Ok(added)
-    }
-
     /// Stores an open question and queues `then` (its announcement), in
     /// one transaction. A flag that already has an open question keeps it
     /// (a double submission adds nothing): returns whether it was added.
@@ -147,7 +71,7 @@ impl Store {
             == 1;
         if added {
             for message in then {
-                enqueue(&mut tx, message, None, now).await?;
+                enqueue(&mut tx, message, now).await?;
             }
         }
         tx.commit().await?;
@@ -180,18 +104,15 @@ impl Store {
             })
             .collect()
     }
+}
 
+impl Transaction {
     /// Claims every open question due before `today` (`YYYY-MM-DD`, so the
     /// due day itself is still in time) that has an owner, no reminder yet
-    /// and no decision on its topic, and queues `reminder(question)` for
-    /// each, in one transaction. `reminded_at` is set by the claiming
-    /// UPDATE itself, so replicas sweeping at once remind each owner once.
-    pub async fn claim_due_reminders<F>(&self, today: &str, now: i64, reminder: F) -> Result<usize>
-    where
-        F: Fn(&DueQuestion) -> NewOutboxMessage,
-    {
-        let _write = self.write_gate().await;
-        let mut tx = self.pool.begin().await?;
+    /// and no decision on its topic; the caller queues each reminder in the
+    /// same transaction. `reminded_at` is set by the claiming UPDATE itself,
+    /// so replicas sweeping at once remind each owner once.
+    pub async fn claim_due_reminders(&mut self, today: &str, now: i64) -> Result<Vec<DueQuestion>> {
         let rows = sqlx::query(
             "UPDATE open_questions SET reminded_at = $1 \
              WHERE closed_at IS NULL AND reminded_at IS NULL AND owner IS NOT NULL \
@@ -204,10 +125,9 @@ impl Store {
         )
         .bind(now)
         .bind(today)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *self.tx)
         .await?;
-        let due: Vec<DueQuestion> = rows
-            .iter()
+        rows.iter()
             .map(|row| {
                 Ok(DueQuestion {
                     id: row.try_get("id")?,
@@ -218,12 +138,7 @@ impl Store {
                     due_date: row.try_get("due_date")?,
                 })
             })
-            .collect::<Result<_>>()?;
-        for question in &due {
-            enqueue(&mut tx, &reminder(question), None, now).await?;
-        }
-        tx.commit().await?;
-        Ok(due.len())
+            .collect()
     }
 }
 

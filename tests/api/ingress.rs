@@ -12,6 +12,7 @@ crate::sqlite_and_postgres! {
     an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored => an_unknown_event_type_and_an_org_wide_install_are_acknowledged_and_ignored;
     health_readiness_and_metrics_answer => health_readiness_and_metrics_answer;
     a_malformed_message_event_is_acknowledged_counted_and_not_answered => a_malformed_message_event_is_acknowledged_counted_and_not_answered;
+    an_event_an_earlier_version_stored_as_slacks_json_is_answered_after_the_upgrade => an_event_an_earlier_version_stored_as_slacks_json_is_answered_after_the_upgrade;
 }
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -163,4 +164,37 @@ async fn a_malformed_message_event_is_acknowledged_counted_and_not_answered(back
         metrics.contains("clarity_events_malformed_total{kind=\"message\"}"),
         "{metrics}"
     );
+}
+
+async fn an_event_an_earlier_version_stored_as_slacks_json_is_answered_after_the_upgrade(
+    backend: Backend,
+) {
+    let db = TestDb::create(backend).await;
+    let store = clarity_bot::store::Store::connect(&secrecy::SecretString::from(db.url.clone()), 1)
+        .await
+        .expect("the store opens");
+    // What earlier versions stored: the inner event as Slack sent it.
+    let body: serde_json::Value = serde_json::from_str(&message_event(
+        "EvLegacy",
+        "C111",
+        "1700000100.000100",
+        None,
+        "before we go further we need to get aligned on the Q3 roadmap",
+    ))
+    .expect("json");
+    let legacy = clarity_bot::store::NewEvent {
+        team_id: TEAM.into(),
+        event_id: "EvLegacy".into(),
+        payload: body["event"].to_string(),
+    };
+    store
+        .insert_events(&[legacy], now_secs() * 1000)
+        .await
+        .expect("stored");
+    drop(store);
+    let app = spawn_on(db, FakeSlack::start().await, "").await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["thread_ts"], "1700000100.000100");
 }

@@ -749,8 +749,8 @@ async fn two_replicas_remind_once() {
     assert_eq!(dms.len(), 1, "{dms:?}");
 }
 
-/// Socket Mode hands `interactions::handle` the payload slack-morphism
-/// parsed and serialized again: what the bot reads must survive that.
+/// A payload slack-morphism parsed and serialized again (as Socket Mode
+/// once handed it on): what the bot reads must survive that.
 fn as_socket_mode_hands_it_on(payload: &Value) -> Value {
     let event: slack_morphism::prelude::SlackInteractionEvent =
         serde_json::from_value(payload.clone()).expect("slack-morphism reads it");
@@ -769,7 +769,7 @@ async fn payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_w
         "C111",
         &flag.reply_ts,
     ));
-    let ack = clarity_bot::interactions::handle(&app.app, payload, now_secs() * 1000).await;
+    let ack = clarity_bot::ingress::interaction(&app.app, payload, now_secs() * 1000).await;
     assert_eq!(ack, clarity_bot::interactions::Ack::Done);
     let submission = as_socket_mode_hands_it_on(&decision_form(
         &opened_view(&app),
@@ -777,7 +777,7 @@ async fn payloads_re_serialized_by_slack_morphism_as_socket_mode_hands_them_on_w
         "search first",
         "U777",
     ));
-    let ack = clarity_bot::interactions::handle(&app.app, submission, now_secs() * 1000).await;
+    let ack = clarity_bot::ingress::interaction(&app.app, submission, now_secs() * 1000).await;
     assert_eq!(ack, clarity_bot::interactions::Ack::Done);
     app.wait_until_idle().await;
     assert_eq!(

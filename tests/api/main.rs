@@ -14,6 +14,7 @@ mod readiness;
 mod readme_path;
 mod replicas;
 mod resilience;
+mod schema;
 mod slow_clients;
 mod socket_mode;
 mod socket_support;

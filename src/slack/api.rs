@@ -96,13 +96,19 @@ impl Slack {
             .map(|_| ())
     }
 
-    /// `views.open`: shows a modal. Called at once, never queued: the
-    /// trigger_id it needs expires 3 seconds after the click.
-    pub async fn open_view(&self, request: &SlackApiViewsOpenRequest) -> Result<(), CallError> {
+    /// `views.open`: shows a modal. Called at once, never queued, and given
+    /// at most [`OPEN_VIEW_TIMEOUT`]: the trigger_id it needs expires 3
+    /// seconds after the click or the command.
+    pub async fn open_view(&self, trigger_id: &str, view: SlackView) -> Result<(), CallError> {
         let session = self.client.open_session(&self.token);
-        counted("views.open", session.views_open(request))
-            .await
-            .map(|_| ())
+        let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
+        tokio::time::timeout(
+            OPEN_VIEW_TIMEOUT,
+            counted("views.open", session.views_open(&request)),
+        )
+        .await
+        .unwrap_or_else(|_| Err(CallError::Transient("timed out".into())))
+        .map(|_| ())
     }
 
     pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, CallError> {
@@ -162,6 +168,10 @@ impl Slack {
         .map(|r| r.messages)
     }
 }
+
+/// The longest views.open may take: its trigger expires 3 s after the click
+/// (or the command), which must be acknowledged within those 3 s too.
+const OPEN_VIEW_TIMEOUT: Duration = Duration::from_millis(2500);
 
 /// The longest a Slack call may take before it counts as a transient failure
 /// (a hung call must not hold a worker, or a shutdown, forever).

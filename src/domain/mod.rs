@@ -1,8 +1,18 @@
-//! Our own types for what the classifier sees and says. Slack's types stay at
-//! the edge (`ingress/`, `respond/`); everything inside speaks these.
+//! Our own types: what arrives from Slack ([`Incoming`] events and
+//! [`Interaction`]s, decoded once at ingress), what the classifier sees
+//! ([`Message`]) and says ([`Assessment`]), what a week's digest says
+//! ([`digest`]), and the one rule for what an event says of its channel's
+//! privacy ([`privacy_of_channel_type`]).
+//! Slack's types stay at the edge (`ingress/`, `slack/`, and the Block Kit
+//! the renderer writes); everything between speaks these.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
+
+pub mod digest;
+mod incoming;
+
+pub use incoming::{Click, FieldValue, Incoming, Interaction, Skipped, Submission};
 
 /// What a message is, as far as clarity-bot cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -78,14 +88,18 @@ pub struct Assessment {
     pub reasons: Vec<Reason>,
 }
 
-/// A person's message in a channel, as the pipeline considers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A person's message in a channel, as the pipeline considers it. (In the
+/// inbox its fields keep Slack's names.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    #[serde(rename = "team")]
     pub team_id: String,
+    #[serde(rename = "channel")]
     pub channel_id: String,
     pub ts: String,
     /// The thread root's ts when this is a reply.
     pub thread_ts: Option<String>,
+    #[serde(rename = "user")]
     pub user_id: String,
     pub text: String,
     /// A private channel (or one whose kind Slack did not say): its content
@@ -109,5 +123,31 @@ impl Message {
     /// Seconds since the epoch, from the message ts.
     pub fn time_secs(&self) -> Option<i64> {
         self.ts.split('.').next()?.parse().ok()
+    }
+}
+
+/// What an event's `channel_type` says of its channel: `channel` is
+/// public; `group`, `im` and `mpim` are private; anything else says
+/// nothing. (A channel whose privacy nobody said counts as private.)
+pub fn privacy_of_channel_type(channel_type: &str) -> Option<bool> {
+    match channel_type {
+        "channel" => Some(false),
+        "group" | "im" | "mpim" => Some(true),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::privacy_of_channel_type;
+
+    #[test]
+    fn only_a_channel_type_of_channel_is_public() {
+        assert_eq!(privacy_of_channel_type("channel"), Some(false));
+        for private in ["group", "im", "mpim"] {
+            assert_eq!(privacy_of_channel_type(private), Some(true), "{private}");
+        }
+        assert_eq!(privacy_of_channel_type("app_home"), None);
+        assert_eq!(privacy_of_channel_type(""), None);
     }
 }

@@ -4,8 +4,8 @@
 //! prints). Pure. Counts only: nobody is named as the person who asked;
 //! decision owners and question owners are named, as they chose to be.
 
-use super::{Digest, Trend};
-use jiff::civil::Date;
+use crate::domain::digest::{Digest, Trend};
+use crate::respond::format;
 use slack_morphism::prelude::*;
 
 /// Longest topic shown; longer ones end in "…".
@@ -46,7 +46,7 @@ pub fn blocks(digest: &Digest) -> SlackMessageContent {
                 .into()
         });
     }
-    crate::respond::limits::fit_message(
+    super::limits::fit_message(
         SlackMessageContent::new()
             .with_text(fallback(digest))
             .with_blocks(blocks),
@@ -78,7 +78,7 @@ fn headline(digest: &Digest) -> String {
     };
     format!(
         "{kind} · {}",
-        week_range(digest.week.monday, digest.week.sunday)
+        format::week(digest.week.monday, digest.week.sunday)
     )
 }
 
@@ -160,7 +160,7 @@ fn outline(digest: &Digest, style: Style) -> Vec<Section> {
                     in_channel(topic.channel.as_deref(), style),
                     times(topic.asks),
                     plural(topic.askers, "person", "people"),
-                    day(topic.since, year),
+                    format::day_in(topic.since, year),
                 );
                 if let Some(url) = &topic.link {
                     line.push_str(&format!(" · {}", link(url, "latest ask", style)));
@@ -219,7 +219,7 @@ fn outline(digest: &Digest, style: Style) -> Vec<Section> {
                     .map(|owner| format!("{} decides", user(owner, style)))
                     .unwrap_or_else(|| "nobody decides yet".to_string());
                 let when = match question.due {
-                    Some(due) => format!(" by {}", due.strftime("%a %-d %b")),
+                    Some(due) => format!(" by {}", format::due(due)),
                     None => String::new(),
                 };
                 let overdue = if question.overdue {
@@ -250,7 +250,7 @@ fn outline(digest: &Digest, style: Style) -> Vec<Section> {
                 bold_title("Oldest open topic:", style),
                 bold(&oldest.topic, TOPIC_CHARS, style),
                 in_channel(oldest.channel.as_deref(), style),
-                day(oldest.since, year),
+                format::day_in(oldest.since, year),
             )],
             aside: false,
         });
@@ -288,7 +288,7 @@ fn quiet_line(digest: &Digest, style: Style) -> String {
     };
     format!(
         "A quiet week in {place} ({}): no alignment asks, no decisions recorded, no open questions.",
-        week_range(digest.week.monday, digest.week.sunday)
+        format::week(digest.week.monday, digest.week.sunday)
     )
 }
 
@@ -327,34 +327,6 @@ fn more(lines: &mut Vec<String>, total: i64, command: &str, style: Style) {
             Style::Plain => command.to_string(),
         };
         lines.push(format!("…and {} more ({command})", total - shown));
-    }
-}
-
-/// `16–22 Nov 2026`, `30 Nov – 6 Dec 2026`, `29 Dec 2025 – 4 Jan 2026`.
-fn week_range(monday: Date, sunday: Date) -> String {
-    if monday.year() != sunday.year() {
-        format!(
-            "{} – {}",
-            monday.strftime("%-d %b %Y"),
-            sunday.strftime("%-d %b %Y")
-        )
-    } else if monday.month() != sunday.month() {
-        format!(
-            "{} – {}",
-            monday.strftime("%-d %b"),
-            sunday.strftime("%-d %b %Y")
-        )
-    } else {
-        format!("{}–{}", monday.day(), sunday.strftime("%-d %b %Y"))
-    }
-}
-
-/// `2 Oct`, with the year when it is not the digest's.
-fn day(date: Date, year: i16) -> String {
-    if date.year() == year {
-        date.strftime("%-d %b").to_string()
-    } else {
-        date.strftime("%-d %b %Y").to_string()
     }
 }
 
@@ -430,7 +402,7 @@ fn link(url: &str, label: &str, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::{OpenQuestion, RecurringTopic, Week};
+    use crate::domain::digest::{OpenQuestion, RecurringTopic, Week};
     use jiff::civil::date;
 
     fn digest() -> Digest {
@@ -500,22 +472,6 @@ mod tests {
         let json = serde_json::to_string(&blocks(&digest())).expect("serializes");
         assert!(json.contains("*&lt;!channel&gt; pricing*"), "{json}");
         assert!(!json.contains("<!channel>"), "{json}");
-    }
-
-    #[test]
-    fn week_ranges_name_months_and_years_only_when_they_change() {
-        assert_eq!(
-            week_range(date(2025, 10, 13), date(2025, 10, 19)),
-            "13–19 Oct 2025"
-        );
-        assert_eq!(
-            week_range(date(2025, 9, 29), date(2025, 10, 5)),
-            "29 Sep – 5 Oct 2025"
-        );
-        assert_eq!(
-            week_range(date(2025, 12, 29), date(2026, 1, 4)),
-            "29 Dec 2025 – 4 Jan 2026"
-        );
     }
 
     #[test]

@@ -1,0 +1,364 @@
+//! `/clarity`: the handlers. Decide, then act: [`grammar::plan`] reads the
+//! text and decides what to do without touching anything; [`perform`] does
+//! it against the store and returns the answer, within Slack's deadline
+//! ([`answer_in_time`]) whether the command came over HTTP or Socket Mode.
+
+pub mod grammar;
+
+use crate::classify::Context;
+use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
+use crate::respond::format;
+use crate::respond::views::{self, FormContext};
+use crate::slack::response_url;
+use crate::state::{AppState, now_ms};
+use crate::store::{DecisionRow, NewDecision, Supersede};
+use grammar::{Plan, plan};
+use serde::Deserialize;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+const STATUS_WINDOW_MS: i64 = 30 * DAY_MS;
+
+/// The fields of a slash command request the bot uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Invocation {
+    pub team_id: String,
+    #[serde(default)]
+    pub team_domain: String,
+    pub channel_id: String,
+    #[serde(default)]
+    pub channel_name: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub response_url: String,
+    /// Opens a modal (`decide` without arguments) within 3 s of the command.
+    #[serde(default)]
+    pub trigger_id: String,
+}
+
+impl Invocation {
+    /// Whether the command's channel is private, as Slack says (see
+    /// [`crate::privacy`]): never from its id or the name in the payload.
+    async fn channel_private(&self, state: &AppState, now: i64) -> bool {
+        crate::privacy::is_private(state, &self.team_id, &self.channel_id, now).await
+    }
+}
+
+/// Who sees an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Ephemeral,
+    InChannel,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Ephemeral => "ephemeral",
+            Visibility::InChannel => "in_channel",
+        }
+    }
+}
+
+/// A command's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub visibility: Visibility,
+    pub reply: Reply,
+}
+
+impl Answer {
+    fn ephemeral(reply: Reply) -> Self {
+        Self {
+            visibility: Visibility::Ephemeral,
+            reply,
+        }
+    }
+
+    /// The answer when the work itself failed.
+    pub fn failed() -> Self {
+        Self::ephemeral(Reply::Problem {
+            what: "Something went wrong on my side.".into(),
+            next: "Please try the command again in a minute.".into(),
+        })
+    }
+
+    /// The first answer to a slow command; the real one follows.
+    pub fn working() -> Self {
+        Self::ephemeral(Reply::Problem {
+            what: "Working on it…".into(),
+            next: "The answer will appear here in a moment.".into(),
+        })
+    }
+
+    /// The JSON body Slack expects as a command response.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut body = serde_json::to_value(self.reply.render())
+            .unwrap_or_else(|_| serde_json::json!({"text": "Something went wrong."}));
+        if let Some(map) = body.as_object_mut() {
+            map.insert("response_type".into(), self.visibility.as_str().into());
+        }
+        body
+    }
+}
+
+/// Answers a command within Slack's deadline, however it arrived (HTTP or
+/// Socket Mode): the answer itself when it is ready within
+/// `server.command_answer_ms`, otherwise "working on it" now and the answer
+/// through the command's `response_url` when it is done.
+pub async fn answer_in_time(app: &AppState, invocation: Invocation) -> Answer {
+    metrics::counter!("clarity_commands_total").increment(1);
+    let plan = plan(&invocation.text);
+    let state = app.clone();
+    let who = invocation.clone();
+    let mut work = tokio::spawn(async move { perform(&state, &who, plan, now_ms()).await });
+    // Slack gives up on the request after 3 s.
+    let deadline = std::time::Duration::from_millis(app.settings.file.server.command_answer_ms);
+    let in_time = if deadline.is_zero() {
+        None
+    } else {
+        tokio::time::timeout(deadline, &mut work).await.ok()
+    };
+    match in_time {
+        Some(Ok(answer)) => answer,
+        Some(Err(_)) => Answer::failed(),
+        None => {
+            tracing::info!("slow command; answering through response_url");
+            let url = invocation.response_url;
+            let slack_api_url = app.settings.slack_api_url.clone();
+            tokio::spawn(async move {
+                let answer = work.await.unwrap_or_else(|_| Answer::failed());
+                response_url::post(&url, &slack_api_url, &answer.to_json()).await;
+            });
+            Answer::working()
+        }
+    }
+}
+
+/// Carries out a plan for the caller. Store failures become an answer that
+/// says to try again; they are logged without any message text.
+pub async fn perform(state: &AppState, who: &Invocation, plan: Plan, now: i64) -> Answer {
+    match act(state, who, plan, now).await {
+        Ok(answer) => answer,
+        Err(err) => {
+            tracing::error!(error = %err, team = %who.team_id, "a /clarity command failed");
+            Answer::failed()
+        }
+    }
+}
+
+async fn act(
+    state: &AppState,
+    who: &Invocation,
+    plan: Plan,
+    now: i64,
+) -> Result<Answer, sqlx::Error> {
+    let store = &state.store;
+    let answer = match plan {
+        Plan::Answer(reply) => Answer::ephemeral(reply),
+        Plan::Check(text) => {
+            let assessment = state.classifier.assess(&text, &Context::default());
+            Answer::ephemeral(Reply::Verdict {
+                kind: assessment.kind.as_str().to_string(),
+                premature: assessment.premature,
+                topic: assessment.topic,
+                score: assessment.score,
+                reasons: assessment
+                    .reasons
+                    .into_iter()
+                    .map(|r| (r.matched, r.kind.to_string()))
+                    .collect(),
+            })
+        }
+        Plan::Record { topic, decision } => {
+            let recorded = store
+                .record_decision(
+                    &NewDecision {
+                        team_id: who.team_id.clone(),
+                        channel_id: who.channel_id.clone(),
+                        topic: topic.clone(),
+                        decision: decision.clone(),
+                        owner: Some(who.user_id.clone()),
+                        reasoning: None,
+                        permalink: None,
+                        source_ts: None,
+                        recorded_by: Some(who.user_id.clone()),
+                        channel_private: who.channel_private(state, now).await,
+                    },
+                    Supersede::Yes,
+                    now,
+                )
+                .await?
+                // Without a source message it is never a repeat.
+                .ok_or(sqlx::Error::RowNotFound)?;
+            Answer {
+                visibility: Visibility::InChannel,
+                reply: Reply::DecisionRecorded {
+                    topic,
+                    decision,
+                    author: who.user_id.clone(),
+                    supersedes: recorded.superseded,
+                },
+            }
+        }
+        Plan::OpenDecideForm => {
+            let context = FormContext {
+                channel_id: who.channel_id.clone(),
+                flag_id: None,
+                channel_private: who.channel_private(state, now).await,
+            };
+            let form = views::decide_form(&context, None, &who.user_id);
+            match state.slack.open_view(&who.trigger_id, form).await {
+                Ok(()) => Answer::ephemeral(Reply::DecideFormOpened),
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not open the decide form");
+                    Answer::ephemeral(Reply::DecideHowTo)
+                }
+            }
+        }
+        Plan::ListChannel => {
+            let rows = store
+                .channel_decisions(&who.team_id, &who.channel_id, 0)
+                .await?;
+            Answer::ephemeral(Reply::Decisions {
+                query: None,
+                items: rows.iter().map(|row| line(row, who)).collect(),
+            })
+        }
+        Plan::Search(query) => {
+            let rows = store
+                .search_decisions(&who.team_id, &who.channel_id, &query)
+                .await?;
+            Answer::ephemeral(Reply::Decisions {
+                query: Some(query),
+                items: rows.iter().map(|row| line(row, who)).collect(),
+            })
+        }
+        Plan::Status => {
+            let since = now - STATUS_WINDOW_MS;
+            let open = store
+                .open_topics(&who.team_id, &who.channel_id, since)
+                .await?;
+            let decided = store
+                .channel_decisions(&who.team_id, &who.channel_id, since)
+                .await?;
+            let questions = store.open_questions(&who.team_id, &who.channel_id).await?;
+            Answer::ephemeral(Reply::Status {
+                open: open
+                    .into_iter()
+                    .map(|topic| OpenLine {
+                        link: message_link(&who.team_domain, &who.channel_id, &topic.latest_ts),
+                        topic: topic.topic,
+                        asks: topic.asks,
+                        askers: topic.askers,
+                    })
+                    .collect(),
+                decided: decided.iter().map(|row| line(row, who)).collect(),
+                questions: questions
+                    .into_iter()
+                    .map(|question| QuestionLine {
+                        topic: question.topic,
+                        owner: question.owner,
+                        due: question
+                            .due_date
+                            .and_then(|date| date.parse::<jiff::civil::Date>().ok())
+                            .map(format::due),
+                    })
+                    .collect(),
+            })
+        }
+        Plan::Mute { for_ms } => {
+            let until = now.saturating_add(for_ms);
+            store
+                .set_muted_until(&who.team_id, &who.channel_id, Some(until))
+                .await?;
+            Answer::ephemeral(Reply::Muted {
+                until: format::moment(until),
+            })
+        }
+        Plan::Unmute => {
+            store
+                .set_muted_until(&who.team_id, &who.channel_id, None)
+                .await?;
+            Answer::ephemeral(Reply::Unmuted)
+        }
+        Plan::Settings => {
+            let settings = store
+                .channel_settings(&who.team_id, &who.channel_id)
+                .await?;
+            Answer::ephemeral(Reply::ChannelSettings {
+                monitored: settings.monitored,
+                muted_until: settings
+                    .muted_until
+                    .filter(|until| *until > now)
+                    .map(format::moment),
+            })
+        }
+        Plan::Digest => {
+            let workspace = workspace_url(&who.team_domain);
+            match crate::digest::job::preview(
+                store,
+                &state.settings.file.digest,
+                &who.team_id,
+                &who.channel_id,
+                workspace.as_deref(),
+                now,
+            )
+            .await
+            {
+                Ok(digest) => Answer::ephemeral(Reply::Digest(Box::new(digest))),
+                Err(err) => {
+                    tracing::error!(error = format!("{err:#}"), team = %who.team_id, "a digest preview failed");
+                    Answer::failed()
+                }
+            }
+        }
+    };
+    Ok(answer)
+}
+
+/// `https://acme.slack.com/` for a workspace's domain, when it is one.
+fn workspace_url(team_domain: &str) -> Option<String> {
+    let valid = !team_domain.is_empty()
+        && team_domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    valid.then(|| format!("https://{team_domain}.slack.com/"))
+}
+
+fn line(row: &DecisionRow, who: &Invocation) -> DecisionLine {
+    DecisionLine {
+        topic: row.topic.clone(),
+        decision: row.decision.clone(),
+        date: format::recorded_on(row.created_at),
+        owner: row.owner.clone(),
+        channel: (row.channel_id != who.channel_id).then(|| row.channel_id.clone()),
+        link: row.permalink.clone(),
+    }
+}
+
+/// A link to a message from its channel and ts, in the caller's workspace.
+fn message_link(team_domain: &str, channel_id: &str, ts: &str) -> Option<String> {
+    let valid_domain = !team_domain.is_empty()
+        && team_domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let digits: String = ts.chars().filter(|c| *c != '.').collect();
+    (valid_domain && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| format!("https://{team_domain}.slack.com/archives/{channel_id}/p{digits}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_read_well_on_a_phone() {
+        assert_eq!(
+            message_link("acme", "C1", "1700000100.000100").as_deref(),
+            Some("https://acme.slack.com/archives/C1/p1700000100000100")
+        );
+        assert_eq!(message_link("evil.example/x?", "C1", "1.2"), None);
+    }
+}

@@ -1,0 +1,109 @@
+//! Every date and time the bot shows people, in one place, so the same
+//! moment reads the same in a reply, a command's answer and the digest:
+//! short, unambiguous, readable on a phone. Times are UTC unless a digest's
+//! zone made the date.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// A moment: "Thu 2 Oct 2025, 09:40 UTC" (how long a mute lasts).
+pub fn moment(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%a %-d %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_else(|_| "further notice".into())
+}
+
+/// The day something was recorded: "2 Oct 2025".
+pub fn recorded_on(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%-d %b %Y").to_string())
+        .unwrap_or_else(|_| "an unknown date".into())
+}
+
+/// The day an earlier decision was recorded, said in passing: "2 Oct".
+pub fn decided_on(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%-d %b").to_string())
+        .unwrap_or_else(|_| "an earlier day".into())
+}
+
+/// A due date: "Fri 12 Dec".
+pub fn due(date: Date) -> String {
+    date.strftime("%a %-d %b").to_string()
+}
+
+/// A day in a digest: "2 Oct", with the year when it is not `year`.
+pub fn day_in(date: Date, year: i16) -> String {
+    if date.year() == year {
+        date.strftime("%-d %b").to_string()
+    } else {
+        date.strftime("%-d %b %Y").to_string()
+    }
+}
+
+/// A week: `16–22 Nov 2026`, `30 Nov – 6 Dec 2026`, `29 Dec 2025 – 4 Jan 2026`.
+pub fn week(monday: Date, sunday: Date) -> String {
+    if monday.year() != sunday.year() {
+        format!(
+            "{} – {}",
+            monday.strftime("%-d %b %Y"),
+            sunday.strftime("%-d %b %Y")
+        )
+    } else if monday.month() != sunday.month() {
+        format!(
+            "{} – {}",
+            monday.strftime("%-d %b"),
+            sunday.strftime("%-d %b %Y")
+        )
+    } else {
+        format!("{}–{}", monday.day(), sunday.strftime("%-d %b %Y"))
+    }
+}
+
+/// The UTC calendar day of a time in ms (what "today" is for a due date).
+pub fn day_of(ms: i64) -> Date {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn dates_read_well_on_a_phone() {
+        assert_eq!(recorded_on(1_759_398_000_000), "2 Oct 2025");
+        assert_eq!(moment(1_759_398_000_000), "Thu 2 Oct 2025, 09:40 UTC");
+        assert_eq!(decided_on(1_759_398_000_000), "2 Oct");
+    }
+
+    #[test]
+    fn due_dates_read_as_weekday_day_month() {
+        assert_eq!(due(jiff::civil::date(2026, 12, 11)), "Fri 11 Dec");
+        assert_eq!(day_of(1_759_398_000_000), jiff::civil::date(2025, 10, 2));
+    }
+
+    #[test]
+    fn week_ranges_name_months_and_years_only_when_they_change() {
+        assert_eq!(
+            week(date(2025, 10, 13), date(2025, 10, 19)),
+            "13–19 Oct 2025"
+        );
+        assert_eq!(
+            week(date(2025, 9, 29), date(2025, 10, 5)),
+            "29 Sep – 5 Oct 2025"
+        );
+        assert_eq!(
+            week(date(2025, 12, 29), date(2026, 1, 4)),
+            "29 Dec 2025 – 4 Jan 2026"
+        );
+    }
+
+    #[test]
+    fn a_digest_names_the_year_only_when_it_is_another() {
+        assert_eq!(day_in(date(2025, 10, 2), 2025), "2 Oct");
+        assert_eq!(day_in(date(2024, 12, 30), 2025), "30 Dec 2024");
+    }
+}
