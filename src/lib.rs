@@ -1,28 +1,66 @@
 //! clarity-bot: notices when a team asks to align on something nobody has
 //! decided yet, and asks once, in the thread, which decision has been made.
 //!
-//! Modules are listed in data-flow order (see `../shared/DESIGN.md`).
+//! Modules are listed in data-flow order: how the bot starts, how Slack's
+//! payloads come in, the pure core that judges them, the handlers that
+//! decide what to do, and the edges everything leaves through; then the
+//! offline tools. `ARCHITECTURE.md` is the map; `../shared/DESIGN.md` the
+//! contract.
 
-pub mod classify;
+// ---- start-up ----
+// the command line
 pub mod cli;
-pub mod commands;
-pub mod digest;
-pub mod domain;
-pub mod evaluate;
-pub mod ingress;
-pub mod interactions;
-pub mod jobs;
-pub mod manifest;
-pub mod pipeline;
-pub mod policy;
-pub mod privacy;
-pub mod reminders;
-pub mod respond;
-pub mod scan;
+// `config/clarity.toml` and the environment
 pub mod settings;
-pub mod slack;
-pub mod startup;
-pub mod state;
-pub mod store;
+// logs and metrics
 pub mod telemetry;
+// one build path for production and tests; serves until stopped
+pub mod startup;
+// the registry of background steps and the loops around them
+pub mod jobs;
+// what handlers and jobs share
+pub mod state;
+
+// ---- in: Slack → our types, decoded once ----
+// HTTP and Socket Mode, the decoder, the inbox writer
+pub mod ingress;
+// our types: events, interactions, messages, assessments, digests
+pub mod domain;
+
+// ---- the pure core ----
+// the classifier: text, thread and decisions in, an assessment out
+pub mod classify;
+// the noise policy: whether a premature ask is posted
+pub mod policy;
+
+// ---- the handlers: decide, then act ----
+// the inbox step: an event to a stored flag and its queued reply
+pub mod pipeline;
+// `/clarity`
+pub mod commands;
+// the buttons and the modals
+pub mod interactions;
+// open questions' owners, reminded once
+pub mod reminders;
+// the weekly digest
+pub mod digest;
+// a channel's privacy, one way for every handler
+pub mod privacy;
+
+// ---- out: what the bot says, and the edges ----
+// one renderer, one shape of outgoing message, one sender
+pub mod respond;
+// the Slack Web API and response URLs
+pub mod slack;
+// the database
+pub mod store;
+
+// ---- offline, on the same core ----
+// `check` and `eval`
+pub mod evaluate;
+// `train`
 pub mod train;
+// `scan`: a Slack export, offline
+pub mod scan;
+// `manifest`: the Slack app manifest
+pub mod manifest;

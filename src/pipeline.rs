@@ -1,10 +1,14 @@
-//! The one path from a persisted event to a planned reply:
-//! parse → keep only people's channel messages → thread context → classify
-//! with the channel's decision log → record decisions → noise policy → store
-//! the flag and queue its reply (the question with its buttons, or, for an
-//! ask on a topic the log has decided, that decision), in one transaction.
+//! The one path from a persisted event to a planned reply: read what
+//! ingress decoded ([`Incoming`]) → learn what it says of its channel's
+//! privacy → keep only people's channel messages (an edit or a deletion of
+//! a flagged one revisits its reply) → thread context → classify with the
+//! channel's decision log → record decisions → noise policy → store the
+//! flag and queue its reply (the question with its buttons, or, for an ask
+//! on a topic the log has decided, that decision), in one transaction this
+//! module drives: the store decides nothing and calls nothing back.
 //!
-//! [`run_once`] is the inbox worker's single step; tests call it directly.
+//! [`run_once`] is the inbox worker's single step; the loop around it is in
+//! `jobs`.
 
 use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};

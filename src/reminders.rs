@@ -1,6 +1,7 @@
 //! Reminders for open questions: once a question's due date has passed
 //! with no decision on its topic, its owner (only the owner) gets one DM,
-//! through the outbox. [`run_once`] is a step of the hourly maintenance job;
+//! through the outbox. [`run_once`] is a step of the hourly maintenance job
+//! (`jobs`);
 //! tests call it with the time they choose. The claim in the database sets
 //! `reminded_at`, so replicas sweeping together send each reminder once.
 

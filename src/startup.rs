@@ -1,9 +1,10 @@
 //! `Application::build(settings)`: one build path for production and tests.
 //! Binds the listener (port 0 allowed), connects the store, learns the bot's
-//! identity, checks the Socket Mode app token if one is set, and starts the
-//! workers; `run_until_stopped` serves HTTP (and Socket Mode) until
-//! SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight work finish
-//! and empties the SQLite log into the database file.
+//! identity, decodes what an earlier version left in the inbox, and checks
+//! the Socket Mode app token if one is set; `run_until_stopped` starts the
+//! background jobs (`jobs`) and the ingest writer, serves HTTP (and Socket
+//! Mode) until SIGTERM/Ctrl-C or [`Shutdown::trigger`], then lets in-flight
+//! work finish and empties the SQLite log into the database file.
 
 use crate::classify::Classifier;
 use crate::ingress;

@@ -1,10 +1,12 @@
 //! The job registry: every step the bot runs in the background and the
 //! loops around them. Each step is a single `run_once(&state, now)` in the
-//! module that owns it (the inbox: [`pipeline::run_once`]; the one sender:
-//! [`outbox::run_once`]; the reminders: [`reminders::run_once`], in the
-//! hourly [`maintenance`]; the weekly digest: [`digest`]), which tests call
-//! directly; a loop here only schedules it, survives a failing step, and
-//! stops on shutdown.
+//! module that owns it: the inbox, [`pipeline::run_once`]; the one sender,
+//! [`outbox::run_once`]; the hourly `maintenance` (thread context past
+//! its retention, then [`reminders::run_once`]); the weekly digest,
+//! `digest::job::run_due`, whose loop and by-hand twin `clarity-bot digest`
+//! are in [`digest`]. Tests call the steps with the time they choose and
+//! never wait for a timer; a loop here only schedules its step, survives a
+//! failing one, and stops on shutdown.
 
 pub mod digest;
 

@@ -97,7 +97,7 @@ impl Slack {
     }
 
     /// `views.open`: shows a modal. Called at once, never queued, and given
-    /// at most [`OPEN_VIEW_TIMEOUT`]: the trigger_id it needs expires 3
+    /// at most 2.5 seconds: the trigger_id it needs expires 3
     /// seconds after the click or the command.
     pub async fn open_view(&self, trigger_id: &str, view: SlackView) -> Result<(), CallError> {
         let session = self.client.open_session(&self.token);

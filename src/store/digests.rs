@@ -95,20 +95,3 @@ impl Store {
         Ok(Some(outbox_id))
     }
 }
-
-/// Records that the outbox row `outbox_id` was sent, on the digest it
-/// carries (if it carries one).
-pub(super) async fn mark_sent(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    outbox_id: i64,
-    ts: Option<&str>,
-    now: i64,
-) -> Result<()> {
-    sqlx::query("UPDATE digests SET posted_at = $1, message_ts = $2 WHERE outbox_id = $3")
-        .bind(now)
-        .bind(ts)
-        .bind(outbox_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}

@@ -4,7 +4,7 @@
 //! with what became of it: sent (its ts kept on the flag or the digest it
 //! carries, by its kind), to retry, or given up.
 
-use super::{Result, Store, Transaction, digests, scalar};
+use super::{Result, Store, Transaction, scalar};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -161,7 +161,14 @@ impl Store {
                                 .await?;
                         }
                         (SentKind::Digest, ts) => {
-                            digests::mark_sent(&mut tx, *id, ts.as_deref(), now).await?;
+                            sqlx::query(
+                                "UPDATE digests SET posted_at = $1, message_ts = $2 WHERE outbox_id = $3",
+                            )
+                            .bind(now)
+                            .bind(ts.clone())
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await?;
                         }
                         (SentKind::FlagReply { .. } | SentKind::Other, _) => {}
                     }
