@@ -5,6 +5,7 @@
 
 use super::export::Visibility;
 use super::report::{Report, Week, times};
+use super::slack::escape;
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -90,22 +91,6 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
   });
 });
 "#;
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();

@@ -6,8 +6,23 @@
 //! keep their address in a tooltip only: the report references nothing
 //! outside itself.
 
-use super::html::escape;
 use serde_json::Value;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// The text of a mrkdwn or plain-text object (`{"type": "mrkdwn", "text": …}`).
 fn text_of(object: &Value) -> &str {
