@@ -80,20 +80,10 @@ async fn events(State(state): State<HttpState>, headers: HeaderMap, body: Bytes)
 }
 
 async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &state.app.verifier else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "HTTP events need SLACK_SIGNING_SECRET",
-        )
-            .into_response();
+    let text = match verified(state, headers, &body, "HTTP events") {
+        Ok(text) => text,
+        Err(refused) => return refused.into_response(),
     };
-    // Slack signs UTF-8 text; anything else cannot carry a valid signature.
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if let Err(status) = verify(verifier, headers, text) {
-        return status.into_response();
-    }
     let envelope: Envelope = match serde_json::from_str(text) {
         Ok(envelope) => envelope,
         Err(err) => {
@@ -142,19 +132,10 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
 }
 
 async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &state.app.verifier else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "slash commands need SLACK_SIGNING_SECRET",
-        )
-            .into_response();
+    let text = match verified(&state, &headers, &body, "slash commands") {
+        Ok(text) => text,
+        Err(refused) => return refused.into_response(),
     };
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if let Err(status) = verify(verifier, &headers, text) {
-        return status.into_response();
-    }
     let invocation: Invocation = match serde_urlencoded::from_str(text) {
         Ok(invocation) => invocation,
         Err(_) => {
@@ -178,19 +159,10 @@ struct InteractionForm {
 }
 
 async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &state.app.verifier else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "interactions need SLACK_SIGNING_SECRET",
-        )
-            .into_response();
+    let text = match verified(&state, &headers, &body, "interactions") {
+        Ok(text) => text,
+        Err(refused) => return refused.into_response(),
     };
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if let Err(status) = verify(verifier, &headers, text) {
-        return status.into_response();
-    }
     let payload = serde_urlencoded::from_str::<InteractionForm>(text)
         .ok()
         .and_then(|form| serde_json::from_str::<serde_json::Value>(&form.payload).ok());
@@ -210,19 +182,58 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
     }
 }
 
+/// Why a request to a Slack route is refused before its body is read.
+enum Refused {
+    /// No signing secret is set: 503, naming the routes that need one.
+    NoSecret(&'static str),
+    /// The body is not UTF-8 (Slack signs text), or its signature or
+    /// timestamp does not verify: 401.
+    Unsigned,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::NoSecret(what) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{what} need SLACK_SIGNING_SECRET"),
+            )
+                .into_response(),
+            Refused::Unsigned => StatusCode::UNAUTHORIZED.into_response(),
+        }
+    }
+}
+
+/// The body of a request signed by Slack, as text. Every Slack route asks
+/// this before anything reads the body; `what` names the route for the
+/// answer when no signing secret is set.
+fn verified<'a>(
+    state: &HttpState,
+    headers: &HeaderMap,
+    body: &'a Bytes,
+    what: &'static str,
+) -> Result<&'a str, Refused> {
+    let Some(verifier) = &state.app.verifier else {
+        return Err(Refused::NoSecret(what));
+    };
+    let text = std::str::from_utf8(body).map_err(|_| Refused::Unsigned)?;
+    verify(verifier, headers, text)?;
+    Ok(text)
+}
+
 /// Checks the v0 signature and the 5-minute window with slack-morphism's verifier.
 fn verify(
     verifier: &SlackEventSignatureVerifier,
     headers: &HeaderMap,
     body: &str,
-) -> Result<(), StatusCode> {
+) -> Result<(), Refused> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(signature), Some(timestamp)) = (
         header(SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER),
         header(SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP),
     ) else {
         tracing::warn!("request without Slack signature headers");
-        return Err(StatusCode::UNAUTHORIZED);
+        return Err(Refused::Unsigned);
     };
     verifier.verify(signature, body, timestamp).map_err(|err| {
         let kind = match err {
@@ -231,7 +242,7 @@ fn verify(
             _ => "signature check failed",
         };
         tracing::warn!(reason = kind, "refused an unsigned or stale request");
-        StatusCode::UNAUTHORIZED
+        Refused::Unsigned
     })
 }
 

@@ -2,10 +2,10 @@
 //! signing secret), with slack-morphism's Socket Mode listener, and feeds what
 //! arrives into the same paths as HTTP:
 //!
-//! - `events_api` → [`decode`] → [`writer::accept`], the inbox the pipeline reads; the
-//!   envelope is acknowledged only once the event is persisted (a failure
-//!   returns an error, the error handler answers 503, the listener sends no
-//!   ack and Slack delivers the envelope again).
+//! - `events_api` → [`decode`] → [`writer::accept`], the inbox the pipeline
+//!   reads; the envelope is acknowledged only once the event is persisted (a
+//!   failure returns an error, the error handler answers 503, the listener
+//!   sends no ack and Slack delivers the envelope again).
 //! - `slash_commands` → [`commands::answer_in_time`]; the answer goes back in
 //!   the ack's payload (or through `response_url` when slow, as over HTTP).
 //! - `interactive` → [`decode`] → [`crate::interactions::handle`].

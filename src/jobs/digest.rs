@@ -195,18 +195,11 @@ async fn post_now(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::parse_file;
-    use std::path::Path;
-
-    fn settings(toml: &str) -> DigestSettings {
-        parse_file(Path::new("t.toml"), toml)
-            .expect("valid settings")
-            .digest
-    }
 
     #[test]
     fn the_loop_sleeps_until_the_next_slot_but_at_most_an_hour() {
-        let settings = settings("[digest]\nschedule = \"0 9 * * MON\"\n");
+        let settings: DigestSettings =
+            toml::from_str("schedule = \"0 9 * * MON\"").expect("valid settings");
         // Monday 23 Nov 2026, 08:59:30 UTC.
         let now = jiff::civil::date(2026, 11, 23)
             .at(8, 59, 30, 0)

@@ -55,6 +55,22 @@ async fn open(backend: Backend) -> (std::sync::Arc<TestDb>, Store) {
     (db, store)
 }
 
+/// A SQLite index's columns in order, joined by commas (an expression as
+/// `(expression)`).
+async fn sqlite_index_columns(store: &Store, index: &str) -> String {
+    let columns: Vec<String> = sqlx::query(
+        "SELECT COALESCE(name, '(expression)') AS name FROM pragma_index_info($1) ORDER BY seqno",
+    )
+    .bind(index)
+    .fetch_all(store.pool())
+    .await
+    .expect("index columns")
+    .iter()
+    .map(|row| row.get("name"))
+    .collect();
+    columns.join(",")
+}
+
 async fn sqlite_schema(store: &Store) -> Schema {
     let pool = store.pool();
     let names: Vec<String> = sqlx::query(
@@ -112,37 +128,17 @@ async fn sqlite_schema(store: &Store) -> Schema {
             match origin.as_str() {
                 // UNIQUE (…) in CREATE TABLE: a key, named by SQLite.
                 "u" => {
-                    let columns: Vec<String> =
-                        sqlx::query("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
-                            .bind(&name)
-                            .fetch_all(pool)
-                            .await
-                            .expect("index columns")
-                            .iter()
-                            .map(|row| row.get("name"))
-                            .collect();
-                    schema
-                        .keys
-                        .insert((table.clone(), "unique", columns.join(",")));
+                    let columns = sqlite_index_columns(store, &name).await;
+                    schema.keys.insert((table.clone(), "unique", columns));
                 }
                 // CREATE [UNIQUE] INDEX name …
                 "c" => {
-                    let columns: Vec<String> = sqlx::query(
-                        "SELECT COALESCE(name, '(expression)') AS name FROM pragma_index_info($1) \
-                         ORDER BY seqno",
-                    )
-                    .bind(&name)
-                    .fetch_all(pool)
-                    .await
-                    .expect("index columns")
-                    .iter()
-                    .map(|row| row.get("name"))
-                    .collect();
+                    let columns = sqlite_index_columns(store, &name).await;
                     schema.indexes.insert((
                         name,
                         table.clone(),
                         index.get::<i64, _>("is_unique") != 0,
-                        columns.join(","),
+                        columns,
                     ));
                 }
                 // The primary key's own index.
