@@ -539,6 +539,16 @@ mod tests {
         assert_eq!(parsed, FileSettings::default());
     }
 
+    /// The load benchmark's settings (docs/performance.md) start the bot.
+    #[test]
+    fn the_bench_config_file_is_valid_and_lifts_the_noise_limits() {
+        let text = include_str!("../config/bench.toml");
+        let parsed =
+            parse_file(Path::new("config/bench.toml"), text).expect("bench config is valid");
+        assert_eq!(parsed.noise.channel_cooldown_secs, 0);
+        assert_eq!(parsed.noise.max_flags_per_user_per_day, 100);
+    }
+
     #[test]
     fn an_inline_sample_overrides_what_it_names() {
         let text = "[noise]\nchannel_cooldown_secs = 0\n[workers]\ninbox_batch = 10\n";

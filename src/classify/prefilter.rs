@@ -304,6 +304,7 @@ impl Prefilter {
     pub fn new(literals: &[Option<Vec<String>>]) -> Result<Prefilter, aho_corasick::BuildError> {
         let mut words: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
         let mut always = Vec::new();
         for (i, set) in literals.iter().enumerate() {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
@@ -311,9 +312,10 @@ impl Prefilter {
                 Some(set) if !set.is_empty() => {
                     for literal in set {
                         let literal = literal.to_ascii_lowercase();
-                        match words.iter().position(|w| *w == literal) {
-                            Some(at) => owners[at].push(id),
+                        match index.get(&literal) {
+                            Some(&at) => owners[at].push(id),
                             None => {
+                                index.insert(literal.clone(), words.len());
                                 words.push(literal);
                                 owners.push(vec![id]);
                             }
