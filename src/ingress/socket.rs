@@ -283,6 +283,18 @@ mod tests {
                 "events_message_file_share.json",
                 "socket_mode_events_api_message.json",
             ),
+            (
+                "events_message_bot_message.json",
+                "socket_mode_events_api_message.json",
+            ),
+            (
+                "events_message_from_bot_user.json",
+                "socket_mode_events_api_message.json",
+            ),
+            (
+                "events_message_thread_reply_im.json",
+                "socket_mode_events_api_message.json",
+            ),
         ] {
             let http: serde_json::Value = serde_json::from_str(&fixture(http)).expect("json");
             let mut envelope: serde_json::Value =
