@@ -292,7 +292,7 @@ fn write_chart(out: &mut String, weeks: &[Week]) -> std::fmt::Result {
         writeln!(out, "<g>")?;
         writeln!(
             out,
-            "<title>{} (from {}): {} asks, {} before a decision, {} questions the bot would ask, {} decisions</title>",
+            "<title>{} (from {}): alignment asks {}, before a decision {}, questions the bot would ask {}, decisions {}</title>",
             week.week, week.starts, c.alignment_asks, c.premature, c.flags, c.decisions
         )?;
         for (j, (color, value, _)) in bars.iter().enumerate() {
