@@ -67,24 +67,44 @@ impl Suppressed {
 impl NoisePolicy {
     /// `Ok(())` when the flag may be posted, else the first reason it may not.
     pub fn verdict(&self, facts: &PolicyFacts) -> Result<(), Suppressed> {
+        match self.reasons(facts).first() {
+            Some(reason) => Err(*reason),
+            None => Ok(()),
+        }
+    }
+
+    /// Every reason the flag may not be posted, in the order [`verdict`]
+    /// weighs them (empty: it may be). `/clarity check` shows them all, so
+    /// lifting one does not reveal another the person was not told of.
+    ///
+    /// [`verdict`]: NoisePolicy::verdict
+    pub fn reasons(&self, facts: &PolicyFacts) -> Vec<Suppressed> {
+        let mut reasons = Vec::new();
         if facts.channel_muted {
-            return Err(Suppressed::ChannelMuted);
+            reasons.push(Suppressed::ChannelMuted);
         }
         if facts.thread_already_flagged {
-            return Err(Suppressed::ThreadAlreadyFlagged);
+            reasons.push(Suppressed::ThreadAlreadyFlagged);
         }
         if facts.score < self.min_score {
-            return Err(Suppressed::LowScore);
+            reasons.push(Suppressed::LowScore);
         }
-        if let Some(last) = facts.last_channel_flag_at
-            && facts.now - last < self.channel_cooldown_secs
-        {
-            return Err(Suppressed::ChannelCooldown);
+        if self.cooldown_ends(facts).is_some() {
+            reasons.push(Suppressed::ChannelCooldown);
         }
         if facts.user_flags_last_day >= self.max_flags_per_user_per_day {
-            return Err(Suppressed::UserDailyCap);
+            reasons.push(Suppressed::UserDailyCap);
         }
-        Ok(())
+        reasons
+    }
+
+    /// When the channel's cool-down ends (seconds since the epoch), if it
+    /// is still running at `facts.now`.
+    pub fn cooldown_ends(&self, facts: &PolicyFacts) -> Option<i64> {
+        let ends = facts
+            .last_channel_flag_at?
+            .saturating_add(self.channel_cooldown_secs);
+        (facts.now < ends).then_some(ends)
     }
 }
 
@@ -151,6 +171,28 @@ mod tests {
         for (facts, reason) in cases {
             assert_eq!(policy.verdict(&facts), Err(reason), "{facts:?}");
         }
+    }
+
+    #[test]
+    fn every_reason_that_holds_is_named_in_order_and_the_first_is_the_verdict() {
+        let policy = NoisePolicy::default();
+        let facts = PolicyFacts {
+            channel_muted: true,
+            last_channel_flag_at: Some(9_000),
+            user_flags_last_day: 3,
+            ..facts()
+        };
+        assert_eq!(
+            policy.reasons(&facts),
+            [
+                Suppressed::ChannelMuted,
+                Suppressed::ChannelCooldown,
+                Suppressed::UserDailyCap
+            ]
+        );
+        assert_eq!(policy.verdict(&facts), Err(Suppressed::ChannelMuted));
+        assert_eq!(policy.cooldown_ends(&facts), Some(9_000 + 30 * 60));
+        assert!(policy.reasons(&self::facts()).is_empty());
     }
 
     #[test]

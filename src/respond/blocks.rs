@@ -4,6 +4,7 @@
 //! sane length here; what is rendered is then fitted to Slack's limits
 //! ([`limits::fit_message`]), after escaping.
 
+use crate::respond::format;
 use crate::respond::limits::{self, SECTION_TEXT};
 use crate::respond::views::{ActionId, MAX_TOPIC_CHARS};
 use slack_morphism::prelude::*;
@@ -35,6 +36,9 @@ pub enum Reply {
         score: f64,
         /// The words that matched, with the kind of rule they matched.
         reasons: Vec<(String, String)>,
+        /// Why the bot would stay quiet right now, in this channel, for
+        /// this person (empty: it would ask, or has no reason to).
+        silence: Vec<Silence>,
     },
     /// `/clarity decide` without a topic and a decision.
     DecideHowTo,
@@ -121,6 +125,30 @@ pub enum Reply {
     /// The weekly digest (posted, or previewed with `/clarity digest`);
     /// rendered by the digest's own renderer.
     Digest(Box<crate::domain::digest::Digest>),
+}
+
+/// Why the bot would not ask right now, as `/clarity check` explains it.
+/// Times are ms since the epoch, shown in each reader's own zone.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Silence {
+    /// The thread already has the bot's question.
+    ThreadAlreadyAsked,
+    /// The channel is muted until then; `None`: not watched at all.
+    ChannelMuted { until: Option<i64> },
+    /// Not sure enough it is an ask: the score, and the least it needs.
+    LowScore { score: f64, min: f64 },
+    /// The bot asked in this channel recently and waits until then.
+    ChannelCooldown { until: i64 },
+    /// The bot has asked about this person's messages this often in the
+    /// last 24 hours: its daily limit.
+    UserDailyCap { count: u32 },
+    /// The decision log covers the topic.
+    DecisionFound {
+        topic: String,
+        decision: String,
+        /// Formatted date.
+        date: Option<String>,
+    },
 }
 
 /// One decision in a list.
@@ -234,17 +262,27 @@ impl Reply {
                 topic,
                 score,
                 reasons,
+                silence,
             } => {
-                let verdict = if *premature {
+                let verdict = if *premature && silence.is_empty() {
                     "I would ask which decision has been made: this reads as an alignment ask with no decision behind it."
                         .to_string()
-                } else {
+                } else if *premature {
+                    "I would stay quiet right now, though this reads as an alignment ask with no decision behind it:"
+                        .to_string()
+                } else if silence.is_empty() {
                     format!(
                         "I would stay quiet: this reads as *{}*.",
                         escape(&kind.replace('_', " "))
                     )
+                } else {
+                    format!(
+                        "I wouldn't ask which decision has been made: this reads as *{}*, and",
+                        escape(&kind.replace('_', " "))
+                    )
                 };
                 let mut lines = vec![verdict];
+                lines.extend(silence.iter().map(silence_line));
                 if let Some(topic) = topic {
                     lines.push(format!("Topic: *{}*", short_topic(topic)));
                 }
@@ -530,6 +568,48 @@ fn flag_buttons(flag_id: i64) -> SlackBlock {
     .into()
 }
 
+/// One reason for silence as a bullet, times in the reader's zone.
+fn silence_line(silence: &Silence) -> String {
+    match silence {
+        Silence::ThreadAlreadyAsked => {
+            "• I already asked in this thread, and I ask at most once per thread.".to_string()
+        }
+        Silence::ChannelMuted { until: Some(until) } => format!(
+            "• This channel is muted until {}. `/clarity unmute` brings me back sooner.",
+            format::local_moment(*until)
+        ),
+        Silence::ChannelMuted { until: None } => "• I'm not watching this channel.".to_string(),
+        Silence::LowScore { score, min } => format!(
+            "• I'm not sure enough: {:.0}% confidence, and I ask from {:.0}%.",
+            score * 100.0,
+            min * 100.0
+        ),
+        Silence::ChannelCooldown { until } => format!(
+            "• Channel cool-down: I asked here recently and wait until {} before asking again.",
+            format::local_time(*until)
+        ),
+        Silence::UserDailyCap { count } => format!(
+            "• I've already asked about your messages {count} {} in the last 24 hours, my daily limit per person.",
+            if *count == 1 { "time" } else { "times" }
+        ),
+        Silence::DecisionFound {
+            topic,
+            decision,
+            date,
+        } => {
+            let date = date
+                .as_deref()
+                .map(|date| format!(" ({})", escape(date)))
+                .unwrap_or_default();
+            format!(
+                "• a decision is recorded: *{}* — {}{date}",
+                short_topic(topic),
+                escape_inline(&limits::shorten(&one_line(decision), LISTED_DECISION_CHARS))
+            )
+        }
+    }
+}
+
 /// One decision as a bullet: topic, decision, date, owner, channel, link.
 /// A long decision is shortened; the link to its source is kept.
 fn decision_line(item: &DecisionLine) -> String {
@@ -750,6 +830,46 @@ mod command_snapshots {
                     topic: Some("Q3 roadmap".into()),
                     score: 0.82,
                     reasons: vec![("get aligned on".into(), "alignment_request".into())],
+                    silence: vec![],
+                },
+            ),
+            (
+                "verdict_silenced",
+                Reply::Verdict {
+                    kind: "alignment_request".into(),
+                    premature: true,
+                    topic: Some("Q3 roadmap".into()),
+                    score: 0.82,
+                    reasons: vec![("get aligned on".into(), "alignment_request".into())],
+                    silence: vec![
+                        Silence::ChannelMuted {
+                            until: Some(1_764_666_000_000),
+                        },
+                        Silence::ThreadAlreadyAsked,
+                        Silence::LowScore {
+                            score: 0.82,
+                            min: 0.9,
+                        },
+                        Silence::ChannelCooldown {
+                            until: 1_764_668_520_000,
+                        },
+                        Silence::UserDailyCap { count: 3 },
+                    ],
+                },
+            ),
+            (
+                "verdict_decided",
+                Reply::Verdict {
+                    kind: "alignment_request".into(),
+                    premature: false,
+                    topic: Some("Q3 roadmap".into()),
+                    score: 0.82,
+                    reasons: vec![],
+                    silence: vec![Silence::DecisionFound {
+                        topic: "Q3 roadmap".into(),
+                        decision: "search first, then billing".into(),
+                        date: Some("2 Oct 2026".into()),
+                    }],
                 },
             ),
             (
@@ -760,6 +880,7 @@ mod command_snapshots {
                     topic: None,
                     score: 0.1,
                     reasons: vec![],
+                    silence: vec![],
                 },
             ),
             ("decide_how_to", Reply::DecideHowTo),

@@ -383,7 +383,7 @@ mod properties {
     use crate::domain::digest::{
         DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
     };
-    use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
+    use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply, Silence};
     use crate::respond::views::{self, FormContext};
     use proptest::prelude::*;
     use proptest::strategy::Union;
@@ -453,14 +453,37 @@ mod properties {
                 maybe(text()),
                 any::<f64>(),
                 few((text(), text()).boxed()),
+                (text(), text(), any::<i64>(), any::<u32>()),
             )
-                .prop_map(|(kind, premature, topic, score, reasons)| Reply::Verdict {
-                    kind,
-                    premature,
-                    topic,
-                    score,
-                    reasons,
-                })
+                .prop_map(
+                    |(
+                        kind,
+                        premature,
+                        topic,
+                        score,
+                        reasons,
+                        (topic_decided, decision, ms, count),
+                    )| {
+                        Reply::Verdict {
+                            kind,
+                            premature,
+                            topic,
+                            score,
+                            reasons,
+                            silence: vec![
+                                Silence::ThreadAlreadyAsked,
+                                Silence::ChannelMuted { until: Some(ms) },
+                                Silence::ChannelCooldown { until: ms },
+                                Silence::UserDailyCap { count },
+                                Silence::DecisionFound {
+                                    topic: topic_decided,
+                                    decision,
+                                    date: None,
+                                },
+                            ],
+                        }
+                    },
+                )
                 .boxed(),
             Just(Reply::DecideHowTo).boxed(),
             (text(), text(), text(), any::<bool>())

@@ -15,6 +15,7 @@ mod readme_path;
 mod replicas;
 mod resilience;
 mod schema;
+mod silence;
 mod slow_clients;
 mod socket_mode;
 mod socket_support;
