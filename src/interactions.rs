@@ -144,18 +144,38 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
         }
         ActionId::MuteWeek => {
             let until = now.saturating_add(MUTE_MS);
-            state
-                .store
-                .set_muted_until(&flag.team_id, &flag.channel_id, Some(until))
-                .await?;
-            if let Some(ts) = reply_ts {
+            let update = reply_ts.map(|ts| {
                 let reply = Reply::FlagMuted {
-                    until: format::moment(until),
+                    until,
                     by: user.clone(),
                 };
-                let update = update_reply(&flag, &ts, &format!("muted:{until}"), &reply);
-                state.store.enqueue_all(&[update], now).await?;
-                state.outbox_ready.notify_one();
+                update_reply(&flag, &ts, &format!("muted:{until}"), &reply)
+            });
+            let muted = crate::mute::mute(
+                state,
+                (&flag.team_id, &flag.channel_id),
+                &user,
+                until,
+                update.as_slice(),
+                now,
+            )
+            .await?;
+            match muted {
+                crate::mute::Mute::Until(_) => {}
+                crate::mute::Mute::Refused(who) => {
+                    tell(state, click, &Reply::MuteRefused { who }).await;
+                }
+                crate::mute::Mute::Unsure => {
+                    tell(
+                        state,
+                        click,
+                        &Reply::Problem {
+                            what: "I couldn't check with Slack who may mute this channel.".into(),
+                            next: "Nothing was changed; please try again in a minute.".into(),
+                        },
+                    )
+                    .await;
+                }
             }
         }
     }

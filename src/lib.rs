@@ -46,6 +46,8 @@ pub mod reminders;
 pub mod digest;
 // a channel's privacy, one way for every handler
 pub mod privacy;
+// muting a channel: who may, and the line the channel sees
+pub mod mute;
 
 // ---- out: what the bot says, and the edges ----
 // one renderer, one shape of outgoing message, one sender

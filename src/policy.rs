@@ -108,6 +108,52 @@ impl NoisePolicy {
     }
 }
 
+/// Who may mute the bot in a channel (`[mute] who`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhoMayMute {
+    /// Any member of the channel.
+    #[default]
+    Anyone,
+    /// The channel's creator, and workspace admins and owners. (Slack's Web
+    /// API does not tell a bot who a channel's managers are; its creator is
+    /// the one it names.)
+    ChannelManagers,
+    /// Workspace admins and owners only.
+    Admins,
+}
+
+/// `[mute]`: who may mute the bot in a channel.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MuteSettings {
+    pub who: WhoMayMute,
+}
+
+/// What Slack says of the person asking to mute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Muter {
+    /// A workspace admin or owner.
+    pub admin: bool,
+    /// The channel's creator.
+    pub channel_creator: bool,
+}
+
+impl WhoMayMute {
+    /// Whether Slack must be asked about the person before they may mute.
+    pub fn needs_lookup(self) -> bool {
+        self != WhoMayMute::Anyone
+    }
+
+    pub fn allows(self, muter: &Muter) -> bool {
+        match self {
+            WhoMayMute::Anyone => true,
+            WhoMayMute::ChannelManagers => muter.admin || muter.channel_creator,
+            WhoMayMute::Admins => muter.admin,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +248,33 @@ mod tests {
             ..facts()
         };
         assert_eq!(NoisePolicy::default().verdict(&facts), Ok(()));
+    }
+
+    #[test]
+    fn who_may_mute_parses_and_decides() {
+        let settings: MuteSettings = toml::from_str("who = \"channel_managers\"").expect("valid");
+        assert_eq!(settings.who, WhoMayMute::ChannelManagers);
+        assert_eq!(MuteSettings::default().who, WhoMayMute::Anyone);
+        assert!(toml::from_str::<MuteSettings>("who = \"everyone\"").is_err());
+        assert!(toml::from_str::<MuteSettings>("whom = \"admins\"").is_err());
+        let member = Muter {
+            admin: false,
+            channel_creator: false,
+        };
+        let creator = Muter {
+            channel_creator: true,
+            ..member
+        };
+        let admin = Muter {
+            admin: true,
+            ..member
+        };
+        assert!(WhoMayMute::Anyone.allows(&member));
+        assert!(!WhoMayMute::ChannelManagers.allows(&member));
+        assert!(WhoMayMute::ChannelManagers.allows(&creator));
+        assert!(WhoMayMute::ChannelManagers.allows(&admin));
+        assert!(!WhoMayMute::Admins.allows(&creator));
+        assert!(WhoMayMute::Admins.allows(&admin));
     }
 
     #[test]

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("digest", 2),
     // What every handler asks of a channel.
     ("privacy", 3),
+    ("mute", 3),
     // The one sender.
     ("respond::outbox", 4),
     // What handlers and jobs share.

@@ -257,13 +257,24 @@ async fn act(
                     .collect(),
             })
         }
-        Plan::Mute { for_ms } => {
-            let until = now.saturating_add(for_ms);
-            store
-                .set_muted_until(&who.team_id, &who.channel_id, Some(until))
-                .await?;
-            Answer::ephemeral(Reply::Muted {
-                until: format::moment(until),
+        Plan::Mute { duration } => {
+            let until = duration.until(now);
+            let muted = crate::mute::mute(
+                state,
+                (&who.team_id, &who.channel_id),
+                &who.user_id,
+                until,
+                &[],
+                now,
+            )
+            .await?;
+            Answer::ephemeral(match muted {
+                crate::mute::Mute::Until(until) => Reply::Muted { until },
+                crate::mute::Mute::Refused(who) => Reply::MuteRefused { who },
+                crate::mute::Mute::Unsure => Reply::Problem {
+                    what: "I couldn't check with Slack who may mute this channel.".into(),
+                    next: "Nothing was changed; please try again in a minute.".into(),
+                },
             })
         }
         Plan::Unmute => {
@@ -278,10 +289,7 @@ async fn act(
                 .await?;
             Answer::ephemeral(Reply::ChannelSettings {
                 monitored: settings.monitored,
-                muted_until: settings
-                    .muted_until
-                    .filter(|until| *until > now)
-                    .map(format::moment),
+                muted_until: settings.muted_until.filter(|until| *until > now),
             })
         }
         Plan::Digest => {

@@ -4,6 +4,7 @@
 //! sane length here; what is rendered is then fitted to Slack's limits
 //! ([`limits::fit_message`]), after escaping.
 
+use crate::policy::WhoMayMute;
 use crate::respond::format;
 use crate::respond::limits::{self, SECTION_TEXT};
 use crate::respond::views::{ActionId, MAX_TOPIC_CHARS};
@@ -62,15 +63,18 @@ pub enum Reply {
         /// Open questions ("No decision yet"): who decides, by when.
         questions: Vec<QuestionLine>,
     },
-    /// `/clarity mute`: quiet until then (formatted date and time, UTC).
-    Muted { until: String },
+    /// `/clarity mute`: quiet until then (ms), said to the person who muted.
+    Muted { until: i64 },
+    /// `/clarity mute` or the mute button by someone `[mute] who` does not
+    /// allow: who may.
+    MuteRefused { who: WhoMayMute },
     /// `/clarity unmute`.
     Unmuted,
     /// `/clarity settings`.
     ChannelSettings {
         monitored: bool,
-        /// Formatted end of a mute in force.
-        muted_until: Option<String>,
+        /// The end of a mute in force (ms).
+        muted_until: Option<i64>,
     },
     /// Something went wrong on the bot's side; says what to do next.
     Problem { what: String, next: String },
@@ -82,8 +86,9 @@ pub enum Reply {
     },
     /// The flag reply, updated in place after *Not an alignment request*.
     FlagDismissed { by: String },
-    /// The flag reply, updated in place after *Mute this channel for a week*.
-    FlagMuted { until: String, by: String },
+    /// Who muted the bot until when (ms): the one line the channel sees
+    /// (and the flag reply, updated in place, after its mute button).
+    FlagMuted { until: i64, by: String },
     /// The flag reply, updated in place after *No decision yet*: the
     /// question, who decides by when, and only *Record the decision* left.
     FlagOpen {
@@ -402,7 +407,15 @@ impl Reply {
             }
             Reply::Muted { until } => plain(format!(
                 "I'll stay quiet in this channel until {}. `/clarity unmute` brings me back sooner.",
-                escape(until)
+                format::local_moment(*until)
+            )),
+            Reply::MuteRefused { who } => plain(format!(
+                "Only {} can mute me in this channel (this workspace's `[mute] who` setting). You can still dismiss a question with *Not an alignment request*.",
+                match who {
+                    WhoMayMute::Anyone => "its members",
+                    WhoMayMute::ChannelManagers => "the channel's creator and workspace admins",
+                    WhoMayMute::Admins => "workspace admins",
+                }
             )),
             Reply::Unmuted => plain("I'm listening in this channel again.".to_string()),
             Reply::ChannelSettings {
@@ -413,7 +426,7 @@ impl Reply {
                 let mute = match muted_until {
                     Some(until) => format!(
                         "muted until {} (`/clarity unmute` to undo)",
-                        escape(until)
+                        format::local_moment(*until)
                     ),
                     None => "not muted (`/clarity mute 3d` to quiet me)".to_string(),
                 };
@@ -484,7 +497,7 @@ impl Reply {
             Reply::FlagMuted { until, by } => plain(format!(
                 "<@{}> muted me in this channel until {}. `/clarity unmute` brings me back sooner.",
                 escape(by),
-                escape(until)
+                format::local_moment(*until)
             )),
             Reply::OpenQuestion { topic, owner, due } => plain(format!(
                 "Open: *{}* — <@{}> decides by {}",
@@ -562,7 +575,16 @@ fn flag_buttons(flag_id: i64) -> SlackBlock {
         ),
         SlackActionBlockElement::Button(button(ActionId::NoDecisionYet, "No decision yet")),
         SlackActionBlockElement::Button(button(ActionId::NotAlignment, "Not an alignment request")),
-        SlackActionBlockElement::Button(button(ActionId::MuteWeek, "Mute this channel for a week")),
+        SlackActionBlockElement::Button(
+            button(ActionId::MuteWeek, "Mute this channel for a week").with_confirm(
+                SlackBlockConfirmItem::new(
+                    "Mute for everyone here?".into(),
+                    md("I'll stop asking in this channel for a week, for everyone in it, and the channel will see that you muted me. `/clarity unmute` brings me back sooner.".into()),
+                    "Mute for a week".into(),
+                    "Cancel".into(),
+                ),
+            ),
+        ),
     ])
     .with_block_id("flag_actions".into())
     .into()
@@ -934,7 +956,13 @@ mod command_snapshots {
             (
                 "muted",
                 Reply::Muted {
-                    until: "Wed 2 Dec 2026, 09:00 UTC".into(),
+                    until: 1_796_202_000_000,
+                },
+            ),
+            (
+                "mute_refused",
+                Reply::MuteRefused {
+                    who: WhoMayMute::ChannelManagers,
                 },
             ),
             ("unmuted", Reply::Unmuted),
@@ -1003,7 +1031,7 @@ mod interaction_snapshots {
             (
                 "flag_muted",
                 Reply::FlagMuted {
-                    until: "Wed 2 Dec 2026, 09:00 UTC".into(),
+                    until: 1_796_202_000_000,
                     by: "U123".into(),
                 },
             ),

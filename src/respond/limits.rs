@@ -519,9 +519,18 @@ mod properties {
                     questions,
                 })
                 .boxed(),
-            text().prop_map(|until| Reply::Muted { until }).boxed(),
+            any::<i64>()
+                .prop_map(|until| Reply::Muted { until })
+                .boxed(),
+            prop_oneof![
+                Just(crate::policy::WhoMayMute::Anyone),
+                Just(crate::policy::WhoMayMute::ChannelManagers),
+                Just(crate::policy::WhoMayMute::Admins),
+            ]
+            .prop_map(|who| Reply::MuteRefused { who })
+            .boxed(),
             Just(Reply::Unmuted).boxed(),
-            (any::<bool>(), maybe(text()))
+            (any::<bool>(), proptest::option::of(any::<i64>()))
                 .prop_map(|(monitored, muted_until)| Reply::ChannelSettings {
                     monitored,
                     muted_until,
@@ -538,7 +547,7 @@ mod properties {
                 })
                 .boxed(),
             text().prop_map(|by| Reply::FlagDismissed { by }).boxed(),
-            (text(), text())
+            (any::<i64>(), text())
                 .prop_map(|(until, by)| Reply::FlagMuted { until, by })
                 .boxed(),
             (text(), text(), text(), id)

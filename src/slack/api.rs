@@ -151,6 +151,27 @@ impl Slack {
             })
     }
 
+    /// `users.info`: whether the person is a workspace admin or owner.
+    pub async fn is_admin(&self, user: &str) -> Result<bool, CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiUsersInfoRequest::new(user.into());
+        counted("users.info", session.users_info(&request))
+            .await
+            .map(|response| {
+                let flags = &response.user.flags;
+                [flags.is_admin, flags.is_owner, flags.is_primary_owner].contains(&Some(true))
+            })
+    }
+
+    /// `conversations.info`: who created the channel, when Slack says.
+    pub async fn channel_creator(&self, channel: &str) -> Result<Option<String>, CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiConversationsInfoRequest::new(channel.into());
+        counted("conversations.info", session.conversations_info(&request))
+            .await
+            .map(|response| response.channel.creator.map(|user| user.0))
+    }
+
     /// The first page of a thread's messages (root first).
     pub async fn replies(
         &self,

@@ -113,6 +113,33 @@ impl Store {
         Ok(())
     }
 
+    /// Mutes the channel until `until` and queues `then` (the line saying
+    /// who muted it), in one transaction.
+    pub async fn mute_channel(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        until: i64,
+        then: &[super::NewOutboxMessage],
+        now: i64,
+    ) -> Result<()> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO channel_settings (team_id, channel_id, muted_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (team_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+        for message in then {
+            super::outbox::enqueue(&mut tx, message, now).await?;
+        }
+        tx.commit().await
+    }
+
     /// The channel's settings (defaults when never set).
     pub async fn channel_settings(
         &self,

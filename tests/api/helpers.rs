@@ -57,6 +57,12 @@ struct FakeState {
     private_channels: std::collections::HashSet<String>,
     /// conversations.info answers this error instead (e.g. `missing_scope`).
     channel_info_error: Option<String>,
+    /// Workspace admins (users.info says `is_admin`).
+    admins: std::collections::HashSet<String>,
+    /// Channel creators conversations.info names, by channel.
+    creators: HashMap<String, String>,
+    /// users.info answers this error instead (e.g. `missing_scope`).
+    user_info_error: Option<String>,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -163,6 +169,23 @@ impl FakeSlack {
     /// conversations.info answers `error` from now on.
     pub fn fail_channel_info(&self, error: &str) {
         self.lock().channel_info_error = Some(error.to_string());
+    }
+
+    /// users.info describes `user` as a workspace admin.
+    pub fn make_admin(&self, user: &str) {
+        self.lock().admins.insert(user.to_string());
+    }
+
+    /// conversations.info names `user` as `channel`'s creator.
+    pub fn set_creator(&self, channel: &str, user: &str) {
+        self.lock()
+            .creators
+            .insert(channel.to_string(), user.to_string());
+    }
+
+    /// users.info answers `error` from now on.
+    pub fn fail_user_info(&self, error: &str) {
+        self.lock().user_info_error = Some(error.to_string());
     }
 
     /// What conversations.replies answers for a thread.
@@ -291,9 +314,25 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
                 }
                 None => {
                     let private = state.private_channels.contains(id);
-                    json!({"ok": true, "channel": {"id": id, "created": 1_600_000_000, "name": "general",
+                    let mut channel = json!({"id": id, "created": 1_600_000_000, "name": "general",
                         "is_channel": true, "is_group": false, "is_im": false, "is_mpim": false,
-                        "is_private": private, "is_member": true}})
+                        "is_private": private, "is_member": true});
+                    if let Some(creator) = state.creators.get(id) {
+                        channel["creator"] = json!(creator);
+                    }
+                    json!({"ok": true, "channel": channel})
+                }
+            }
+        }
+        "users.info" => {
+            let id = body.get("user").and_then(Value::as_str).unwrap_or_default();
+            match &state.user_info_error {
+                Some(error) => json!({"ok": false, "error": error}),
+                None => {
+                    let admin = state.admins.contains(id);
+                    json!({"ok": true, "user": {"id": id, "team_id": TEAM, "name": "someone",
+                        "is_admin": admin, "is_owner": false, "is_primary_owner": false,
+                        "is_bot": false, "tz": "Europe/Amsterdam", "tz_offset": 3600}})
                 }
             }
         }

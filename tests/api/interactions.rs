@@ -281,9 +281,15 @@ async fn mute_this_channel_for_a_week_mutes_it_and_says_so_in_place(backend: Bac
     assert_eq!(updates[0].body["ts"], flag.reply_ts.as_str());
     let text = updates[0].body["text"].as_str().expect("text");
     assert!(
-        text.starts_with("<@W111> muted me in this channel until "),
+        text.starts_with("<@W111> muted me in this channel until <!date^"),
         "{text}"
     );
+    // The channel sees one line saying who muted it until when.
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1]["channel"], "C111");
+    assert!(posts[1].get("thread_ts").is_none(), "{posts:?}");
+    assert_eq!(posts[1]["text"].as_str(), Some(text));
 
     // A new ask in the muted channel gets nothing.
     send_all(
@@ -298,7 +304,7 @@ async fn mute_this_channel_for_a_week_mutes_it_and_says_so_in_place(backend: Bac
     )
     .await;
     app.wait_until_idle().await;
-    assert_eq!(app.slack.posts().len(), 1, "{:?}", app.slack.posts());
+    assert_eq!(app.slack.posts().len(), 2, "{:?}", app.slack.posts());
 }
 
 async fn no_decision_yet_stores_an_open_question_that_status_lists_and_its_owner_alone_is_reminded_once(

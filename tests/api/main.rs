@@ -8,6 +8,7 @@ mod helpers;
 mod ingress;
 mod interactions;
 mod limits;
+mod mute;
 mod outage;
 mod privacy;
 mod readiness;
