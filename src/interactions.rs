@@ -88,6 +88,9 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
     let Some(user) = click.user_id.clone() else {
         return Ok(());
     };
+    if id == ActionId::RecordTopic {
+        return record_topic(state, click, value.as_deref(), &user, now).await;
+    }
     let Some(flag) = clicked_flag(state, click, value.as_deref()).await? else {
         tracing::warn!(team = %click.team_id, "refused a click for an unknown flag");
         tell(
@@ -142,6 +145,8 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 .await?;
             state.outbox_ready.notify_one();
         }
+        // Handled above: it belongs to no flag.
+        ActionId::RecordTopic => {}
         ActionId::MuteWeek => {
             let until = now.saturating_add(MUTE_MS);
             let update = reply_ts.map(|ts| {
@@ -178,6 +183,32 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// *Record the decision* under an @mention's "no recorded decision":
+/// the decide modal for the channel clicked in, its topic filled in (the
+/// button's value is only that: nothing else is taken from it).
+async fn record_topic(
+    state: &AppState,
+    click: &Click,
+    topic: Option<&str>,
+    user: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(channel_id) = click.channel_id.clone() else {
+        return Ok(());
+    };
+    let context = FormContext {
+        channel_private: crate::privacy::is_private(state, &click.team_id, &channel_id, now).await,
+        channel_id,
+        flag_id: None,
+    };
+    let form = views::decide_form(&context, topic, user);
+    if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+        tracing::warn!(error = %err, "could not open the decide form");
+        tell(state, click, &form_failed()).await;
     }
     Ok(())
 }

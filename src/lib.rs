@@ -40,6 +40,10 @@ pub mod pipeline;
 pub mod commands;
 // the buttons and the modals
 pub mod interactions;
+// `@clarity …`: help, and questions for the decision log
+pub mod mentions;
+// joining a channel: the greeting, once ever
+pub mod greeting;
 // open questions' owners, reminded once
 pub mod reminders;
 // the weekly digest

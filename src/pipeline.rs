@@ -148,6 +148,15 @@ async fn process(
         } => {
             return reassess_edit(state, &event.team_id, &channel_id, &ts, &text, now).await;
         }
+        Incoming::Mentioned { message } => {
+            return crate::mentions::answer(state, &message, now).await;
+        }
+        Incoming::BotJoined { channel_id } => {
+            return crate::greeting::joined(state, &event.team_id, &channel_id, now).await;
+        }
+        Incoming::BotLeft { channel_id } => {
+            return crate::greeting::left(state, &event.team_id, &channel_id, now).await;
+        }
         Incoming::Skipped { reason, .. } => return skipped(reason),
         Incoming::ChannelShared { .. } | Incoming::PrivateChannel { .. } | Incoming::Malformed => {
             return skipped(Skipped::NotAMessage);

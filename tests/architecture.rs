@@ -28,6 +28,8 @@ const LAYERS: &[(&str, usize)] = &[
     ("pipeline", 2),
     ("commands", 2),
     ("interactions", 2),
+    ("mentions", 2),
+    ("greeting", 2),
     ("reminders", 2),
     ("digest", 2),
     // What every handler asks of a channel.

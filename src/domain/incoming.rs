@@ -59,6 +59,23 @@ pub enum Incoming {
     /// A message event whose fields do not have Slack's shape: counted, not
     /// acted on.
     Malformed,
+    /// Someone mentioned the bot (`app_mention`): help, or a question for
+    /// the decision log. `channel_private` is private until Slack says.
+    #[serde(rename = "app_mention")]
+    Mentioned {
+        #[serde(flatten)]
+        message: Message,
+    },
+    /// The bot itself joined a channel (`member_joined_channel`).
+    BotJoined {
+        #[serde(rename = "channel")]
+        channel_id: String,
+    },
+    /// The bot itself left a channel (`member_left_channel`).
+    BotLeft {
+        #[serde(rename = "channel")]
+        channel_id: String,
+    },
 }
 
 impl Incoming {
@@ -83,7 +100,11 @@ impl Incoming {
                 .as_ref()
                 .map(|(channel_id, private)| (channel_id.as_str(), *private)),
             Incoming::PrivateChannel { channel_id } => Some((channel_id, true)),
-            Incoming::ChannelShared { .. } | Incoming::Malformed => None,
+            Incoming::ChannelShared { .. }
+            | Incoming::Malformed
+            | Incoming::Mentioned { .. }
+            | Incoming::BotJoined { .. }
+            | Incoming::BotLeft { .. } => None,
         }
     }
 }
@@ -212,6 +233,23 @@ mod tests {
                 channel_id: "G1".into(),
             },
             Incoming::Malformed,
+            Incoming::Mentioned {
+                message: Message {
+                    team_id: "T1".into(),
+                    channel_id: "C1".into(),
+                    ts: "1.3".into(),
+                    thread_ts: Some("1.2".into()),
+                    user_id: "U1".into(),
+                    text: "<@UBOT> help".into(),
+                    channel_private: true,
+                },
+            },
+            Incoming::BotJoined {
+                channel_id: "C1".into(),
+            },
+            Incoming::BotLeft {
+                channel_id: "C1".into(),
+            },
         ] {
             let stored = serde_json::to_string(&incoming).expect("serializes");
             let read: Incoming = serde_json::from_str(&stored).expect("reads back");

@@ -5,8 +5,9 @@
 //!
 //! A person's message in a channel is [`Incoming::Said`]; bot posts, the
 //! bot's own messages, joins and DMs are [`Incoming::Skipped`] with the
-//! reason; edits and deletions are their own kinds. Event types the
-//! pipeline does not act on decode to `None` and are never stored.
+//! reason; edits and deletions are their own kinds; a mention of the bot
+//! and the bot joining or leaving a channel too. Event types the pipeline
+//! does not act on decode to `None` and are never stored.
 
 use crate::domain::{
     Click, FieldValue, Incoming, Interaction, Message, Skipped, Submission, privacy_of_channel_type,
@@ -44,6 +45,30 @@ pub fn from_event(
 ) -> Option<Incoming> {
     match body {
         SlackEventCallbackBody::Message(event) => Some(message(event, team_id, bot_user_id)),
+        SlackEventCallbackBody::AppMention(event) if event.user.0 != bot_user_id => {
+            Some(Incoming::Mentioned {
+                message: Message {
+                    team_id: team_id.to_string(),
+                    channel_id: event.channel.0.clone(),
+                    ts: event.origin.ts.0.clone(),
+                    thread_ts: event.origin.thread_ts.as_ref().map(|ts| ts.0.clone()),
+                    user_id: event.user.0.clone(),
+                    text: event.content.text.clone().unwrap_or_default(),
+                    // Unknown counts as private; the pipeline asks Slack.
+                    channel_private: true,
+                },
+            })
+        }
+        SlackEventCallbackBody::MemberJoinedChannel(event) if event.user.0 == bot_user_id => {
+            Some(Incoming::BotJoined {
+                channel_id: event.channel.0.clone(),
+            })
+        }
+        SlackEventCallbackBody::MemberLeftChannel(event) if event.user.0 == bot_user_id => {
+            Some(Incoming::BotLeft {
+                channel_id: event.channel.0.clone(),
+            })
+        }
         // A type slack-morphism models whose shape did not fit lands in
         // `Unknown`, as do the channel events it does not model.
         SlackEventCallbackBody::Unknown(value) => {

@@ -127,6 +127,13 @@ pub enum Reply {
         decision: String,
         by: String,
     },
+    /// The one message when the bot joins a channel, once ever.
+    Greeting,
+    /// An @mention asking whether a topic was decided: the decision.
+    MentionDecided { line: DecisionLine },
+    /// An @mention asking whether a topic was decided, and none is
+    /// recorded: says so, with a button that records one.
+    MentionUndecided { query: String },
     /// The weekly digest (posted, or previewed with `/clarity digest`);
     /// rendered by the digest's own renderer.
     Digest(Box<crate::domain::digest::Digest>),
@@ -556,6 +563,50 @@ impl Reply {
                 "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
                     .to_string(),
             ),
+            Reply::Greeting => plain(
+                "Hi, I'm Clarity. When someone here asks to get aligned on something nobody has decided yet, I ask which decision has been made, with a button to record it. I ask at most once per thread. Mute me for a while with `/clarity mute 3 days`; `/clarity help` shows the rest."
+                    .to_string(),
+            ),
+            Reply::MentionDecided { line } => {
+                let mut text = format!(
+                    "Yes: *{}* was decided on {}",
+                    short_topic(&line.topic),
+                    escape(&line.date)
+                );
+                if let Some(owner) = &line.owner {
+                    text.push_str(&format!(", owner <@{}>", escape(owner)));
+                }
+                if let Some(channel) = &line.channel {
+                    text.push_str(&format!(", in <#{}>", escape(channel)));
+                }
+                let decision = limits::shorten(&one_line(&line.decision), LISTED_DECISION_CHARS);
+                text.push_str(&format!(" — {}", escape_inline(&decision)));
+                let link = line
+                    .link
+                    .as_deref()
+                    .map(|link| format!(" (<{}|source>)", escape(link)))
+                    .unwrap_or_default();
+                plain(limits::fit(&text, &link, SECTION_TEXT))
+            }
+            Reply::MentionUndecided { query } => {
+                let text = format!(
+                    "There is no recorded decision on “{}”. If it has been decided, record it so everyone can find it.",
+                    quote(query)
+                );
+                let topic = limits::shorten(&one_line(query), TOPIC_CHARS);
+                let button = SlackBlockButtonElement::new("Record the decision".into())
+                    .with_action_id(ActionId::RecordTopic.as_str().into())
+                    .with_value(topic)
+                    .with_style(SlackBlockButtonStyle::Primary);
+                SlackMessageContent::new()
+                    .with_text(text.clone())
+                    .with_blocks(vec![
+                        SlackSectionBlock::new().with_text(md(text)).into(),
+                        SlackActionsBlock::new(vec![SlackActionBlockElement::Button(button)])
+                            .with_block_id("record_topic".into())
+                            .into(),
+                    ])
+            }
             Reply::Digest(digest) => super::digest::blocks(digest),
         }
     }
@@ -1081,6 +1132,26 @@ mod interaction_snapshots {
                 },
             ),
             ("decide_form_opened", Reply::DecideFormOpened),
+            ("greeting", Reply::Greeting),
+            (
+                "mention_decided",
+                Reply::MentionDecided {
+                    line: DecisionLine {
+                        topic: "pricing page".into(),
+                        decision: "three tiers, monthly and yearly".into(),
+                        date: "2 Oct 2026".into(),
+                        owner: Some("U123".into()),
+                        channel: Some("C9".into()),
+                        link: Some("https://acme.slack.com/archives/C9/p1".into()),
+                    },
+                },
+            ),
+            (
+                "mention_undecided",
+                Reply::MentionUndecided {
+                    query: "the pricing page".into(),
+                },
+            ),
         ]
     }
 

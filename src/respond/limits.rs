@@ -577,6 +577,22 @@ mod properties {
                 })
                 .boxed(),
             Just(Reply::DecideFormOpened).boxed(),
+            Just(Reply::Greeting).boxed(),
+            (text(), text(), maybe(text()), maybe(text()))
+                .prop_map(|(topic, decision, owner, link)| Reply::MentionDecided {
+                    line: DecisionLine {
+                        topic,
+                        decision,
+                        date: "2 Oct 2026".into(),
+                        owner,
+                        channel: None,
+                        link,
+                    },
+                })
+                .boxed(),
+            text()
+                .prop_map(|query| Reply::MentionUndecided { query })
+                .boxed(),
             (text(), text(), text())
                 .prop_map(|(topic, decision, by)| Reply::ThreadDecision {
                     topic,

@@ -18,14 +18,18 @@ pub enum ActionId {
     NotAlignment,
     /// Mutes the flag's channel for a week.
     MuteWeek,
+    /// Opens the decide modal for a topic nobody recorded a decision on
+    /// (an @mention's answer); its `value` is the topic, not a flag.
+    RecordTopic,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 4] = [
+    pub const ALL: [ActionId; 5] = [
         ActionId::RecordDecision,
         ActionId::NoDecisionYet,
         ActionId::NotAlignment,
         ActionId::MuteWeek,
+        ActionId::RecordTopic,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +38,7 @@ impl ActionId {
             ActionId::NoDecisionYet => "flag_no_decision_yet",
             ActionId::NotAlignment => "flag_not_alignment",
             ActionId::MuteWeek => "flag_mute_week",
+            ActionId::RecordTopic => "record_topic",
         }
     }
 

@@ -21,4 +21,5 @@ mod slow_clients;
 mod socket_mode;
 mod socket_support;
 mod startup_log;
+mod surfaces;
 mod workspaces;
