@@ -91,6 +91,10 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
     if id == ActionId::RecordTopic {
         return record_topic(state, click, value.as_deref(), &user, now).await;
     }
+    if id == ActionId::HomeSearch {
+        let query = value.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        return crate::home::publish(state, &click.team_id, &user, query, now).await;
+    }
     let Some(flag) = clicked_flag(state, click, value.as_deref()).await? else {
         tracing::warn!(team = %click.team_id, "refused a click for an unknown flag");
         tell(
@@ -145,8 +149,8 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 .await?;
             state.outbox_ready.notify_one();
         }
-        // Handled above: it belongs to no flag.
-        ActionId::RecordTopic => {}
+        // Handled above: they belong to no flag.
+        ActionId::RecordTopic | ActionId::HomeSearch => {}
         ActionId::MuteWeek => {
             let until = now.saturating_add(MUTE_MS);
             let update = reply_ts.map(|ts| {

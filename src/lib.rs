@@ -44,6 +44,8 @@ pub mod interactions;
 pub mod mentions;
 // joining a channel: the greeting, once ever
 pub mod greeting;
+// the App Home tab
+pub mod home;
 // open questions' owners, reminded once
 pub mod reminders;
 // the weekly digest

@@ -154,6 +154,9 @@ async fn process(
         Incoming::BotJoined { channel_id } => {
             return crate::greeting::joined(state, &event.team_id, &channel_id, now).await;
         }
+        Incoming::HomeOpened { user_id } => {
+            return crate::home::publish(state, &event.team_id, &user_id, None, now).await;
+        }
         Incoming::BotLeft { channel_id } => {
             return crate::greeting::left(state, &event.team_id, &channel_id, now).await;
         }

@@ -30,6 +30,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("interactions", 2),
     ("mentions", 2),
     ("greeting", 2),
+    ("home", 2),
     ("reminders", 2),
     ("digest", 2),
     // What every handler asks of a channel.

@@ -76,6 +76,11 @@ pub enum Incoming {
         #[serde(rename = "channel")]
         channel_id: String,
     },
+    /// Someone opened the bot's Home tab (`app_home_opened`, tab `home`).
+    HomeOpened {
+        #[serde(rename = "user")]
+        user_id: String,
+    },
 }
 
 impl Incoming {
@@ -104,7 +109,8 @@ impl Incoming {
             | Incoming::Malformed
             | Incoming::Mentioned { .. }
             | Incoming::BotJoined { .. }
-            | Incoming::BotLeft { .. } => None,
+            | Incoming::BotLeft { .. }
+            | Incoming::HomeOpened { .. } => None,
         }
     }
 }
@@ -249,6 +255,9 @@ mod tests {
             },
             Incoming::BotLeft {
                 channel_id: "C1".into(),
+            },
+            Incoming::HomeOpened {
+                user_id: "U1".into(),
             },
         ] {
             let stored = serde_json::to_string(&incoming).expect("serializes");

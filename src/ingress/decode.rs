@@ -64,6 +64,11 @@ pub fn from_event(
                 channel_id: event.channel.0.clone(),
             })
         }
+        SlackEventCallbackBody::AppHomeOpened(event) if event.tab.as_deref() == Some("home") => {
+            Some(Incoming::HomeOpened {
+                user_id: event.user.0.clone(),
+            })
+        }
         SlackEventCallbackBody::MemberLeftChannel(event) if event.user.0 == bot_user_id => {
             Some(Incoming::BotLeft {
                 channel_id: event.channel.0.clone(),

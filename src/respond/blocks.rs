@@ -685,7 +685,7 @@ fn silence_line(silence: &Silence) -> String {
 
 /// One decision as a bullet: topic, decision, date, owner, channel, link.
 /// A long decision is shortened; the link to its source is kept.
-fn decision_line(item: &DecisionLine) -> String {
+pub(crate) fn decision_line(item: &DecisionLine) -> String {
     let decision = limits::shorten(&one_line(&item.decision), LISTED_DECISION_CHARS);
     let mut line = format!(
         "• *{}* — {} ({}",

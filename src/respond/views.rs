@@ -21,15 +21,18 @@ pub enum ActionId {
     /// Opens the decide modal for a topic nobody recorded a decision on
     /// (an @mention's answer); its `value` is the topic, not a flag.
     RecordTopic,
+    /// App Home's search box (its `value` is the query typed).
+    HomeSearch,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 5] = [
+    pub const ALL: [ActionId; 6] = [
         ActionId::RecordDecision,
         ActionId::NoDecisionYet,
         ActionId::NotAlignment,
         ActionId::MuteWeek,
         ActionId::RecordTopic,
+        ActionId::HomeSearch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl ActionId {
             ActionId::NotAlignment => "flag_not_alignment",
             ActionId::MuteWeek => "flag_mute_week",
             ActionId::RecordTopic => "record_topic",
+            ActionId::HomeSearch => "home_search",
         }
     }
 

@@ -63,6 +63,10 @@ struct FakeState {
     creators: HashMap<String, String>,
     /// users.info answers this error instead (e.g. `missing_scope`).
     user_info_error: Option<String>,
+    /// Members of private channels (users.conversations lists them).
+    members: HashMap<String, std::collections::HashSet<String>>,
+    /// users.conversations answers this error instead.
+    conversations_error: Option<String>,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -181,6 +185,36 @@ impl FakeSlack {
         self.lock()
             .creators
             .insert(channel.to_string(), user.to_string());
+    }
+
+    /// `user` is a member of the private channel `channel`.
+    pub fn add_member(&self, channel: &str, user: &str) {
+        self.lock()
+            .members
+            .entry(channel.to_string())
+            .or_default()
+            .insert(user.to_string());
+    }
+
+    /// users.conversations answers `error` from now on.
+    pub fn fail_user_conversations(&self, error: &str) {
+        self.lock().conversations_error = Some(error.to_string());
+    }
+
+    /// The Home views published, as (user, view).
+    pub fn homes(&self) -> Vec<(String, Value)> {
+        self.calls("views.publish")
+            .into_iter()
+            .map(|call| {
+                (
+                    call.body["user_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    call.body["view"].clone(),
+                )
+            })
+            .collect()
     }
 
     /// users.info answers `error` from now on.
@@ -323,6 +357,34 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
                     json!({"ok": true, "channel": channel})
                 }
             }
+        }
+        "users.conversations" => {
+            let user = body.get("user").and_then(Value::as_str).unwrap_or_default();
+            match &state.conversations_error {
+                Some(error) => json!({"ok": false, "error": error}),
+                None => {
+                    let mut channels: Vec<&String> = state
+                        .members
+                        .iter()
+                        .filter(|(channel, members)| {
+                            members.contains(user) && state.private_channels.contains(*channel)
+                        })
+                        .map(|(channel, _)| channel)
+                        .collect();
+                    channels.sort();
+                    let channels: Vec<Value> = channels
+                        .into_iter()
+                        .map(|id| json!({"id": id, "created": 1_600_000_000, "is_private": true, "is_channel": true}))
+                        .collect();
+                    json!({"ok": true, "channels": channels, "response_metadata": {"next_cursor": ""}})
+                }
+            }
+        }
+        "views.publish" => {
+            let mut view = body.get("view").cloned().unwrap_or_else(|| json!({}));
+            view["id"] = json!(format!("V{}", state.next_ts));
+            view["team_id"] = json!(TEAM);
+            json!({"ok": true, "view": view})
         }
         "users.info" => {
             let id = body.get("user").and_then(Value::as_str).unwrap_or_default();

@@ -5,6 +5,7 @@ mod commands;
 mod digest;
 mod flags;
 mod helpers;
+mod home;
 mod ingress;
 mod interactions;
 mod limits;

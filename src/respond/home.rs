@@ -1,0 +1,144 @@
+//! The App Home tab: what one person may see, rendered as a Home view.
+//! The handler (`crate::home`) decides what is in it; this draws it. Every
+//! list is short (a phone screen), newest or most repeated first, and a
+//! moment shows in the reader's own zone.
+
+use crate::respond::blocks::{DecisionLine, decision_line};
+use crate::respond::format;
+use crate::respond::limits::{self, SECTION_TEXT};
+use crate::respond::views::ActionId;
+use slack_morphism::prelude::*;
+
+/// At most this many lines per section.
+pub const HOME_LINES: usize = 10;
+
+/// What one person's Home tab shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Home {
+    /// The topic searched for, if any.
+    pub query: Option<String>,
+    /// Decisions they may see, newest first (each with its channel).
+    pub decisions: Vec<DecisionLine>,
+    /// Topics asked about and not decided: (topic, channel, asks).
+    pub open: Vec<(String, String, i64)>,
+    /// Open questions they own: (topic, channel, formatted due date).
+    pub questions: Vec<(String, String, Option<String>)>,
+    /// Channels the bot is in: (channel, muted until (ms); `i64::MAX`: not watched).
+    pub channels: Vec<(String, Option<i64>)>,
+}
+
+/// The Home view.
+pub fn view(home: &Home) -> SlackView {
+    let mut blocks: Vec<SlackBlock> = vec![
+        SlackHeaderBlock::new("Decisions first, then alignment".into()).into(),
+        SlackInputBlock::new(
+            "Search decisions by topic".into(),
+            SlackInputBlockElement::PlainTextInput(
+                SlackBlockPlainTextInputElement::new()
+                    .with_action_id(ActionId::HomeSearch.as_str().into())
+                    .with_max_length(150),
+            ),
+        )
+        .with_block_id("home_search".into())
+        .with_dispatch_action(true)
+        .with_optional(true)
+        .into(),
+    ];
+    let title = match &home.query {
+        Some(query) => format!(
+            "*Decisions on “{}”*, newest first",
+            limits::shorten(&escape(query), 150)
+        ),
+        None => "*Decisions*, newest first".to_string(),
+    };
+    let decisions = if home.decisions.is_empty() {
+        "None recorded yet. Record one with `/clarity decide topic :: decision`.".to_string()
+    } else {
+        home.decisions
+            .iter()
+            .map(decision_line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    blocks.push(section(title, decisions));
+    let open = if home.open.is_empty() {
+        "Nothing: every alignment ask had a decision behind it.".to_string()
+    } else {
+        home.open
+            .iter()
+            .map(|(topic, channel, asks)| {
+                let times = if *asks == 1 {
+                    "once".to_string()
+                } else {
+                    format!("{asks} times")
+                };
+                format!(
+                    "• *{}* in <#{}> — asked {times}",
+                    limits::shorten(&escape(topic), 150),
+                    escape(channel)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    blocks.push(section(
+        "*Asked to align on, not decided* (last 30 days), most repeated first".into(),
+        open,
+    ));
+    let questions = if home.questions.is_empty() {
+        "None: nobody is waiting on a decision from you.".to_string()
+    } else {
+        home.questions
+            .iter()
+            .map(|(topic, channel, due)| {
+                let due = due
+                    .as_deref()
+                    .map(|due| format!(" — due {}", escape(due)))
+                    .unwrap_or_default();
+                format!(
+                    "• *{}* in <#{}>{due}",
+                    limits::shorten(&escape(topic), 150),
+                    escape(channel)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    blocks.push(section("*Open questions you decide*".into(), questions));
+    let channels = if home.channels.is_empty() {
+        "None yet: invite me with `/invite @clarity` in a channel.".to_string()
+    } else {
+        home.channels
+            .iter()
+            .map(|(channel, muted)| match muted {
+                None => format!("• <#{}> — listening", escape(channel)),
+                Some(i64::MAX) => format!("• <#{}> — not watched", escape(channel)),
+                Some(until) => format!(
+                    "• <#{}> — muted until {}",
+                    escape(channel),
+                    format::local_moment(*until)
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    blocks.push(section("*Channels I'm in*".into(), channels));
+    SlackView::Home(SlackHomeView::new(blocks))
+}
+
+/// A section: its title on the first line, then its lines, within Slack's
+/// limit for a section's text.
+fn section(title: String, lines: String) -> SlackBlock {
+    let text = limits::shorten(&format!("{title}\n{lines}"), SECTION_TEXT);
+    SlackSectionBlock::new()
+        .with_text(SlackBlockText::MarkDown(SlackBlockMarkDownText::new(text)))
+        .into()
+}
+
+/// Escapes mrkdwn's control characters in what people typed.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('*', "")
+}
