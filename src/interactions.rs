@@ -11,7 +11,7 @@
 //! own: the flag is looked up by the payload's workspace and the button's
 //! flag id, and must belong to the channel it was clicked in.
 
-use crate::domain::{Click, FieldValue, Interaction, Submission};
+use crate::domain::{Click, FieldValue, Interaction, MessageShortcut, Submission};
 use crate::respond::blocks::Reply;
 use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
@@ -70,7 +70,15 @@ pub async fn handle(state: &AppState, interaction: Interaction, now: i64) -> Ack
                 }
             }
         }
-        // Shortcuts, view_closed…: nothing the bot offers; acknowledged.
+        Interaction::Shortcut(shortcut) => {
+            metrics::counter!("clarity_interactions_total", "kind" => "message_action")
+                .increment(1);
+            if let Err(err) = record_as_decision(state, &shortcut, now).await {
+                tracing::error!(error = format!("{err:#}"), team = %shortcut.team_id, "a shortcut failed");
+            }
+            Ack::Done
+        }
+        // Global shortcuts, view_closed…: nothing the bot offers; acknowledged.
         Interaction::Other => Ack::Done,
     }
 }
@@ -113,6 +121,7 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
         channel_id: flag.channel_id.clone(),
         flag_id: Some(flag.id),
         channel_private: flag.channel_private,
+        permalink: None,
     };
     match id {
         ActionId::RecordDecision => {
@@ -191,6 +200,55 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
     Ok(())
 }
 
+/// "Record as decision" on a message: the decide modal with the message's
+/// text as the decision, its author as the owner, a topic the classifier
+/// reads in it, and its permalink kept as the decision's source.
+async fn record_as_decision(
+    state: &AppState,
+    shortcut: &MessageShortcut,
+    now: i64,
+) -> anyhow::Result<()> {
+    if shortcut.callback_id != views::RECORD_SHORTCUT {
+        return Ok(());
+    }
+    let (Some(channel_id), Some(ts), Some(text)) = (
+        shortcut.channel_id.clone(),
+        shortcut.message_ts.as_deref(),
+        shortcut.text.as_deref(),
+    ) else {
+        return Ok(());
+    };
+    let permalink = match state.slack.permalink(&channel_id, ts).await {
+        Ok(link) => Some(link),
+        Err(err) => {
+            tracing::warn!(error = %err, "no permalink for a shortcut's message");
+            None
+        }
+    };
+    let topic = state
+        .classifier
+        .assess(text, &crate::classify::Context::default())
+        .topic;
+    let context = FormContext {
+        channel_private: crate::privacy::is_private(state, &shortcut.team_id, &channel_id, now)
+            .await,
+        channel_id,
+        flag_id: None,
+        permalink,
+    };
+    let owner = shortcut.author.as_deref().unwrap_or(&shortcut.user_id);
+    let form = views::decision_form(&context, topic.as_deref(), Some(text), owner);
+    if let Err(err) = state.slack.open_view(&shortcut.trigger_id, form).await {
+        tracing::warn!(error = %err, "could not open the decide form from a shortcut");
+        let mut body = serde_json::to_value(form_failed().render()).unwrap_or_default();
+        if let Some(map) = body.as_object_mut() {
+            map.insert("response_type".into(), "ephemeral".into());
+        }
+        response_url::post(&shortcut.response_url, &state.settings.slack_api_url, &body).await;
+    }
+    Ok(())
+}
+
 /// *Record the decision* under an @mention's "no recorded decision":
 /// the decide modal for the channel clicked in, its topic filled in (the
 /// button's value is only that: nothing else is taken from it).
@@ -206,6 +264,7 @@ async fn record_topic(
     };
     let context = FormContext {
         channel_private: crate::privacy::is_private(state, &click.team_id, &channel_id, now).await,
+        permalink: None,
         channel_id,
         flag_id: None,
     };
@@ -401,7 +460,7 @@ async fn record(
                 decision: typed.decision.clone(),
                 owner: Some(typed.owner.clone()),
                 reasoning: typed.reasoning.clone(),
-                permalink: None,
+                permalink: context.permalink.clone(),
                 source_ts: None,
                 recorded_by: Some(user.to_string()),
                 // The form carries what was known when it opened; Slack's

@@ -196,6 +196,7 @@ async fn act(
                 channel_id: who.channel_id.clone(),
                 flag_id: None,
                 channel_private: who.channel_private(state, now).await,
+                permalink: None,
             };
             let form = views::decide_form(&context, None, &who.user_id);
             match state.slack.open_view(&who.trigger_id, form).await {

@@ -121,6 +121,8 @@ impl Incoming {
 pub enum Interaction {
     Click(Click),
     Submission(Submission),
+    /// A message shortcut ("Record as decision").
+    Shortcut(MessageShortcut),
     /// Anything the bot offers nothing for (a shortcut, a closed modal…).
     Other,
 }
@@ -142,6 +144,24 @@ pub struct Click {
     pub trigger_id: String,
     /// Where to answer the person who clicked, privately.
     pub response_url: Option<String>,
+}
+
+/// A message shortcut run on a message. Its message is what Slack sent;
+/// the bot takes only its text, author and place from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageShortcut {
+    pub team_id: String,
+    pub user_id: String,
+    /// The shortcut's `callback_id` (the manifest's).
+    pub callback_id: String,
+    pub channel_id: Option<String>,
+    /// The message's ts, text and author, when the payload has them.
+    pub message_ts: Option<String>,
+    pub text: Option<String>,
+    pub author: Option<String>,
+    /// Opens a modal, within 3 seconds.
+    pub trigger_id: String,
+    pub response_url: String,
 }
 
 /// A submitted modal.

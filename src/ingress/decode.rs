@@ -10,7 +10,8 @@
 //! does not act on decode to `None` and are never stored.
 
 use crate::domain::{
-    Click, FieldValue, Incoming, Interaction, Message, Skipped, Submission, privacy_of_channel_type,
+    Click, FieldValue, Incoming, Interaction, Message, MessageShortcut, Skipped, Submission,
+    privacy_of_channel_type,
 };
 use crate::store::Store;
 use slack_morphism::prelude::*;
@@ -201,7 +202,7 @@ pub fn interaction_from_json(payload: serde_json::Value) -> Option<Interaction> 
         tracing::warn!("interaction payload without a type");
         return None;
     };
-    if !matches!(kind, "block_actions" | "view_submission") {
+    if !matches!(kind, "block_actions" | "view_submission" | "message_action") {
         return Some(Interaction::Other);
     }
     match serde_json::from_value::<SlackInteractionEvent>(payload) {
@@ -271,6 +272,21 @@ pub fn interaction(event: &SlackInteractionEvent) -> Interaction {
                     .map(|id| id.0.clone()),
                 private_metadata: modal.and_then(|modal| modal.private_metadata.clone()),
                 values,
+            })
+        }
+        SlackInteractionEvent::MessageAction(event) => {
+            let message = event.message.as_ref();
+            Interaction::Shortcut(MessageShortcut {
+                team_id: event.team.id.0.clone(),
+                user_id: event.user.id.0.clone(),
+                callback_id: event.callback_id.0.clone(),
+                channel_id: event.channel.as_ref().map(|channel| channel.id.0.clone()),
+                message_ts: message.map(|message| message.origin.ts.0.clone()),
+                text: message.and_then(|message| message.content.text.clone()),
+                author: message
+                    .and_then(|message| message.sender.user.as_ref().map(|u| u.0.clone())),
+                trigger_id: event.trigger_id.0.clone(),
+                response_url: event.response_url.0.to_string(),
             })
         }
         _ => Interaction::Other,

@@ -861,7 +861,7 @@ mod properties {
             flag_id in proptest::option::of(any::<i64>()),
             channel_private in any::<bool>(),
         ) {
-            let context = FormContext { channel_id, flag_id, channel_private };
+            let context = FormContext { channel_id, flag_id, channel_private, permalink: None };
             for view in [
                 views::decide_form(&context, topic.as_deref(), &owner),
                 views::open_question_form(&context, topic.as_deref(), &owner, jiff::civil::date(2026, 12, 1)),

@@ -52,6 +52,9 @@ impl ActionId {
     }
 }
 
+/// The message shortcut "Record as decision" (the manifest's `callback_id`).
+pub const RECORD_SHORTCUT: &str = "clarity_record_as_decision";
+
 /// The modals, by `callback_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewId {
@@ -110,6 +113,9 @@ pub struct FormContext {
     /// A private channel: its decisions never show outside it.
     #[serde(default)]
     pub channel_private: bool,
+    /// The message the decision comes from ("Record as decision").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
 }
 
 /// Slack's limit on a plain-text input.
@@ -173,6 +179,17 @@ fn modal(
 /// The decide modal: topic (prefilled from a flag), decision, owner (the
 /// person who opened it, to start with), reasoning (optional).
 pub fn decide_form(context: &FormContext, topic: Option<&str>, owner: &str) -> SlackView {
+    decision_form(context, topic, None, owner)
+}
+
+/// The decide modal with its decision prefilled too ("Record as
+/// decision": the message's text, its author as the owner).
+pub fn decision_form(
+    context: &FormContext,
+    topic: Option<&str>,
+    decision: Option<&str>,
+    owner: &str,
+) -> SlackView {
     let mut reasoning = text_input(Field::Reasoning, "Why (optional)", None, true);
     if let SlackBlock::Input(block) = &mut reasoning {
         block.optional = Some(true);
@@ -184,7 +201,7 @@ pub fn decide_form(context: &FormContext, topic: Option<&str>, owner: &str) -> S
         context,
         vec![
             text_input(Field::Topic, "Topic", topic, false),
-            text_input(Field::Decision, "What was decided", None, true),
+            text_input(Field::Decision, "What was decided", decision, true),
             user_input(owner, "Who owns it"),
             reasoning,
         ],
@@ -247,6 +264,7 @@ mod tests {
             channel_id: "C1".into(),
             flag_id: Some(7),
             channel_private: false,
+            permalink: None,
         };
         let json = serde_json::to_value(decide_form(&context, Some("pricing page"), "U1"))
             .expect("serializes");
@@ -272,6 +290,7 @@ mod tests {
             channel_id: "C1".into(),
             flag_id: Some(7),
             channel_private: false,
+            permalink: None,
         };
         let today = jiff::civil::date(2026, 12, 5);
         let json = serde_json::to_value(open_question_form(&context, None, "U1", today))

@@ -1,7 +1,8 @@
 //! The bot in a channel beyond its question: the greeting when it joins
 //! (once per channel, ever: across leaving, rejoining and replicas) and
 //! its answers to @mentions (help; a decision found, not found, or kept in
-//! its private channel), from Slack's own payloads.
+//! its private channel), and the "Record as decision" message shortcut,
+//! from Slack's own payloads.
 
 use crate::helpers::*;
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ crate::sqlite_and_postgres! {
     a_mention_asking_about_a_decided_topic_gets_the_decision_its_owner_and_date => a_mention_asking_about_a_decided_topic_gets_the_decision_its_owner_and_date;
     a_mention_about_an_undecided_topic_says_so_and_its_button_opens_the_form => a_mention_about_an_undecided_topic_says_so_and_its_button_opens_the_form;
     a_private_channels_decision_is_not_told_in_another_channel => a_private_channels_decision_is_not_told_in_another_channel;
+    record_as_decision_opens_the_form_prefilled_from_the_message_and_keeps_its_link => record_as_decision_opens_the_form_prefilled_from_the_message_and_keeps_its_link;
 }
 
 /// Slack's `member_joined_channel` (or `member_left_channel`) for `user`
@@ -268,4 +270,62 @@ async fn a_private_channels_decision_is_not_told_in_another_channel(backend: Bac
         text(in_private).starts_with("Yes: *pricing* was decided on "),
         "{in_private}"
     );
+}
+
+async fn record_as_decision_opens_the_form_prefilled_from_the_message_and_keeps_its_link(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let stated = "we ship the pricing page redesign with three tiers, monthly and yearly";
+    let mut payload = fixture_json("interactive_message_action.json");
+    payload["callback_id"] = json!("clarity_record_as_decision");
+    payload["message"]["text"] = json!(stated);
+    payload["message"]["user"] = json!("W222");
+    payload["response_url"] = json!(format!("{}response", app.slack.base_url));
+    assert_eq!(app.post_interaction(&payload).await.status(), 200);
+
+    let opened = app.slack.calls("views.open");
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].body["trigger_id"], "111.222.xxx");
+    let view = opened[0].body["view"].clone();
+    assert_eq!(view["callback_id"], "clarity_decide");
+    assert_eq!(view["blocks"][1]["element"]["initial_value"], stated);
+    assert_eq!(
+        view["blocks"][2]["element"]["initial_user"], "W222",
+        "the author owns it"
+    );
+    let context: Value = serde_json::from_str(view["private_metadata"].as_str().expect("metadata"))
+        .expect("the form's context");
+    assert_eq!(context["channel_id"], "C111");
+    assert_eq!(
+        context["permalink"], "https://test.slack.com/archives/C111/p1",
+        "the message's permalink is the source"
+    );
+
+    let submitted = view_submission(
+        &view,
+        json!({
+            "topic": {"topic": {"type": "plain_text_input", "value": "pricing page"}},
+            "decision": {"decision": {"type": "plain_text_input", "value": stated}},
+            "owner": {"owner": {"type": "users_select", "selected_user": "W222"}},
+        }),
+    );
+    assert_eq!(app.post_interaction(&submitted).await.status(), 200);
+    app.wait_until_idle().await;
+    let (owner, permalink): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT owner, permalink FROM decisions WHERE topic = 'pricing page'")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("the decision is recorded");
+    assert_eq!(owner.as_deref(), Some("W222"));
+    assert_eq!(
+        permalink.as_deref(),
+        Some("https://test.slack.com/archives/C111/p1")
+    );
+
+    // Another app's shortcut opens nothing.
+    payload["callback_id"] = json!("test-shortcut");
+    payload["trigger_id"] = json!("333.444.yyy");
+    assert_eq!(app.post_interaction(&payload).await.status(), 200);
+    assert_eq!(app.slack.calls("views.open").len(), 1);
 }
