@@ -96,7 +96,9 @@ async fn content(
         .take(HOME_LINES)
         .map(|row| (row.channel_id, row.muted_until))
         .collect();
+    let feedback = store.feedback_counts(team_id, now - OPEN_WINDOW_MS).await?;
     Ok(Home {
+        feedback,
         query: query.map(str::to_string),
         decisions,
         open,

@@ -143,8 +143,9 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 tell(state, click, &form_failed()).await;
             }
         }
-        ActionId::NotAlignment => {
-            let update = reply_ts.map(|ts| {
+        ActionId::NotAlignment | ActionId::Helpful => {
+            let helpful = id == ActionId::Helpful;
+            let update = reply_ts.filter(|_| !helpful).map(|ts| {
                 update_reply(
                     &flag,
                     &ts,
@@ -152,11 +153,20 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                     &Reply::FlagDismissed { by: user.clone() },
                 )
             });
-            state
+            let feedback = if helpful { "helpful" } else { "not_alignment" };
+            // Each person counts once; a second click changes nothing.
+            if state
                 .store
-                .set_feedback(&flag, "not_alignment", update.as_slice(), now)
-                .await?;
-            state.outbox_ready.notify_one();
+                .set_feedback(&flag, &user, feedback, update.as_slice(), now)
+                .await?
+            {
+                metrics::counter!("clarity_feedback_total", "feedback" => feedback).increment(1);
+                state.outbox_ready.notify_one();
+            }
+            let form = views::feedback_reason_form(&context, helpful);
+            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+                tracing::warn!(error = %err, "could not open the feedback reason form");
+            }
         }
         // Handled above: they belong to no flag.
         ActionId::RecordTopic | ActionId::HomeSearch => {}
@@ -367,6 +377,22 @@ async fn submitted(state: &AppState, submission: &Submission, now: i64) -> anyho
     let user = &submission.user_id;
     match view {
         ViewId::Decide => record(state, team, user, &context, flag.as_ref(), &form, now).await,
+        ViewId::FeedbackReason => match flag {
+            Some(flag) => {
+                let reason = form.text(Field::Reason);
+                if let Some(problem) = check_text(&reason, false, views::MAX_REASON_CHARS) {
+                    return Ok(Ack::Errors(vec![(Field::Reason, problem.to_string())]));
+                }
+                if !reason.is_empty() {
+                    state
+                        .store
+                        .set_feedback_reason(team, flag.id, user, &reason)
+                        .await?;
+                }
+                Ok(Ack::Done)
+            }
+            None => Ok(Ack::Done),
+        },
         ViewId::OpenQuestion => match flag {
             Some(flag) => open_question(state, &flag, &form, now).await,
             None => Ok(refused(

@@ -625,6 +625,7 @@ fn flag_buttons(flag_id: i64) -> SlackBlock {
                 .with_style(SlackBlockButtonStyle::Primary),
         ),
         SlackActionBlockElement::Button(button(ActionId::NoDecisionYet, "No decision yet")),
+        SlackActionBlockElement::Button(button(ActionId::Helpful, "This helped")),
         SlackActionBlockElement::Button(button(ActionId::NotAlignment, "Not an alignment request")),
         SlackActionBlockElement::Button(
             button(ActionId::MuteWeek, "Mute this channel for a week").with_confirm(

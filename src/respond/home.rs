@@ -25,6 +25,9 @@ pub struct Home {
     pub questions: Vec<(String, String, Option<String>)>,
     /// Channels the bot is in: (channel, muted until (ms); `i64::MAX`: not watched).
     pub channels: Vec<(String, Option<i64>)>,
+    /// The workspace's feedback on questions of the last 30 days: people
+    /// who said one helped, and who said it was not an alignment request.
+    pub feedback: (i64, i64),
 }
 
 /// The Home view.
@@ -123,6 +126,15 @@ pub fn view(home: &Home) -> SlackView {
             .join("\n")
     };
     blocks.push(section("*Channels I'm in*".into(), channels));
+    let (helpful, not_alignment) = home.feedback;
+    blocks.push(
+        SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+            SlackBlockMarkDownText::new(format!(
+                "Feedback on my questions (last 30 days): “This helped” {helpful} · “Not an alignment request” {not_alignment}"
+            )),
+        )])
+        .into(),
+    );
     SlackView::Home(SlackHomeView::new(blocks))
 }
 

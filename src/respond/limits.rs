@@ -707,6 +707,7 @@ mod properties {
                         recurring,
                         posted: n,
                         not_alignment: n / 5,
+                        helpful: n / 4,
                     }
                 },
             )

@@ -23,16 +23,19 @@ pub enum ActionId {
     RecordTopic,
     /// App Home's search box (its `value` is the query typed).
     HomeSearch,
+    /// Feedback: the question helped.
+    Helpful,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 6] = [
+    pub const ALL: [ActionId; 7] = [
         ActionId::RecordDecision,
         ActionId::NoDecisionYet,
         ActionId::NotAlignment,
         ActionId::MuteWeek,
         ActionId::RecordTopic,
         ActionId::HomeSearch,
+        ActionId::Helpful,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl ActionId {
             ActionId::MuteWeek => "flag_mute_week",
             ActionId::RecordTopic => "record_topic",
             ActionId::HomeSearch => "home_search",
+            ActionId::Helpful => "flag_helpful",
         }
     }
 
@@ -62,15 +66,18 @@ pub enum ViewId {
     Decide,
     /// Topic, who decides, by when.
     OpenQuestion,
+    /// Why the feedback was given (one optional line).
+    FeedbackReason,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 2] = [ViewId::Decide, ViewId::OpenQuestion];
+    pub const ALL: [ViewId; 3] = [ViewId::Decide, ViewId::OpenQuestion, ViewId::FeedbackReason];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ViewId::Decide => "clarity_decide",
             ViewId::OpenQuestion => "clarity_open_question",
+            ViewId::FeedbackReason => "clarity_feedback_reason",
         }
     }
 
@@ -88,6 +95,7 @@ pub enum Field {
     Owner,
     Reasoning,
     Due,
+    Reason,
 }
 
 impl Field {
@@ -98,6 +106,7 @@ impl Field {
             Field::Owner => "owner",
             Field::Reasoning => "reasoning",
             Field::Due => "due",
+            Field::Reason => "reason",
         }
     }
 }
@@ -205,6 +214,35 @@ pub fn decision_form(
             user_input(owner, "Who owns it"),
             reasoning,
         ],
+    )
+}
+
+/// The longest feedback reason: one line.
+pub const MAX_REASON_CHARS: u64 = 150;
+
+/// The small modal after feedback: why, in one optional line.
+pub fn feedback_reason_form(context: &FormContext, helpful: bool) -> SlackView {
+    let label = if helpful {
+        "What made it useful? (optional)"
+    } else {
+        "What was it instead? (optional)"
+    };
+    let mut reason = SlackInputBlock::new(
+        label.into(),
+        SlackInputBlockElement::PlainTextInput(
+            SlackBlockPlainTextInputElement::new()
+                .with_action_id(Field::Reason.as_str().into())
+                .with_max_length(MAX_REASON_CHARS),
+        ),
+    )
+    .with_block_id(Field::Reason.as_str().into());
+    reason.optional = Some(true);
+    modal(
+        ViewId::FeedbackReason,
+        "Thanks for the feedback",
+        "Send",
+        context,
+        vec![reason.into()],
     )
 }
 

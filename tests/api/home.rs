@@ -88,6 +88,10 @@ fn section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
 }
 
+fn feedback() -> Value {
+    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "Feedback on my questions (last 30 days): “This helped” 0 · “Not an alignment request” 0"}]})
+}
+
 fn head() -> Vec<Value> {
     vec![
         json!({"type": "header", "text": {"type": "plain_text", "text": "Decisions first, then alignment"}}),
@@ -115,6 +119,7 @@ async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend:
         section("*Asked to align on, not decided* (last 30 days), most repeated first\n• *hiring plan* in <#G111> — asked once"),
         section("*Open questions you decide*\nNone: nobody is waiting on a decision from you."),
         section(&format!("*Channels I'm in*\n• <#C111> — muted until {muted}\n• <#G111> — listening")),
+        feedback(),
     ]);
     assert_eq!(member, Value::Array(expected), "{member:#}");
 
@@ -125,6 +130,7 @@ async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend:
         section("*Asked to align on, not decided* (last 30 days), most repeated first\nNothing: every alignment ask had a decision behind it."),
         section("*Open questions you decide*\nNone: nobody is waiting on a decision from you."),
         section(&format!("*Channels I'm in*\n• <#C111> — muted until {muted}")),
+        feedback(),
     ]);
     assert_eq!(outsider, Value::Array(expected), "{outsider:#}");
     assert!(!outsider.to_string().contains("salary"));

@@ -156,6 +156,7 @@ async fn record_the_decision_opens_the_prefilled_modal_and_its_submission_record
         [
             "flag_record_decision",
             "flag_no_decision_yet",
+            "flag_helpful",
             "flag_not_alignment",
             "flag_mute_week"
         ]
@@ -255,7 +256,12 @@ async fn not_an_alignment_request_stores_the_feedback_and_acknowledges_in_place(
         Some(1),
         "one line, no buttons"
     );
-    assert!(app.slack.calls("views.open").is_empty());
+    let opened = app.slack.calls("views.open");
+    assert_eq!(opened.len(), 1, "only the optional reason");
+    assert_eq!(
+        opened[0].body["view"]["callback_id"],
+        "clarity_feedback_reason"
+    );
     let after = status_text(&app).await;
     assert!(!after.contains("Q3 roadmap"), "no longer counted: {after}");
 }

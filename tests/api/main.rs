@@ -3,6 +3,7 @@
 
 mod commands;
 mod digest;
+mod feedback;
 mod flags;
 mod helpers;
 mod home;
