@@ -2,7 +2,9 @@
 //! looking, the decisions they may see (searchable by topic, newest first,
 //! with owner, date and link), the topics asked about and not decided
 //! (most repeated first), the open questions they decide with due dates,
-//! and the channels the bot is in with their mute state.
+//! and the channels the bot is in with whether it would ask there now
+//! (muted until, quiet after a recent question until), and how often it
+//! asked about the person's own messages today (its daily limit).
 //!
 //! Private stays private: a row from a private channel (or one whose
 //! privacy Slack never stated) is shown only to a member of that channel,
@@ -11,12 +13,13 @@
 
 use crate::respond::blocks::DecisionLine;
 use crate::respond::format;
-use crate::respond::home::{self, HOME_LINES, Home};
+use crate::respond::home::{self, HOME_LINES, Home, Quiet};
 use crate::state::AppState;
 use std::collections::HashSet;
 
 /// How long a person's private channels are remembered.
 const MEMBERSHIP_TTL_MS: i64 = 60 * 1000;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Topics asked about in this window count as open.
 const OPEN_WINDOW_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
@@ -51,6 +54,7 @@ async fn content(
                 .is_some_and(|in_them| in_them.contains(channel))
     };
     let store = &state.store;
+    let policy = &state.settings.file.noise;
     let decisions = store
         .home_decisions(team_id, query)
         .await?
@@ -94,11 +98,30 @@ async fn content(
         .into_iter()
         .filter(|row| may_see(&row.channel_id, row.public))
         .take(HOME_LINES)
-        .map(|row| (row.channel_id, row.muted_until))
+        .map(|row| {
+            let cooldown_ends = row
+                .last_flag
+                .map(|at| at.saturating_add(policy.channel_cooldown_secs.saturating_mul(1000)))
+                .filter(|ends| *ends > now);
+            let quiet = match (row.muted_until, cooldown_ends) {
+                (Some(i64::MAX), _) => Quiet::NotWatched,
+                (Some(until), _) => Quiet::Muted(until),
+                (None, Some(ends)) => Quiet::CoolingDown(ends),
+                (None, None) => Quiet::Listening,
+            };
+            (row.channel_id, quiet)
+        })
         .collect();
+    let asked_you = (
+        store
+            .flags_on_user_since(team_id, user, now - DAY_MS)
+            .await?,
+        policy.max_flags_per_user_per_day,
+    );
     let feedback = store.feedback_counts(team_id, now - OPEN_WINDOW_MS).await?;
     Ok(Home {
         feedback,
+        asked_you,
         query: query.map(str::to_string),
         decisions,
         open,

@@ -23,11 +23,25 @@ pub struct Home {
     pub open: Vec<(String, String, i64)>,
     /// Open questions they own: (topic, channel, formatted due date).
     pub questions: Vec<(String, String, Option<String>)>,
-    /// Channels the bot is in: (channel, muted until (ms); `i64::MAX`: not watched).
-    pub channels: Vec<(String, Option<i64>)>,
+    /// Channels the bot is in, and whether it would ask there right now.
+    pub channels: Vec<(String, Quiet)>,
+    /// Questions on this person's messages in the last 24 hours, and the
+    /// most there may be.
+    pub asked_you: (i64, u32),
     /// The workspace's feedback on questions of the last 30 days: people
     /// who said one helped, and who said it was not an alignment request.
     pub feedback: (i64, i64),
+}
+
+/// Whether the bot would ask in a channel right now, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    Listening,
+    /// Asked there recently; waits until then (ms).
+    CoolingDown(i64),
+    /// Muted until then (ms).
+    Muted(i64),
+    NotWatched,
 }
 
 /// The Home view.
@@ -113,19 +127,40 @@ pub fn view(home: &Home) -> SlackView {
     } else {
         home.channels
             .iter()
-            .map(|(channel, muted)| match muted {
-                None => format!("• <#{}> — listening", escape(channel)),
-                Some(i64::MAX) => format!("• <#{}> — not watched", escape(channel)),
-                Some(until) => format!(
+            .map(|(channel, quiet)| match quiet {
+                Quiet::Listening => format!("• <#{}> — listening", escape(channel)),
+                Quiet::NotWatched => format!("• <#{}> — not watched", escape(channel)),
+                Quiet::Muted(until) => format!(
                     "• <#{}> — muted until {}",
                     escape(channel),
                     format::local_moment(*until)
+                ),
+                Quiet::CoolingDown(until) => format!(
+                    "• <#{}> — quiet until {} (I asked there recently)",
+                    escape(channel),
+                    format::local_time(*until)
                 ),
             })
             .collect::<Vec<_>>()
             .join("\n")
     };
     blocks.push(section("*Channels I'm in*".into(), channels));
+    let (asked, most) = home.asked_you;
+    let asked_you = if asked >= i64::from(most) {
+        format!(
+            "I've asked about your messages {asked} times in the last 24 hours, my limit: I stay quiet on yours until that eases."
+        )
+    } else {
+        format!(
+            "I've asked about your messages {asked} of at most {most} times in the last 24 hours."
+        )
+    };
+    blocks.push(
+        SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+            SlackBlockMarkDownText::new(asked_you),
+        )])
+        .into(),
+    );
     let (helpful, not_alignment) = home.feedback;
     blocks.push(
         SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(

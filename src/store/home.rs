@@ -51,9 +51,24 @@ pub struct HomeChannel {
     pub public: bool,
     /// Muted until then (ms), or not watched (`Some(i64::MAX)`).
     pub muted_until: Option<i64>,
+    /// When the bot last posted a question there (ms).
+    pub last_flag: Option<i64>,
 }
 
 impl Store {
+    /// How many questions the bot posted on `user`'s messages since `since`.
+    pub async fn flags_on_user_since(&self, team_id: &str, user: &str, since: i64) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM flags WHERE team_id = $1 AND user_id = $2 AND posted = 1 \
+             AND created_at >= $3",
+        )
+        .bind(team_id)
+        .bind(user)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+    }
+
     /// The workspace's current decisions, newest first; with `query`, only
     /// those whose topic contains it (case-insensitive).
     pub async fn home_decisions(
@@ -149,7 +164,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT b.channel_id, CAST(CASE WHEN EXISTS (SELECT 1 FROM channels c WHERE c.team_id = b.team_id \
              AND c.channel_id = b.channel_id AND c.private = 0) THEN 1 ELSE 0 END AS BIGINT) AS public, \
-             s.monitored, s.muted_until FROM bot_channels b \
+             s.monitored, s.muted_until, (SELECT MAX(f.created_at) FROM flags f \
+             WHERE f.team_id = b.team_id AND f.channel_id = b.channel_id AND f.posted = 1) AS last_flag \
+             FROM bot_channels b \
              LEFT JOIN channel_settings s ON s.team_id = b.team_id AND s.channel_id = b.channel_id \
              WHERE b.team_id = $1 AND b.member = 1 ORDER BY b.channel_id LIMIT $2",
         )
@@ -166,6 +183,7 @@ impl Store {
                 Ok(HomeChannel {
                     channel_id: row.try_get("channel_id")?,
                     public: public(row)?,
+                    last_flag: row.try_get("last_flag")?,
                     muted_until: if monitored {
                         muted_until
                     } else {

@@ -1,6 +1,7 @@
 //! App Home: what one person may see, published when they open the tab
-//! (Slack's `app_home_opened`): decisions, open topics and the bot's
-//! channels, with a private channel's rows only for its members (as
+//! (Slack's `app_home_opened`): decisions, open topics, the bot's channels
+//! and why it would stay quiet there now (muted, cooling down), its daily
+//! limit on the person's messages, with a private channel's rows only for its members (as
 //! `users.conversations` says; when Slack cannot say, none), and a search
 //! by topic.
 
@@ -88,8 +89,14 @@ fn section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
 }
 
+fn context(text: &str) -> Value {
+    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
+}
+
 fn feedback() -> Value {
-    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "Feedback on my questions (last 30 days): “This helped” 0 · “Not an alignment request” 0"}]})
+    context(
+        "Feedback on my questions (last 30 days): “This helped” 0 · “Not an alignment request” 0",
+    )
 }
 
 fn head() -> Vec<Value> {
@@ -106,6 +113,12 @@ async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend:
     let muted_until = two_channels(&app).await;
     let today = clarity_bot::respond::format::recorded_on(jiff::Timestamp::now().as_millisecond());
     let muted = clarity_bot::respond::format::local_moment(muted_until);
+    // The question in G111 quiets it for the cool-down.
+    let asked_at: i64 = sqlx::query_scalar("SELECT created_at FROM flags WHERE posted = 1")
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("the question in G111");
+    let quiet = clarity_bot::respond::format::local_time(asked_at + 30 * 60 * 1000);
 
     // The Messages tab publishes nothing.
     send_all(&app, &[home_opened("EvMessagesTab", "W111", "messages")]).await;
@@ -118,7 +131,8 @@ async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend:
         section(&format!("*Decisions*, newest first\n• *salary bands* — four bands, published ({today}, <@W111>, in <#G111>)\n• *Q3 roadmap* — search first, then billing ({today}, <@W111>, in <#C111>)")),
         section("*Asked to align on, not decided* (last 30 days), most repeated first\n• *hiring plan* in <#G111> — asked once"),
         section("*Open questions you decide*\nNone: nobody is waiting on a decision from you."),
-        section(&format!("*Channels I'm in*\n• <#C111> — muted until {muted}\n• <#G111> — listening")),
+        section(&format!("*Channels I'm in*\n• <#C111> — muted until {muted}\n• <#G111> — quiet until {quiet} (I asked there recently)")),
+        context("I've asked about your messages 1 of at most 3 times in the last 24 hours."),
         feedback(),
     ]);
     assert_eq!(member, Value::Array(expected), "{member:#}");
@@ -130,6 +144,7 @@ async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend:
         section("*Asked to align on, not decided* (last 30 days), most repeated first\nNothing: every alignment ask had a decision behind it."),
         section("*Open questions you decide*\nNone: nobody is waiting on a decision from you."),
         section(&format!("*Channels I'm in*\n• <#C111> — muted until {muted}")),
+        context("I've asked about your messages 0 of at most 3 times in the last 24 hours."),
         feedback(),
     ]);
     assert_eq!(outsider, Value::Array(expected), "{outsider:#}");
