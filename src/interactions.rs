@@ -11,7 +11,7 @@
 //! own: the flag is looked up by the payload's workspace and the button's
 //! flag id, and must belong to the channel it was clicked in.
 
-use crate::domain::{Click, FieldValue, Interaction, Submission};
+use crate::domain::{Click, FieldValue, Interaction, MessageShortcut, Submission};
 use crate::respond::blocks::Reply;
 use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
@@ -70,7 +70,15 @@ pub async fn handle(state: &AppState, interaction: Interaction, now: i64) -> Ack
                 }
             }
         }
-        // Shortcuts, view_closed…: nothing the bot offers; acknowledged.
+        Interaction::Shortcut(shortcut) => {
+            metrics::counter!("clarity_interactions_total", "kind" => "message_action")
+                .increment(1);
+            if let Err(err) = record_as_decision(state, &shortcut, now).await {
+                tracing::error!(error = format!("{err:#}"), team = %shortcut.team_id, "a shortcut failed");
+            }
+            Ack::Done
+        }
+        // Global shortcuts, view_closed…: nothing the bot offers; acknowledged.
         Interaction::Other => Ack::Done,
     }
 }
@@ -88,6 +96,13 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
     let Some(user) = click.user_id.clone() else {
         return Ok(());
     };
+    if id == ActionId::RecordTopic {
+        return record_topic(state, click, value.as_deref(), &user, now).await;
+    }
+    if id == ActionId::HomeSearch {
+        let query = value.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        return crate::home::publish(state, &click.team_id, &user, query, now).await;
+    }
     let Some(flag) = clicked_flag(state, click, value.as_deref()).await? else {
         tracing::warn!(team = %click.team_id, "refused a click for an unknown flag");
         tell(
@@ -106,6 +121,7 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
         channel_id: flag.channel_id.clone(),
         flag_id: Some(flag.id),
         channel_private: flag.channel_private,
+        permalink: None,
     };
     match id {
         ActionId::RecordDecision => {
@@ -127,8 +143,9 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 tell(state, click, &form_failed()).await;
             }
         }
-        ActionId::NotAlignment => {
-            let update = reply_ts.map(|ts| {
+        ActionId::NotAlignment | ActionId::Helpful => {
+            let helpful = id == ActionId::Helpful;
+            let update = reply_ts.filter(|_| !helpful).map(|ts| {
                 update_reply(
                     &flag,
                     &ts,
@@ -136,28 +153,135 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                     &Reply::FlagDismissed { by: user.clone() },
                 )
             });
-            state
+            let feedback = if helpful { "helpful" } else { "not_alignment" };
+            // Each person counts once; a second click changes nothing.
+            if state
                 .store
-                .set_feedback(&flag, "not_alignment", update.as_slice(), now)
-                .await?;
-            state.outbox_ready.notify_one();
-        }
-        ActionId::MuteWeek => {
-            let until = now.saturating_add(MUTE_MS);
-            state
-                .store
-                .set_muted_until(&flag.team_id, &flag.channel_id, Some(until))
-                .await?;
-            if let Some(ts) = reply_ts {
-                let reply = Reply::FlagMuted {
-                    until: format::moment(until),
-                    by: user.clone(),
-                };
-                let update = update_reply(&flag, &ts, &format!("muted:{until}"), &reply);
-                state.store.enqueue_all(&[update], now).await?;
+                .set_feedback(&flag, &user, feedback, update.as_slice(), now)
+                .await?
+            {
+                metrics::counter!("clarity_feedback_total", "feedback" => feedback).increment(1);
                 state.outbox_ready.notify_one();
             }
+            let form = views::feedback_reason_form(&context, helpful);
+            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+                tracing::warn!(error = %err, "could not open the feedback reason form");
+            }
         }
+        // Handled above: they belong to no flag.
+        ActionId::RecordTopic | ActionId::HomeSearch => {}
+        ActionId::MuteWeek => {
+            let until = now.saturating_add(MUTE_MS);
+            let update = reply_ts.map(|ts| {
+                let reply = Reply::FlagMuted {
+                    until,
+                    by: user.clone(),
+                };
+                update_reply(&flag, &ts, &format!("muted:{until}"), &reply)
+            });
+            let muted = crate::mute::mute(
+                state,
+                (&flag.team_id, &flag.channel_id),
+                &user,
+                until,
+                update.as_slice(),
+                now,
+            )
+            .await?;
+            match muted {
+                crate::mute::Mute::Until(_) => {}
+                crate::mute::Mute::Refused(who) => {
+                    tell(state, click, &Reply::MuteRefused { who }).await;
+                }
+                crate::mute::Mute::Unsure => {
+                    tell(
+                        state,
+                        click,
+                        &Reply::Problem {
+                            what: "I couldn't check with Slack who may mute this channel.".into(),
+                            next: "Nothing was changed; please try again in a minute.".into(),
+                        },
+                    )
+                    .await;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// "Record as decision" on a message: the decide modal with the message's
+/// text as the decision, its author as the owner, a topic the classifier
+/// reads in it, and its permalink kept as the decision's source.
+async fn record_as_decision(
+    state: &AppState,
+    shortcut: &MessageShortcut,
+    now: i64,
+) -> anyhow::Result<()> {
+    if shortcut.callback_id != views::RECORD_SHORTCUT {
+        return Ok(());
+    }
+    let (Some(channel_id), Some(ts), Some(text)) = (
+        shortcut.channel_id.clone(),
+        shortcut.message_ts.as_deref(),
+        shortcut.text.as_deref(),
+    ) else {
+        return Ok(());
+    };
+    let permalink = match state.slack.permalink(&channel_id, ts).await {
+        Ok(link) => Some(link),
+        Err(err) => {
+            tracing::warn!(error = %err, "no permalink for a shortcut's message");
+            None
+        }
+    };
+    let topic = state
+        .classifier
+        .assess(text, &crate::classify::Context::default())
+        .topic;
+    let context = FormContext {
+        channel_private: crate::privacy::is_private(state, &shortcut.team_id, &channel_id, now)
+            .await,
+        channel_id,
+        flag_id: None,
+        permalink,
+    };
+    let owner = shortcut.author.as_deref().unwrap_or(&shortcut.user_id);
+    let form = views::decision_form(&context, topic.as_deref(), Some(text), owner);
+    if let Err(err) = state.slack.open_view(&shortcut.trigger_id, form).await {
+        tracing::warn!(error = %err, "could not open the decide form from a shortcut");
+        let mut body = serde_json::to_value(form_failed().render()).unwrap_or_default();
+        if let Some(map) = body.as_object_mut() {
+            map.insert("response_type".into(), "ephemeral".into());
+        }
+        response_url::post(&shortcut.response_url, &state.settings.slack_api_url, &body).await;
+    }
+    Ok(())
+}
+
+/// *Record the decision* under an @mention's "no recorded decision":
+/// the decide modal for the channel clicked in, its topic filled in (the
+/// button's value is only that: nothing else is taken from it).
+async fn record_topic(
+    state: &AppState,
+    click: &Click,
+    topic: Option<&str>,
+    user: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(channel_id) = click.channel_id.clone() else {
+        return Ok(());
+    };
+    let context = FormContext {
+        channel_private: crate::privacy::is_private(state, &click.team_id, &channel_id, now).await,
+        permalink: None,
+        channel_id,
+        flag_id: None,
+    };
+    let form = views::decide_form(&context, topic, user);
+    if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+        tracing::warn!(error = %err, "could not open the decide form");
+        tell(state, click, &form_failed()).await;
     }
     Ok(())
 }
@@ -253,6 +377,22 @@ async fn submitted(state: &AppState, submission: &Submission, now: i64) -> anyho
     let user = &submission.user_id;
     match view {
         ViewId::Decide => record(state, team, user, &context, flag.as_ref(), &form, now).await,
+        ViewId::FeedbackReason => match flag {
+            Some(flag) => {
+                let reason = form.text(Field::Reason);
+                if let Some(problem) = check_text(&reason, false, views::MAX_REASON_CHARS) {
+                    return Ok(Ack::Errors(vec![(Field::Reason, problem.to_string())]));
+                }
+                if !reason.is_empty() {
+                    state
+                        .store
+                        .set_feedback_reason(team, flag.id, user, &reason)
+                        .await?;
+                }
+                Ok(Ack::Done)
+            }
+            None => Ok(Ack::Done),
+        },
         ViewId::OpenQuestion => match flag {
             Some(flag) => open_question(state, &flag, &form, now).await,
             None => Ok(refused(
@@ -346,7 +486,7 @@ async fn record(
                 decision: typed.decision.clone(),
                 owner: Some(typed.owner.clone()),
                 reasoning: typed.reasoning.clone(),
-                permalink: None,
+                permalink: context.permalink.clone(),
                 source_ts: None,
                 recorded_by: Some(user.to_string()),
                 // The form carries what was known when it opened; Slack's

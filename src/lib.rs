@@ -40,12 +40,20 @@ pub mod pipeline;
 pub mod commands;
 // the buttons and the modals
 pub mod interactions;
+// `@clarity …`: help, and questions for the decision log
+pub mod mentions;
+// joining a channel: the greeting, once ever
+pub mod greeting;
+// the App Home tab
+pub mod home;
 // open questions' owners, reminded once
 pub mod reminders;
 // the weekly digest
 pub mod digest;
 // a channel's privacy, one way for every handler
 pub mod privacy;
+// muting a channel: who may, and the line the channel sees
+pub mod mute;
 
 // ---- out: what the bot says, and the edges ----
 // one renderer, one shape of outgoing message, one sender

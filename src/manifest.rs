@@ -3,6 +3,7 @@
 //! pasting one JSON document (api.slack.com/apps → Create New App → From a
 //! manifest).
 
+use crate::respond::views::RECORD_SHORTCUT;
 use serde_json::{Value, json};
 
 /// Used when `--url` is not given; Slack rejects it, so it is easy to spot.
@@ -21,11 +22,24 @@ pub fn manifest(base_url: &str) -> Value {
         },
         "features": {
             "bot_user": {"display_name": "clarity", "always_online": true},
+            // The Home tab (decisions, open topics, channels); the Messages
+            // tab shows the bot's reminders, read only.
+            "app_home": {
+                "home_tab_enabled": true,
+                "messages_tab_enabled": true,
+                "messages_tab_read_only_enabled": true
+            },
+            "shortcuts": [{
+                "name": "Record as decision",
+                "type": "message",
+                "callback_id": RECORD_SHORTCUT,
+                "description": "Record this message in the decision log"
+            }],
             "slash_commands": [{
                 "command": "/clarity",
                 "url": format!("{base}/slack/commands"),
                 "description": "Check a draft, record or find a decision, see what is undecided, or mute me",
-                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | digest | mute [2h|3d|1w]",
+                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | digest | mute [30m|3 days|until monday]",
                 "should_escape": false
             }]
         },
@@ -46,7 +60,13 @@ pub fn manifest(base_url: &str) -> Value {
                     "channels:read",
                     "groups:read",
                     "im:read",
-                    "mpim:read"
+                    "mpim:read",
+                    // Answer @clarity (app_mention).
+                    "app_mentions:read",
+                    // `[mute] who` other than "anyone": whether the person
+                    // muting is a workspace admin or owner (users.info).
+                    // Not read otherwise.
+                    "users:read"
                 ]
             }
         },
@@ -63,7 +83,13 @@ pub fn manifest(base_url: &str) -> Value {
                     "group_archive",
                     "group_deleted",
                     "group_rename",
-                    "group_unarchive"
+                    "group_unarchive",
+                    // @clarity, the Home tab, and the bot joining or leaving
+                    // a channel (the greeting; the Home tab's channel list).
+                    "app_mention",
+                    "app_home_opened",
+                    "member_joined_channel",
+                    "member_left_channel"
                 ]
             },
             "interactivity": {
@@ -141,8 +167,9 @@ mod tests {
         assert_eq!(events, &json!(EVENTS));
     }
 
-    /// What the bot subscribes to: messages, and what changes a channel's privacy.
-    const EVENTS: [&str; 8] = [
+    /// What the bot subscribes to: messages, what changes a channel's
+    /// privacy, mentions, the Home tab, and its own joins and leaves.
+    const EVENTS: [&str; 12] = [
         "message.channels",
         "message.groups",
         "channel_shared",
@@ -151,7 +178,27 @@ mod tests {
         "group_deleted",
         "group_rename",
         "group_unarchive",
+        "app_mention",
+        "app_home_opened",
+        "member_joined_channel",
+        "member_left_channel",
     ];
+
+    #[test]
+    fn the_home_tab_the_shortcut_and_their_scopes_are_declared() {
+        let manifest = manifest(PLACEHOLDER_URL);
+        assert_eq!(manifest["features"]["app_home"]["home_tab_enabled"], true);
+        let shortcut = &manifest["features"]["shortcuts"][0];
+        assert_eq!(shortcut["type"], "message");
+        assert_eq!(shortcut["name"], "Record as decision");
+        assert_eq!(shortcut["callback_id"], RECORD_SHORTCUT);
+        let scopes = manifest["oauth_config"]["scopes"]["bot"]
+            .as_array()
+            .expect("scopes");
+        for scope in ["app_mentions:read", "users:read"] {
+            assert!(scopes.iter().any(|s| s == scope), "{scope}");
+        }
+    }
 
     #[test]
     fn the_bot_can_ask_slack_whether_a_channel_is_private() {

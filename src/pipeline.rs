@@ -148,6 +148,18 @@ async fn process(
         } => {
             return reassess_edit(state, &event.team_id, &channel_id, &ts, &text, now).await;
         }
+        Incoming::Mentioned { message } => {
+            return crate::mentions::answer(state, &message, now).await;
+        }
+        Incoming::BotJoined { channel_id } => {
+            return crate::greeting::joined(state, &event.team_id, &channel_id, now).await;
+        }
+        Incoming::HomeOpened { user_id } => {
+            return crate::home::publish(state, &event.team_id, &user_id, None, now).await;
+        }
+        Incoming::BotLeft { channel_id } => {
+            return crate::greeting::left(state, &event.team_id, &channel_id, now).await;
+        }
         Incoming::Skipped { reason, .. } => return skipped(reason),
         Incoming::ChannelShared { .. } | Incoming::PrivateChannel { .. } | Incoming::Malformed => {
             return skipped(Skipped::NotAMessage);
@@ -386,6 +398,14 @@ async fn store_flag(
         None
     };
     let flag = planned_flag(message, assessment, verdict);
+    let silenced = match verdict {
+        Some(Err(reason)) => Some(reason.as_str()),
+        // An ask the log or the thread answers, with nothing to post.
+        None if assessment.kind == Kind::AlignmentRequest && assessment.decided_by.is_some() => {
+            Some("decision_found")
+        }
+        _ => None,
+    };
     let Some(flag_id) = tx.insert_flag(&flag, now).await? else {
         // Already flagged, or the thread got its reply meanwhile.
         tx.rollback().await?;
@@ -399,6 +419,17 @@ async fn store_flag(
     if flag.posted {
         metrics::counter!("clarity_flags_queued_total").increment(1);
         state.outbox_ready.notify_one();
+    }
+    if let Some(reason) = silenced {
+        metrics::counter!("clarity_flags_suppressed_total", "reason" => reason).increment(1);
+        // The reason and where, never the text.
+        tracing::info!(
+            reason,
+            team = %message.team_id,
+            channel = %message.channel_id,
+            flag = flag_id,
+            "stayed quiet on an alignment ask"
+        );
     }
     Ok(())
 }

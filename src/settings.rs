@@ -6,7 +6,7 @@
 //! expected.
 
 use crate::digest::schedule::DigestSettings;
-use crate::policy::NoisePolicy;
+use crate::policy::{MuteSettings, NoisePolicy};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::fmt;
@@ -51,6 +51,7 @@ pub struct FileSettings {
     pub database: DatabaseSettings,
     pub classifier: ClassifierSettings,
     pub noise: NoisePolicy,
+    pub mute: MuteSettings,
     pub threads: ThreadSettings,
     pub workers: WorkerSettings,
     pub socket_mode: SocketModeSettings,

@@ -106,6 +106,7 @@ impl Application {
             decision_indexes: Mutex::new(Default::default()),
             metrics: crate::telemetry::metrics_handle(),
             privacy: Default::default(),
+            memberships: Default::default(),
         }));
         let socket = match state.settings.app_token.clone() {
             Some(app_token) => Some(

@@ -43,7 +43,15 @@ pub struct Inner {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// What this process last recorded of channels' privacy.
     pub privacy: RememberedPrivacy,
+    /// Per workspace and person: when Slack last listed the private
+    /// channels they share with the bot, and those channels (App Home's
+    /// privacy rule; see `crate::home`).
+    pub memberships: std::sync::Mutex<MembershipCache>,
 }
+
+/// The private channels each person was last seen in, by (team, user):
+/// when (ms) and which.
+pub type MembershipCache = HashMap<(String, String), (i64, std::collections::HashSet<String>)>;
 
 /// What this process last wrote to the `channels` table (see
 /// [`crate::privacy`]), so a steady stream of messages does not rewrite the

@@ -28,10 +28,14 @@ const LAYERS: &[(&str, usize)] = &[
     ("pipeline", 2),
     ("commands", 2),
     ("interactions", 2),
+    ("mentions", 2),
+    ("greeting", 2),
+    ("home", 2),
     ("reminders", 2),
     ("digest", 2),
     // What every handler asks of a channel.
     ("privacy", 3),
+    ("mute", 3),
     // The one sender.
     ("respond::outbox", 4),
     // What handlers and jobs share.

@@ -47,10 +47,10 @@ enum Command {
     },
     /// Topics asked about here in the last 30 days with no decision yet.
     Status,
-    /// Stop asking in this channel for a while: `2h`, `3d`, `1w` (default a week).
+    /// Stop asking in this channel for a while: `30m`, `3h`, `3 days`, `2 weeks`, `until monday` (default a week).
     Mute {
-        #[arg(value_parser = parse_duration)]
-        duration: Option<i64>,
+        #[arg(value_name = "duration", num_args = 0.., allow_hyphen_values = true)]
+        duration: Vec<String>,
     },
     /// Start asking in this channel again.
     Unmute,
@@ -60,28 +60,92 @@ enum Command {
     Digest,
 }
 
-/// `2h`, `3d`, `1w` (also `30m`) as milliseconds, at most a year.
-fn parse_duration(text: &str) -> Result<i64, String> {
+/// How long a mute lasts, as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MuteFor {
+    /// This many milliseconds from now.
+    Span(i64),
+    /// Until the start (00:00 UTC) of the next such weekday, or tomorrow.
+    Until(jiff::civil::Weekday),
+    Tomorrow,
+}
+
+/// What a duration that does not read gets: the problem and the forms that work.
+const DURATION_HINT: &str = "try `30m`, `3h`, `3 days`, `2 weeks` or `until monday`";
+
+/// A mute's duration as people write it: `30m`, `3h`, `3 days`, `2 weeks`,
+/// `a week`, `1w`, `until monday`, `until tomorrow`; a span is at most a
+/// year. The error says what is wrong, for the hint.
+pub fn parse_duration(text: &str) -> Result<MuteFor, String> {
     let text = text.trim().to_lowercase();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| "add a unit: h, d or w".to_string())?;
-    let (number, unit) = text.split_at(split);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if let ["until" | "till" | "til", day] = words.as_slice() {
+        return weekday(day)
+            .map(MuteFor::Until)
+            .or_else(|| (*day == "tomorrow").then_some(MuteFor::Tomorrow))
+            .ok_or_else(|| format!("I don't know the day “{day}”"));
+    }
+    // `3 days`, `3days`, `3d`, `a week`.
+    let joined = words.concat();
+    let (number, unit) = match words.as_slice() {
+        ["a" | "an" | "one", unit] => ("1".to_string(), unit.to_string()),
+        _ => {
+            let split = joined
+                .find(|c: char| !c.is_ascii_digit())
+                .ok_or_else(|| "add a unit".to_string())?;
+            let (number, unit) = joined.split_at(split);
+            (number.to_string(), unit.to_string())
+        }
+    };
     let number: i64 = number
         .parse()
         .map_err(|_| "start with a number".to_string())?;
-    let unit_ms = match unit {
-        "m" | "min" | "mins" => 60 * 1000,
+    let unit_ms = match unit.as_str() {
+        "m" | "min" | "mins" | "minute" | "minutes" => 60 * 1000,
         "h" | "hr" | "hrs" | "hour" | "hours" => 60 * 60 * 1000,
         "d" | "day" | "days" => DAY_MS,
-        "w" | "wk" | "week" | "weeks" => 7 * DAY_MS,
-        _ => return Err("use h, d or w".to_string()),
+        "w" | "wk" | "wks" | "week" | "weeks" => 7 * DAY_MS,
+        _ => return Err(format!("I don't know the unit “{unit}”")),
     };
-    let ms = number
+    number
         .checked_mul(unit_ms)
         .filter(|ms| (1..=MAX_MUTE_MS).contains(ms))
-        .ok_or_else(|| "choose between a minute and a year".to_string())?;
-    Ok(ms)
+        .map(MuteFor::Span)
+        .ok_or_else(|| "choose between a minute and a year".to_string())
+}
+
+fn weekday(day: &str) -> Option<jiff::civil::Weekday> {
+    use jiff::civil::Weekday::*;
+    let days = [
+        (Monday, "monday"),
+        (Tuesday, "tuesday"),
+        (Wednesday, "wednesday"),
+        (Thursday, "thursday"),
+        (Friday, "friday"),
+        (Saturday, "saturday"),
+        (Sunday, "sunday"),
+    ];
+    days.into_iter()
+        .find(|(_, name)| day.len() >= 3 && name.starts_with(day))
+        .map(|(weekday, _)| weekday)
+}
+
+impl MuteFor {
+    /// When a mute typed at `now` (ms) ends, at most a year on.
+    pub fn until(self, now: i64) -> i64 {
+        let Ok(moment) = jiff::Timestamp::from_millisecond(now) else {
+            return now;
+        };
+        let today = moment.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let day = match self {
+            MuteFor::Span(ms) => return now.saturating_add(ms),
+            MuteFor::Tomorrow => today.tomorrow().ok(),
+            MuteFor::Until(weekday) => today.nth_weekday(1, weekday).ok(),
+        };
+        day.and_then(|day| day.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|start| start.timestamp().as_millisecond())
+            .unwrap_or(now)
+    }
 }
 
 /// What a command will do, decided from its text alone.
@@ -101,7 +165,7 @@ pub enum Plan {
     Search(String),
     Status,
     Mute {
-        for_ms: i64,
+        duration: MuteFor,
     },
     Unmute,
     Settings,
@@ -168,9 +232,6 @@ pub fn plan(text: &str) -> Plan {
         Ok(grammar) => grammar,
         Err(err) => {
             let problem = match err.kind() {
-                clap::error::ErrorKind::InvalidValue | clap::error::ErrorKind::ValueValidation => {
-                    "I couldn't read that duration: try `2h`, `3d` or `1w`."
-                }
                 clap::error::ErrorKind::MissingRequiredArgument => {
                     "That command needs a bit more text."
                 }
@@ -196,8 +257,14 @@ pub fn plan(text: &str) -> Plan {
         Command::Decisions { .. } if rest.is_empty() => Plan::ListChannel,
         Command::Decisions { .. } => Plan::Search(rest.to_string()),
         Command::Status => Plan::Status,
-        Command::Mute { duration } => Plan::Mute {
-            for_ms: duration.unwrap_or(DEFAULT_MUTE_MS),
+        Command::Mute { .. } if rest.is_empty() => Plan::Mute {
+            duration: MuteFor::Span(DEFAULT_MUTE_MS),
+        },
+        Command::Mute { .. } => match parse_duration(rest) {
+            Ok(duration) => Plan::Mute { duration },
+            Err(problem) => Plan::Answer(usage_reply(Some(format!(
+                "I couldn't read that duration ({problem}): {DURATION_HINT}."
+            )))),
         },
         Command::Unmute => Plan::Unmute,
         Command::Settings => Plan::Settings,
@@ -244,18 +311,79 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_hours_days_and_weeks() {
-        assert_eq!(plan("mute"), Plan::Mute { for_ms: 7 * DAY_MS });
+    fn durations_read_as_people_write_them() {
+        let span = |ms| Plan::Mute {
+            duration: MuteFor::Span(ms),
+        };
+        assert_eq!(plan("mute"), span(7 * DAY_MS));
+        assert_eq!(plan("mute 30m"), span(30 * 60 * 1000));
+        assert_eq!(plan("mute 2h"), span(2 * 60 * 60 * 1000));
+        assert_eq!(plan("mute 3h"), span(3 * 60 * 60 * 1000));
+        assert_eq!(plan("mute 3 days"), span(3 * DAY_MS));
+        assert_eq!(plan("mute 3d"), span(3 * DAY_MS));
+        assert_eq!(plan("mute 2 weeks"), span(14 * DAY_MS));
+        assert_eq!(plan("mute a week"), span(7 * DAY_MS));
+        assert_eq!(plan("mute 1w"), span(7 * DAY_MS));
         assert_eq!(
-            plan("mute 2h"),
+            plan("mute until Monday"),
             Plan::Mute {
-                for_ms: 2 * 60 * 60 * 1000
+                duration: MuteFor::Until(jiff::civil::Weekday::Monday)
             }
         );
-        assert_eq!(plan("mute 3d"), Plan::Mute { for_ms: 3 * DAY_MS });
-        assert_eq!(plan("mute 1w"), Plan::Mute { for_ms: 7 * DAY_MS });
+        assert_eq!(
+            plan("mute till fri"),
+            Plan::Mute {
+                duration: MuteFor::Until(jiff::civil::Weekday::Friday)
+            }
+        );
         assert!(parse_duration("0d").is_err());
         assert!(parse_duration("99999999999999w").is_err());
+        assert!(parse_duration("until someday").is_err());
+    }
+
+    #[test]
+    fn a_duration_it_cannot_read_gets_the_hint_not_unknown_command() {
+        for text in [
+            "mute forever",
+            "mute 3",
+            "mute 3 fortnights",
+            "mute until never",
+        ] {
+            let Plan::Answer(Reply::Usage {
+                problem: Some(problem),
+                ..
+            }) = plan(text)
+            else {
+                panic!("{text}: not the usage");
+            };
+            assert!(
+                problem.starts_with("I couldn't read that duration (")
+                    && problem.ends_with("try `30m`, `3h`, `3 days`, `2 weeks` or `until monday`."),
+                "{text}: {problem}"
+            );
+        }
+    }
+
+    #[test]
+    fn until_a_day_ends_at_its_start_in_utc_and_spans_add_up() {
+        // Wed 2 Dec 2026, 06:00 UTC.
+        let now = 1_796_191_200_000;
+        let monday = MuteFor::Until(jiff::civil::Weekday::Monday).until(now);
+        assert_eq!(
+            crate::respond::format::moment(monday),
+            "Mon 7 Dec 2026, 00:00 UTC"
+        );
+        // Today is Wednesday: until Wednesday is a week on.
+        let wednesday = MuteFor::Until(jiff::civil::Weekday::Wednesday).until(now);
+        assert_eq!(
+            crate::respond::format::moment(wednesday),
+            "Wed 9 Dec 2026, 00:00 UTC"
+        );
+        assert_eq!(
+            crate::respond::format::moment(MuteFor::Tomorrow.until(now)),
+            "Thu 3 Dec 2026, 00:00 UTC"
+        );
+        assert_eq!(MuteFor::Span(60_000).until(now), now + 60_000);
     }
 
     #[test]

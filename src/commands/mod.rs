@@ -5,13 +5,15 @@
 
 pub mod grammar;
 
-use crate::classify::Context;
-use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
+use crate::classify::{Context, DecisionIndex};
+use crate::domain::{DecisionSource, Kind};
+use crate::policy::Suppressed;
+use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply, Silence};
 use crate::respond::format;
 use crate::respond::views::{self, FormContext};
 use crate::slack::response_url;
 use crate::state::{AppState, now_ms};
-use crate::store::{DecisionRow, NewDecision, Supersede};
+use crate::store::{DecisionRow, FactsQuery, NewDecision, Supersede};
 use grammar::{Plan, plan};
 use serde::Deserialize;
 
@@ -157,20 +159,7 @@ async fn act(
     let store = &state.store;
     let answer = match plan {
         Plan::Answer(reply) => Answer::ephemeral(reply),
-        Plan::Check(text) => {
-            let assessment = state.classifier.assess(&text, &Context::default());
-            Answer::ephemeral(Reply::Verdict {
-                kind: assessment.kind.as_str().to_string(),
-                premature: assessment.premature,
-                topic: assessment.topic,
-                score: assessment.score,
-                reasons: assessment
-                    .reasons
-                    .into_iter()
-                    .map(|r| (r.matched, r.kind.to_string()))
-                    .collect(),
-            })
-        }
+        Plan::Check(text) => Answer::ephemeral(check(state, who, &text, now).await?),
         Plan::Record { topic, decision } => {
             let recorded = store
                 .record_decision(
@@ -207,6 +196,7 @@ async fn act(
                 channel_id: who.channel_id.clone(),
                 flag_id: None,
                 channel_private: who.channel_private(state, now).await,
+                permalink: None,
             };
             let form = views::decide_form(&context, None, &who.user_id);
             match state.slack.open_view(&who.trigger_id, form).await {
@@ -268,13 +258,24 @@ async fn act(
                     .collect(),
             })
         }
-        Plan::Mute { for_ms } => {
-            let until = now.saturating_add(for_ms);
-            store
-                .set_muted_until(&who.team_id, &who.channel_id, Some(until))
-                .await?;
-            Answer::ephemeral(Reply::Muted {
-                until: format::moment(until),
+        Plan::Mute { duration } => {
+            let until = duration.until(now);
+            let muted = crate::mute::mute(
+                state,
+                (&who.team_id, &who.channel_id),
+                &who.user_id,
+                until,
+                &[],
+                now,
+            )
+            .await?;
+            Answer::ephemeral(match muted {
+                crate::mute::Mute::Until(until) => Reply::Muted { until },
+                crate::mute::Mute::Refused(who) => Reply::MuteRefused { who },
+                crate::mute::Mute::Unsure => Reply::Problem {
+                    what: "I couldn't check with Slack who may mute this channel.".into(),
+                    next: "Nothing was changed; please try again in a minute.".into(),
+                },
             })
         }
         Plan::Unmute => {
@@ -289,10 +290,7 @@ async fn act(
                 .await?;
             Answer::ephemeral(Reply::ChannelSettings {
                 monitored: settings.monitored,
-                muted_until: settings
-                    .muted_until
-                    .filter(|until| *until > now)
-                    .map(format::moment),
+                muted_until: settings.muted_until.filter(|until| *until > now),
             })
         }
         Plan::Digest => {
@@ -316,6 +314,105 @@ async fn act(
         }
     };
     Ok(answer)
+}
+
+/// `/clarity check`: what the classifier makes of a draft in this
+/// channel (with its decision log), and every reason the bot would stay
+/// quiet on it right now: the noise policy's, from the same facts the
+/// pipeline reads, or a decision the log holds.
+async fn check(
+    state: &AppState,
+    who: &Invocation,
+    text: &str,
+    now: i64,
+) -> Result<Reply, sqlx::Error> {
+    let mut log = DecisionIndex::new();
+    for (id, topic, decision) in state
+        .store
+        .decisions_after(&who.team_id, &who.channel_id, 0)
+        .await?
+    {
+        log.insert(id, &topic, &decision);
+    }
+    let assessment = state.classifier.assess(
+        text,
+        &Context {
+            thread: &[],
+            log: Some(&log),
+        },
+    );
+    let mut silence = Vec::new();
+    if assessment.premature {
+        let policy = &state.settings.file.noise;
+        let mut tx = state.store.begin().await?;
+        let facts = tx
+            .facts(&FactsQuery {
+                team_id: &who.team_id,
+                channel_id: &who.channel_id,
+                // A command is never in a thread: no thread was asked in.
+                thread_ts: "",
+                user_id: &who.user_id,
+                now,
+                score: assessment.score,
+            })
+            .await?;
+        tx.rollback().await?;
+        for reason in policy.reasons(&facts) {
+            silence.push(match reason {
+                Suppressed::ChannelMuted => {
+                    let settings = state
+                        .store
+                        .channel_settings(&who.team_id, &who.channel_id)
+                        .await?;
+                    Silence::ChannelMuted {
+                        until: settings.muted_until.filter(|_| settings.monitored),
+                    }
+                }
+                Suppressed::ThreadAlreadyFlagged => Silence::ThreadAlreadyAsked,
+                Suppressed::LowScore => Silence::LowScore {
+                    score: assessment.score,
+                    min: policy.min_score,
+                },
+                Suppressed::ChannelCooldown => Silence::ChannelCooldown {
+                    until: policy
+                        .cooldown_ends(&facts)
+                        .unwrap_or(facts.now)
+                        .saturating_mul(1000),
+                },
+                Suppressed::UserDailyCap => Silence::UserDailyCap {
+                    count: facts.user_flags_last_day,
+                },
+            });
+        }
+    } else if assessment.kind == Kind::AlignmentRequest
+        && let Some(decided) = &assessment.decided_by
+    {
+        let date = match decided.source {
+            DecisionSource::Log { id } => state
+                .store
+                .decision(&who.team_id, id)
+                .await?
+                .map(|row| format::recorded_on(row.created_at)),
+            _ => None,
+        };
+        silence.push(Silence::DecisionFound {
+            topic: decided.topic.clone(),
+            decision: decided.decision.clone(),
+            date,
+        });
+    }
+    Ok(Reply::Verdict {
+        kind: assessment.kind.as_str().to_string(),
+        premature: assessment.premature,
+        topic: assessment.topic,
+        score: assessment.score,
+        reasons: assessment
+            .reasons
+            .into_iter()
+            .map(|r| (r.matched, r.kind.to_string()))
+            .collect(),
+        silence,
+    })
 }
 
 /// `https://acme.slack.com/` for a workspace's domain, when it is one.

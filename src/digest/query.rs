@@ -98,6 +98,7 @@ pub async fn build(store: &Store, request: &Request<'_>) -> Result<Digest, sqlx:
         oldest_open,
         posted: counts.posted,
         not_alignment: counts.not_alignment,
+        helpful: counts.helpful,
     })
 }
 
@@ -108,6 +109,7 @@ struct Counts {
     disagreement: i64,
     posted: i64,
     not_alignment: i64,
+    helpful: i64,
 }
 
 /// Every count of the week and the week before, in one pass over the
@@ -141,6 +143,13 @@ async fn counts(
             format!("{this} AND f.feedback = 'not_alignment'"),
             "not_alignment",
         ),
+        sum(
+            format!(
+                "{this} AND EXISTS (SELECT 1 FROM flag_feedback ff WHERE ff.team_id = f.team_id \
+                 AND ff.flag_id = f.id AND ff.feedback = 'helpful')"
+            ),
+            "helpful",
+        ),
     ];
     let sql = format!(
         "SELECT {} FROM flags f WHERE f.team_id = $1 AND f.created_at >= $3 AND f.created_at < $4 AND {}",
@@ -169,6 +178,7 @@ async fn counts(
         disagreement: get("disagreement")?,
         posted: get("posted")?,
         not_alignment: get("not_alignment")?,
+        helpful: get("helpful")?,
     })
 }
 

@@ -35,6 +35,8 @@ pub struct Digest {
     /// "not an alignment request".
     pub posted: i64,
     pub not_alignment: i64,
+    /// Of the posted flags, how many someone said helped.
+    pub helpful: i64,
 }
 
 impl Digest {

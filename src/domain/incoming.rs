@@ -59,6 +59,28 @@ pub enum Incoming {
     /// A message event whose fields do not have Slack's shape: counted, not
     /// acted on.
     Malformed,
+    /// Someone mentioned the bot (`app_mention`): help, or a question for
+    /// the decision log. `channel_private` is private until Slack says.
+    #[serde(rename = "app_mention")]
+    Mentioned {
+        #[serde(flatten)]
+        message: Message,
+    },
+    /// The bot itself joined a channel (`member_joined_channel`).
+    BotJoined {
+        #[serde(rename = "channel")]
+        channel_id: String,
+    },
+    /// The bot itself left a channel (`member_left_channel`).
+    BotLeft {
+        #[serde(rename = "channel")]
+        channel_id: String,
+    },
+    /// Someone opened the bot's Home tab (`app_home_opened`, tab `home`).
+    HomeOpened {
+        #[serde(rename = "user")]
+        user_id: String,
+    },
 }
 
 impl Incoming {
@@ -83,7 +105,12 @@ impl Incoming {
                 .as_ref()
                 .map(|(channel_id, private)| (channel_id.as_str(), *private)),
             Incoming::PrivateChannel { channel_id } => Some((channel_id, true)),
-            Incoming::ChannelShared { .. } | Incoming::Malformed => None,
+            Incoming::ChannelShared { .. }
+            | Incoming::Malformed
+            | Incoming::Mentioned { .. }
+            | Incoming::BotJoined { .. }
+            | Incoming::BotLeft { .. }
+            | Incoming::HomeOpened { .. } => None,
         }
     }
 }
@@ -94,6 +121,8 @@ impl Incoming {
 pub enum Interaction {
     Click(Click),
     Submission(Submission),
+    /// A message shortcut ("Record as decision").
+    Shortcut(MessageShortcut),
     /// Anything the bot offers nothing for (a shortcut, a closed modal…).
     Other,
 }
@@ -115,6 +144,24 @@ pub struct Click {
     pub trigger_id: String,
     /// Where to answer the person who clicked, privately.
     pub response_url: Option<String>,
+}
+
+/// A message shortcut run on a message. Its message is what Slack sent;
+/// the bot takes only its text, author and place from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageShortcut {
+    pub team_id: String,
+    pub user_id: String,
+    /// The shortcut's `callback_id` (the manifest's).
+    pub callback_id: String,
+    pub channel_id: Option<String>,
+    /// The message's ts, text and author, when the payload has them.
+    pub message_ts: Option<String>,
+    pub text: Option<String>,
+    pub author: Option<String>,
+    /// Opens a modal, within 3 seconds.
+    pub trigger_id: String,
+    pub response_url: String,
 }
 
 /// A submitted modal.
@@ -212,6 +259,26 @@ mod tests {
                 channel_id: "G1".into(),
             },
             Incoming::Malformed,
+            Incoming::Mentioned {
+                message: Message {
+                    team_id: "T1".into(),
+                    channel_id: "C1".into(),
+                    ts: "1.3".into(),
+                    thread_ts: Some("1.2".into()),
+                    user_id: "U1".into(),
+                    text: "<@UBOT> help".into(),
+                    channel_private: true,
+                },
+            },
+            Incoming::BotJoined {
+                channel_id: "C1".into(),
+            },
+            Incoming::BotLeft {
+                channel_id: "C1".into(),
+            },
+            Incoming::HomeOpened {
+                user_id: "U1".into(),
+            },
         ] {
             let stored = serde_json::to_string(&incoming).expect("serializes");
             let read: Incoming = serde_json::from_str(&stored).expect("reads back");

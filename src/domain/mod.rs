@@ -12,7 +12,9 @@ use std::ops::Range;
 pub mod digest;
 mod incoming;
 
-pub use incoming::{Click, FieldValue, Incoming, Interaction, Skipped, Submission};
+pub use incoming::{
+    Click, FieldValue, Incoming, Interaction, MessageShortcut, Skipped, Submission,
+};
 
 /// What a message is, as far as clarity-bot cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

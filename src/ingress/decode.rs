@@ -5,11 +5,13 @@
 //!
 //! A person's message in a channel is [`Incoming::Said`]; bot posts, the
 //! bot's own messages, joins and DMs are [`Incoming::Skipped`] with the
-//! reason; edits and deletions are their own kinds. Event types the
-//! pipeline does not act on decode to `None` and are never stored.
+//! reason; edits and deletions are their own kinds; a mention of the bot
+//! and the bot joining or leaving a channel too. Event types the pipeline
+//! does not act on decode to `None` and are never stored.
 
 use crate::domain::{
-    Click, FieldValue, Incoming, Interaction, Message, Skipped, Submission, privacy_of_channel_type,
+    Click, FieldValue, Incoming, Interaction, Message, MessageShortcut, Skipped, Submission,
+    privacy_of_channel_type,
 };
 use crate::store::Store;
 use serde::Deserialize;
@@ -75,6 +77,35 @@ pub fn from_event(
     match body {
         SlackEventCallbackBody::Message(event) => {
             Some(message(&Fields::of(event), team_id, bot_user_id))
+        }
+        SlackEventCallbackBody::AppMention(event) if event.user.0 != bot_user_id => {
+            Some(Incoming::Mentioned {
+                message: Message {
+                    team_id: team_id.to_string(),
+                    channel_id: event.channel.0.clone(),
+                    ts: event.origin.ts.0.clone(),
+                    thread_ts: event.origin.thread_ts.as_ref().map(|ts| ts.0.clone()),
+                    user_id: event.user.0.clone(),
+                    text: event.content.text.clone().unwrap_or_default(),
+                    // Unknown counts as private; the pipeline asks Slack.
+                    channel_private: true,
+                },
+            })
+        }
+        SlackEventCallbackBody::MemberJoinedChannel(event) if event.user.0 == bot_user_id => {
+            Some(Incoming::BotJoined {
+                channel_id: event.channel.0.clone(),
+            })
+        }
+        SlackEventCallbackBody::AppHomeOpened(event) if event.tab.as_deref() == Some("home") => {
+            Some(Incoming::HomeOpened {
+                user_id: event.user.0.clone(),
+            })
+        }
+        SlackEventCallbackBody::MemberLeftChannel(event) if event.user.0 == bot_user_id => {
+            Some(Incoming::BotLeft {
+                channel_id: event.channel.0.clone(),
+            })
         }
         // A type slack-morphism models whose shape did not fit lands in
         // `Unknown`, as do the channel events it does not model.
@@ -340,7 +371,7 @@ pub fn interaction_from_json(payload: serde_json::Value) -> Option<Interaction> 
         tracing::warn!("interaction payload without a type");
         return None;
     };
-    if !matches!(kind, "block_actions" | "view_submission") {
+    if !matches!(kind, "block_actions" | "view_submission" | "message_action") {
         return Some(Interaction::Other);
     }
     match serde_json::from_value::<SlackInteractionEvent>(payload) {
@@ -410,6 +441,21 @@ pub fn interaction(event: &SlackInteractionEvent) -> Interaction {
                     .map(|id| id.0.clone()),
                 private_metadata: modal.and_then(|modal| modal.private_metadata.clone()),
                 values,
+            })
+        }
+        SlackInteractionEvent::MessageAction(event) => {
+            let message = event.message.as_ref();
+            Interaction::Shortcut(MessageShortcut {
+                team_id: event.team.id.0.clone(),
+                user_id: event.user.id.0.clone(),
+                callback_id: event.callback_id.0.clone(),
+                channel_id: event.channel.as_ref().map(|channel| channel.id.0.clone()),
+                message_ts: message.map(|message| message.origin.ts.0.clone()),
+                text: message.and_then(|message| message.content.text.clone()),
+                author: message
+                    .and_then(|message| message.sender.user.as_ref().map(|u| u.0.clone())),
+                trigger_id: event.trigger_id.0.clone(),
+                response_url: event.response_url.0.to_string(),
             })
         }
         _ => Interaction::Other,

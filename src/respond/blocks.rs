@@ -4,6 +4,8 @@
 //! sane length here; what is rendered is then fitted to Slack's limits
 //! ([`limits::fit_message`]), after escaping.
 
+use crate::policy::WhoMayMute;
+use crate::respond::format;
 use crate::respond::limits::{self, SECTION_TEXT};
 use crate::respond::views::{ActionId, MAX_TOPIC_CHARS};
 use slack_morphism::prelude::*;
@@ -35,6 +37,9 @@ pub enum Reply {
         score: f64,
         /// The words that matched, with the kind of rule they matched.
         reasons: Vec<(String, String)>,
+        /// Why the bot would stay quiet right now, in this channel, for
+        /// this person (empty: it would ask, or has no reason to).
+        silence: Vec<Silence>,
     },
     /// `/clarity decide` without a topic and a decision.
     DecideHowTo,
@@ -58,15 +63,18 @@ pub enum Reply {
         /// Open questions ("No decision yet"): who decides, by when.
         questions: Vec<QuestionLine>,
     },
-    /// `/clarity mute`: quiet until then (formatted date and time, UTC).
-    Muted { until: String },
+    /// `/clarity mute`: quiet until then (ms), said to the person who muted.
+    Muted { until: i64 },
+    /// `/clarity mute` or the mute button by someone `[mute] who` does not
+    /// allow: who may.
+    MuteRefused { who: WhoMayMute },
     /// `/clarity unmute`.
     Unmuted,
     /// `/clarity settings`.
     ChannelSettings {
         monitored: bool,
-        /// Formatted end of a mute in force.
-        muted_until: Option<String>,
+        /// The end of a mute in force (ms).
+        muted_until: Option<i64>,
     },
     /// Something went wrong on the bot's side; says what to do next.
     Problem { what: String, next: String },
@@ -78,8 +86,9 @@ pub enum Reply {
     },
     /// The flag reply, updated in place after *Not an alignment request*.
     FlagDismissed { by: String },
-    /// The flag reply, updated in place after *Mute this channel for a week*.
-    FlagMuted { until: String, by: String },
+    /// Who muted the bot until when (ms): the one line the channel sees
+    /// (and the flag reply, updated in place, after its mute button).
+    FlagMuted { until: i64, by: String },
     /// The flag reply, updated in place after *No decision yet*: the
     /// question, who decides by when, and only *Record the decision* left.
     FlagOpen {
@@ -118,9 +127,40 @@ pub enum Reply {
         decision: String,
         by: String,
     },
+    /// The one message when the bot joins a channel, once ever.
+    Greeting,
+    /// An @mention asking whether a topic was decided: the decision.
+    MentionDecided { line: DecisionLine },
+    /// An @mention asking whether a topic was decided, and none is
+    /// recorded: says so, with a button that records one.
+    MentionUndecided { query: String },
     /// The weekly digest (posted, or previewed with `/clarity digest`);
     /// rendered by the digest's own renderer.
     Digest(Box<crate::domain::digest::Digest>),
+}
+
+/// Why the bot would not ask right now, as `/clarity check` explains it.
+/// Times are ms since the epoch, shown in each reader's own zone.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Silence {
+    /// The thread already has the bot's question.
+    ThreadAlreadyAsked,
+    /// The channel is muted until then; `None`: not watched at all.
+    ChannelMuted { until: Option<i64> },
+    /// Not sure enough it is an ask: the score, and the least it needs.
+    LowScore { score: f64, min: f64 },
+    /// The bot asked in this channel recently and waits until then.
+    ChannelCooldown { until: i64 },
+    /// The bot has asked about this person's messages this often in the
+    /// last 24 hours: its daily limit.
+    UserDailyCap { count: u32 },
+    /// The decision log covers the topic.
+    DecisionFound {
+        topic: String,
+        decision: String,
+        /// Formatted date.
+        date: Option<String>,
+    },
 }
 
 /// One decision in a list.
@@ -234,17 +274,27 @@ impl Reply {
                 topic,
                 score,
                 reasons,
+                silence,
             } => {
-                let verdict = if *premature {
+                let verdict = if *premature && silence.is_empty() {
                     "I would ask which decision has been made: this reads as an alignment ask with no decision behind it."
                         .to_string()
-                } else {
+                } else if *premature {
+                    "I would stay quiet right now, though this reads as an alignment ask with no decision behind it:"
+                        .to_string()
+                } else if silence.is_empty() {
                     format!(
                         "I would stay quiet: this reads as *{}*.",
                         escape(&kind.replace('_', " "))
                     )
+                } else {
+                    format!(
+                        "I wouldn't ask which decision has been made: this reads as *{}*, and",
+                        escape(&kind.replace('_', " "))
+                    )
                 };
                 let mut lines = vec![verdict];
+                lines.extend(silence.iter().map(silence_line));
                 if let Some(topic) = topic {
                     lines.push(format!("Topic: *{}*", short_topic(topic)));
                 }
@@ -364,7 +414,15 @@ impl Reply {
             }
             Reply::Muted { until } => plain(format!(
                 "I'll stay quiet in this channel until {}. `/clarity unmute` brings me back sooner.",
-                escape(until)
+                format::local_moment(*until)
+            )),
+            Reply::MuteRefused { who } => plain(format!(
+                "Only {} can mute me in this channel (this workspace's `[mute] who` setting). You can still dismiss a question with *Not an alignment request*.",
+                match who {
+                    WhoMayMute::Anyone => "its members",
+                    WhoMayMute::ChannelManagers => "the channel's creator and workspace admins",
+                    WhoMayMute::Admins => "workspace admins",
+                }
             )),
             Reply::Unmuted => plain("I'm listening in this channel again.".to_string()),
             Reply::ChannelSettings {
@@ -375,7 +433,7 @@ impl Reply {
                 let mute = match muted_until {
                     Some(until) => format!(
                         "muted until {} (`/clarity unmute` to undo)",
-                        escape(until)
+                        format::local_moment(*until)
                     ),
                     None => "not muted (`/clarity mute 3d` to quiet me)".to_string(),
                 };
@@ -446,7 +504,7 @@ impl Reply {
             Reply::FlagMuted { until, by } => plain(format!(
                 "<@{}> muted me in this channel until {}. `/clarity unmute` brings me back sooner.",
                 escape(by),
-                escape(until)
+                format::local_moment(*until)
             )),
             Reply::OpenQuestion { topic, owner, due } => plain(format!(
                 "Open: *{}* — <@{}> decides by {}",
@@ -505,6 +563,50 @@ impl Reply {
                 "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
                     .to_string(),
             ),
+            Reply::Greeting => plain(
+                "Hi, I'm Clarity. When someone here asks to get aligned on something nobody has decided yet, I ask which decision has been made, with a button to record it. I ask at most once per thread. Mute me for a while with `/clarity mute 3 days`; `/clarity help` shows the rest."
+                    .to_string(),
+            ),
+            Reply::MentionDecided { line } => {
+                let mut text = format!(
+                    "Yes: *{}* was decided on {}",
+                    short_topic(&line.topic),
+                    escape(&line.date)
+                );
+                if let Some(owner) = &line.owner {
+                    text.push_str(&format!(", owner <@{}>", escape(owner)));
+                }
+                if let Some(channel) = &line.channel {
+                    text.push_str(&format!(", in <#{}>", escape(channel)));
+                }
+                let decision = limits::shorten(&one_line(&line.decision), LISTED_DECISION_CHARS);
+                text.push_str(&format!(" — {}", escape_inline(&decision)));
+                let link = line
+                    .link
+                    .as_deref()
+                    .map(|link| format!(" (<{}|source>)", escape(link)))
+                    .unwrap_or_default();
+                plain(limits::fit(&text, &link, SECTION_TEXT))
+            }
+            Reply::MentionUndecided { query } => {
+                let text = format!(
+                    "There is no recorded decision on “{}”. If it has been decided, record it so everyone can find it.",
+                    quote(query)
+                );
+                let topic = limits::shorten(&one_line(query), TOPIC_CHARS);
+                let button = SlackBlockButtonElement::new("Record the decision".into())
+                    .with_action_id(ActionId::RecordTopic.as_str().into())
+                    .with_value(topic)
+                    .with_style(SlackBlockButtonStyle::Primary);
+                SlackMessageContent::new()
+                    .with_text(text.clone())
+                    .with_blocks(vec![
+                        SlackSectionBlock::new().with_text(md(text)).into(),
+                        SlackActionsBlock::new(vec![SlackActionBlockElement::Button(button)])
+                            .with_block_id("record_topic".into())
+                            .into(),
+                    ])
+            }
             Reply::Digest(digest) => super::digest::blocks(digest),
         }
     }
@@ -523,16 +625,68 @@ fn flag_buttons(flag_id: i64) -> SlackBlock {
                 .with_style(SlackBlockButtonStyle::Primary),
         ),
         SlackActionBlockElement::Button(button(ActionId::NoDecisionYet, "No decision yet")),
+        SlackActionBlockElement::Button(button(ActionId::Helpful, "This helped")),
         SlackActionBlockElement::Button(button(ActionId::NotAlignment, "Not an alignment request")),
-        SlackActionBlockElement::Button(button(ActionId::MuteWeek, "Mute this channel for a week")),
+        SlackActionBlockElement::Button(
+            button(ActionId::MuteWeek, "Mute this channel for a week").with_confirm(
+                SlackBlockConfirmItem::new(
+                    "Mute for everyone here?".into(),
+                    md("I'll stop asking in this channel for a week, for everyone in it, and the channel will see that you muted me. `/clarity unmute` brings me back sooner.".into()),
+                    "Mute for a week".into(),
+                    "Cancel".into(),
+                ),
+            ),
+        ),
     ])
     .with_block_id("flag_actions".into())
     .into()
 }
 
+/// One reason for silence as a bullet, times in the reader's zone.
+fn silence_line(silence: &Silence) -> String {
+    match silence {
+        Silence::ThreadAlreadyAsked => {
+            "• I already asked in this thread, and I ask at most once per thread.".to_string()
+        }
+        Silence::ChannelMuted { until: Some(until) } => format!(
+            "• This channel is muted until {}. `/clarity unmute` brings me back sooner.",
+            format::local_moment(*until)
+        ),
+        Silence::ChannelMuted { until: None } => "• I'm not watching this channel.".to_string(),
+        Silence::LowScore { score, min } => format!(
+            "• I'm not sure enough: {:.0}% confidence, and I ask from {:.0}%.",
+            score * 100.0,
+            min * 100.0
+        ),
+        Silence::ChannelCooldown { until } => format!(
+            "• Channel cool-down: I asked here recently and wait until {} before asking again.",
+            format::local_time(*until)
+        ),
+        Silence::UserDailyCap { count } => format!(
+            "• I've already asked about your messages {count} {} in the last 24 hours, my daily limit per person.",
+            if *count == 1 { "time" } else { "times" }
+        ),
+        Silence::DecisionFound {
+            topic,
+            decision,
+            date,
+        } => {
+            let date = date
+                .as_deref()
+                .map(|date| format!(" ({})", escape(date)))
+                .unwrap_or_default();
+            format!(
+                "• a decision is recorded: *{}* — {}{date}",
+                short_topic(topic),
+                escape_inline(&limits::shorten(&one_line(decision), LISTED_DECISION_CHARS))
+            )
+        }
+    }
+}
+
 /// One decision as a bullet: topic, decision, date, owner, channel, link.
 /// A long decision is shortened; the link to its source is kept.
-fn decision_line(item: &DecisionLine) -> String {
+pub(crate) fn decision_line(item: &DecisionLine) -> String {
     let decision = limits::shorten(&one_line(&item.decision), LISTED_DECISION_CHARS);
     let mut line = format!(
         "• *{}* — {} ({}",
@@ -750,6 +904,46 @@ mod command_snapshots {
                     topic: Some("Q3 roadmap".into()),
                     score: 0.82,
                     reasons: vec![("get aligned on".into(), "alignment_request".into())],
+                    silence: vec![],
+                },
+            ),
+            (
+                "verdict_silenced",
+                Reply::Verdict {
+                    kind: "alignment_request".into(),
+                    premature: true,
+                    topic: Some("Q3 roadmap".into()),
+                    score: 0.82,
+                    reasons: vec![("get aligned on".into(), "alignment_request".into())],
+                    silence: vec![
+                        Silence::ChannelMuted {
+                            until: Some(1_764_666_000_000),
+                        },
+                        Silence::ThreadAlreadyAsked,
+                        Silence::LowScore {
+                            score: 0.82,
+                            min: 0.9,
+                        },
+                        Silence::ChannelCooldown {
+                            until: 1_764_668_520_000,
+                        },
+                        Silence::UserDailyCap { count: 3 },
+                    ],
+                },
+            ),
+            (
+                "verdict_decided",
+                Reply::Verdict {
+                    kind: "alignment_request".into(),
+                    premature: false,
+                    topic: Some("Q3 roadmap".into()),
+                    score: 0.82,
+                    reasons: vec![],
+                    silence: vec![Silence::DecisionFound {
+                        topic: "Q3 roadmap".into(),
+                        decision: "search first, then billing".into(),
+                        date: Some("2 Oct 2026".into()),
+                    }],
                 },
             ),
             (
@@ -760,6 +954,7 @@ mod command_snapshots {
                     topic: None,
                     score: 0.1,
                     reasons: vec![],
+                    silence: vec![],
                 },
             ),
             ("decide_how_to", Reply::DecideHowTo),
@@ -813,7 +1008,13 @@ mod command_snapshots {
             (
                 "muted",
                 Reply::Muted {
-                    until: "Wed 2 Dec 2026, 09:00 UTC".into(),
+                    until: 1_796_202_000_000,
+                },
+            ),
+            (
+                "mute_refused",
+                Reply::MuteRefused {
+                    who: WhoMayMute::ChannelManagers,
                 },
             ),
             ("unmuted", Reply::Unmuted),
@@ -882,7 +1083,7 @@ mod interaction_snapshots {
             (
                 "flag_muted",
                 Reply::FlagMuted {
-                    until: "Wed 2 Dec 2026, 09:00 UTC".into(),
+                    until: 1_796_202_000_000,
                     by: "U123".into(),
                 },
             ),
@@ -932,6 +1133,26 @@ mod interaction_snapshots {
                 },
             ),
             ("decide_form_opened", Reply::DecideFormOpened),
+            ("greeting", Reply::Greeting),
+            (
+                "mention_decided",
+                Reply::MentionDecided {
+                    line: DecisionLine {
+                        topic: "pricing page".into(),
+                        decision: "three tiers, monthly and yearly".into(),
+                        date: "2 Oct 2026".into(),
+                        owner: Some("U123".into()),
+                        channel: Some("C9".into()),
+                        link: Some("https://acme.slack.com/archives/C9/p1".into()),
+                    },
+                },
+            ),
+            (
+                "mention_undecided",
+                Reply::MentionUndecided {
+                    query: "the pricing page".into(),
+                },
+            ),
         ]
     }
 

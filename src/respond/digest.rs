@@ -268,6 +268,13 @@ fn outline(digest: &Digest, style: Style) -> Vec<Section> {
             if wrong == 1 { "was" } else { "were" }
         )),
     };
+    let feedback = match (feedback, digest.helpful) {
+        (Some(line), helped) if helped > 0 => Some(format!(
+            "{line} {} helped, people said.",
+            plural(helped, "question", "questions")
+        )),
+        (line, _) => line,
+    };
     if let Some(line) = feedback {
         sections.push(Section {
             title: None,
@@ -446,6 +453,7 @@ mod tests {
             oldest_open: None,
             posted: 0,
             not_alignment: 0,
+            helpful: 0,
         }
     }
 
@@ -472,6 +480,23 @@ mod tests {
         let json = serde_json::to_string(&blocks(&digest())).expect("serializes");
         assert!(json.contains("*&lt;!channel&gt; pricing*"), "{json}");
         assert!(!json.contains("<!channel>"), "{json}");
+    }
+
+    #[test]
+    fn the_feedback_line_counts_both_ways() {
+        let feedback = Digest {
+            posted: 4,
+            not_alignment: 1,
+            helpful: 2,
+            ..digest()
+        };
+        assert!(
+            text(&feedback).contains(
+                "Feedback: 1 of the 4 questions I asked this week was marked “not an alignment request”. 2 questions helped, people said."
+            ),
+            "{}",
+            text(&feedback)
+        );
     }
 
     #[test]

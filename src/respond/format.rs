@@ -1,7 +1,10 @@
 //! Every date and time the bot shows people, in one place, so the same
 //! moment reads the same in a reply, a command's answer and the digest:
-//! short, unambiguous, readable on a phone. Times are UTC unless a digest's
-//! zone made the date.
+//! short, unambiguous, readable on a phone. A moment in a message or a view
+//! is Slack's `<!date^…>` token ([`local_moment`], [`local_time`]), which
+//! each reader's client shows in their own time zone; its fallback (what
+//! notifications and old clients show) is UTC. Days without a time (a due
+//! date, a digest's week) are calendar days and need no zone.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -11,6 +14,26 @@ pub fn moment(ms: i64) -> String {
     Timestamp::from_millisecond(ms)
         .map(|t| t.strftime("%a %-d %b %Y, %H:%M UTC").to_string())
         .unwrap_or_else(|_| "further notice".into())
+}
+
+/// A moment in each reader's own time zone: Slack shows
+/// `<!date^1759398000^{date_short_pretty} {time}|Thu 2 Oct 2025, 09:40 UTC>`
+/// as "Oct 2 9:40 AM" (or "Today 9:40 AM") on the reader's clock.
+pub fn local_moment(ms: i64) -> String {
+    slack_date(ms, "{date_short_pretty} {time}", moment(ms))
+}
+
+/// A time of day in each reader's own zone (a cool-down ending soon):
+/// `<!date^1759398000^{time}|09:40 UTC>`.
+pub fn local_time(ms: i64) -> String {
+    let fallback = Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%H:%M UTC").to_string())
+        .unwrap_or_else(|_| "later".into());
+    slack_date(ms, "{time}", fallback)
+}
+
+fn slack_date(ms: i64, tokens: &str, fallback: String) -> String {
+    format!("<!date^{}^{tokens}|{fallback}>", ms.div_euclid(1000))
 }
 
 /// The day something was recorded: "2 Oct 2025".
@@ -77,6 +100,18 @@ mod tests {
         assert_eq!(recorded_on(1_759_398_000_000), "2 Oct 2025");
         assert_eq!(moment(1_759_398_000_000), "Thu 2 Oct 2025, 09:40 UTC");
         assert_eq!(decided_on(1_759_398_000_000), "2 Oct");
+    }
+
+    #[test]
+    fn moments_show_in_each_readers_zone_with_a_utc_fallback() {
+        assert_eq!(
+            local_moment(1_759_398_000_000),
+            "<!date^1759398000^{date_short_pretty} {time}|Thu 2 Oct 2025, 09:40 UTC>"
+        );
+        assert_eq!(
+            local_time(1_759_398_000_000),
+            "<!date^1759398000^{time}|09:40 UTC>"
+        );
     }
 
     #[test]

@@ -383,7 +383,7 @@ mod properties {
     use crate::domain::digest::{
         DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
     };
-    use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply};
+    use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply, Silence};
     use crate::respond::views::{self, FormContext};
     use proptest::prelude::*;
     use proptest::strategy::Union;
@@ -453,14 +453,37 @@ mod properties {
                 maybe(text()),
                 any::<f64>(),
                 few((text(), text()).boxed()),
+                (text(), text(), any::<i64>(), any::<u32>()),
             )
-                .prop_map(|(kind, premature, topic, score, reasons)| Reply::Verdict {
-                    kind,
-                    premature,
-                    topic,
-                    score,
-                    reasons,
-                })
+                .prop_map(
+                    |(
+                        kind,
+                        premature,
+                        topic,
+                        score,
+                        reasons,
+                        (topic_decided, decision, ms, count),
+                    )| {
+                        Reply::Verdict {
+                            kind,
+                            premature,
+                            topic,
+                            score,
+                            reasons,
+                            silence: vec![
+                                Silence::ThreadAlreadyAsked,
+                                Silence::ChannelMuted { until: Some(ms) },
+                                Silence::ChannelCooldown { until: ms },
+                                Silence::UserDailyCap { count },
+                                Silence::DecisionFound {
+                                    topic: topic_decided,
+                                    decision,
+                                    date: None,
+                                },
+                            ],
+                        }
+                    },
+                )
                 .boxed(),
             Just(Reply::DecideHowTo).boxed(),
             (text(), text(), text(), any::<bool>())
@@ -496,9 +519,18 @@ mod properties {
                     questions,
                 })
                 .boxed(),
-            text().prop_map(|until| Reply::Muted { until }).boxed(),
+            any::<i64>()
+                .prop_map(|until| Reply::Muted { until })
+                .boxed(),
+            prop_oneof![
+                Just(crate::policy::WhoMayMute::Anyone),
+                Just(crate::policy::WhoMayMute::ChannelManagers),
+                Just(crate::policy::WhoMayMute::Admins),
+            ]
+            .prop_map(|who| Reply::MuteRefused { who })
+            .boxed(),
             Just(Reply::Unmuted).boxed(),
-            (any::<bool>(), maybe(text()))
+            (any::<bool>(), proptest::option::of(any::<i64>()))
                 .prop_map(|(monitored, muted_until)| Reply::ChannelSettings {
                     monitored,
                     muted_until,
@@ -515,7 +547,7 @@ mod properties {
                 })
                 .boxed(),
             text().prop_map(|by| Reply::FlagDismissed { by }).boxed(),
-            (text(), text())
+            (any::<i64>(), text())
                 .prop_map(|(until, by)| Reply::FlagMuted { until, by })
                 .boxed(),
             (text(), text(), text(), id)
@@ -545,6 +577,22 @@ mod properties {
                 })
                 .boxed(),
             Just(Reply::DecideFormOpened).boxed(),
+            Just(Reply::Greeting).boxed(),
+            (text(), text(), maybe(text()), maybe(text()))
+                .prop_map(|(topic, decision, owner, link)| Reply::MentionDecided {
+                    line: DecisionLine {
+                        topic,
+                        decision,
+                        date: "2 Oct 2026".into(),
+                        owner,
+                        channel: None,
+                        link,
+                    },
+                })
+                .boxed(),
+            text()
+                .prop_map(|query| Reply::MentionUndecided { query })
+                .boxed(),
             (text(), text(), text())
                 .prop_map(|(topic, decision, by)| Reply::ThreadDecision {
                     topic,
@@ -659,6 +707,7 @@ mod properties {
                         recurring,
                         posted: n,
                         not_alignment: n / 5,
+                        helpful: n / 4,
                     }
                 },
             )
@@ -813,7 +862,7 @@ mod properties {
             flag_id in proptest::option::of(any::<i64>()),
             channel_private in any::<bool>(),
         ) {
-            let context = FormContext { channel_id, flag_id, channel_private };
+            let context = FormContext { channel_id, flag_id, channel_private, permalink: None };
             for view in [
                 views::decide_form(&context, topic.as_deref(), &owner),
                 views::open_question_form(&context, topic.as_deref(), &owner, jiff::civil::date(2026, 12, 1)),

@@ -18,14 +18,24 @@ pub enum ActionId {
     NotAlignment,
     /// Mutes the flag's channel for a week.
     MuteWeek,
+    /// Opens the decide modal for a topic nobody recorded a decision on
+    /// (an @mention's answer); its `value` is the topic, not a flag.
+    RecordTopic,
+    /// App Home's search box (its `value` is the query typed).
+    HomeSearch,
+    /// Feedback: the question helped.
+    Helpful,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 4] = [
+    pub const ALL: [ActionId; 7] = [
         ActionId::RecordDecision,
         ActionId::NoDecisionYet,
         ActionId::NotAlignment,
         ActionId::MuteWeek,
+        ActionId::RecordTopic,
+        ActionId::HomeSearch,
+        ActionId::Helpful,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +44,9 @@ impl ActionId {
             ActionId::NoDecisionYet => "flag_no_decision_yet",
             ActionId::NotAlignment => "flag_not_alignment",
             ActionId::MuteWeek => "flag_mute_week",
+            ActionId::RecordTopic => "record_topic",
+            ActionId::HomeSearch => "home_search",
+            ActionId::Helpful => "flag_helpful",
         }
     }
 
@@ -43,6 +56,9 @@ impl ActionId {
     }
 }
 
+/// The message shortcut "Record as decision" (the manifest's `callback_id`).
+pub const RECORD_SHORTCUT: &str = "clarity_record_as_decision";
+
 /// The modals, by `callback_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewId {
@@ -50,15 +66,18 @@ pub enum ViewId {
     Decide,
     /// Topic, who decides, by when.
     OpenQuestion,
+    /// Why the feedback was given (one optional line).
+    FeedbackReason,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 2] = [ViewId::Decide, ViewId::OpenQuestion];
+    pub const ALL: [ViewId; 3] = [ViewId::Decide, ViewId::OpenQuestion, ViewId::FeedbackReason];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ViewId::Decide => "clarity_decide",
             ViewId::OpenQuestion => "clarity_open_question",
+            ViewId::FeedbackReason => "clarity_feedback_reason",
         }
     }
 
@@ -76,6 +95,7 @@ pub enum Field {
     Owner,
     Reasoning,
     Due,
+    Reason,
 }
 
 impl Field {
@@ -86,6 +106,7 @@ impl Field {
             Field::Owner => "owner",
             Field::Reasoning => "reasoning",
             Field::Due => "due",
+            Field::Reason => "reason",
         }
     }
 }
@@ -101,6 +122,9 @@ pub struct FormContext {
     /// A private channel: its decisions never show outside it.
     #[serde(default)]
     pub channel_private: bool,
+    /// The message the decision comes from ("Record as decision").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
 }
 
 /// Slack's limit on a plain-text input.
@@ -164,6 +188,17 @@ fn modal(
 /// The decide modal: topic (prefilled from a flag), decision, owner (the
 /// person who opened it, to start with), reasoning (optional).
 pub fn decide_form(context: &FormContext, topic: Option<&str>, owner: &str) -> SlackView {
+    decision_form(context, topic, None, owner)
+}
+
+/// The decide modal with its decision prefilled too ("Record as
+/// decision": the message's text, its author as the owner).
+pub fn decision_form(
+    context: &FormContext,
+    topic: Option<&str>,
+    decision: Option<&str>,
+    owner: &str,
+) -> SlackView {
     let mut reasoning = text_input(Field::Reasoning, "Why (optional)", None, true);
     if let SlackBlock::Input(block) = &mut reasoning {
         block.optional = Some(true);
@@ -175,10 +210,39 @@ pub fn decide_form(context: &FormContext, topic: Option<&str>, owner: &str) -> S
         context,
         vec![
             text_input(Field::Topic, "Topic", topic, false),
-            text_input(Field::Decision, "What was decided", None, true),
+            text_input(Field::Decision, "What was decided", decision, true),
             user_input(owner, "Who owns it"),
             reasoning,
         ],
+    )
+}
+
+/// The longest feedback reason: one line.
+pub const MAX_REASON_CHARS: u64 = 150;
+
+/// The small modal after feedback: why, in one optional line.
+pub fn feedback_reason_form(context: &FormContext, helpful: bool) -> SlackView {
+    let label = if helpful {
+        "What made it useful? (optional)"
+    } else {
+        "What was it instead? (optional)"
+    };
+    let mut reason = SlackInputBlock::new(
+        label.into(),
+        SlackInputBlockElement::PlainTextInput(
+            SlackBlockPlainTextInputElement::new()
+                .with_action_id(Field::Reason.as_str().into())
+                .with_max_length(MAX_REASON_CHARS),
+        ),
+    )
+    .with_block_id(Field::Reason.as_str().into());
+    reason.optional = Some(true);
+    modal(
+        ViewId::FeedbackReason,
+        "Thanks for the feedback",
+        "Send",
+        context,
+        vec![reason.into()],
     )
 }
 
@@ -238,6 +302,7 @@ mod tests {
             channel_id: "C1".into(),
             flag_id: Some(7),
             channel_private: false,
+            permalink: None,
         };
         let json = serde_json::to_value(decide_form(&context, Some("pricing page"), "U1"))
             .expect("serializes");
@@ -263,6 +328,7 @@ mod tests {
             channel_id: "C1".into(),
             flag_id: Some(7),
             channel_private: false,
+            permalink: None,
         };
         let today = jiff::civil::date(2026, 12, 5);
         let json = serde_json::to_value(open_question_form(&context, None, "U1", today))

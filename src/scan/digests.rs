@@ -187,6 +187,7 @@ impl PublicHistory {
             // request": the digest's feedback line would claim they had not.
             posted: 0,
             not_alignment: 0,
+            helpful: 0,
         }
     }
 }

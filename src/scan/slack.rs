@@ -329,7 +329,7 @@ mod tests {
                 "Before aligning on Q3 <roadmap>: which decision has actually been made?",
                 "Why I ask: “get aligned on” asks people to converge, and I found no decision on it in this thread or the decision log.",
                 "If it's decided, say so here (“Decision: …”) and I'll remember it. If not, deciding first makes the alignment easy.",
-                "[Record the decision] [No decision yet] [Not an alignment request] [Mute this channel for a week]",
+                "[Record the decision] [No decision yet] [This helped] [Not an alignment request] [Mute this channel for a week]",
             ]
         );
     }
@@ -345,7 +345,7 @@ mod tests {
             html.contains("<span class=\"sk-button sk-primary\">Record the decision</span>"),
             "{html}"
         );
-        assert_eq!(html.matches("class=\"sk-button").count(), 4);
+        assert_eq!(html.matches("class=\"sk-button").count(), 5);
     }
 
     #[test]

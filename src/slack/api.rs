@@ -151,6 +151,69 @@ impl Slack {
             })
     }
 
+    /// `users.info`: whether the person is a workspace admin or owner.
+    pub async fn is_admin(&self, user: &str) -> Result<bool, CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiUsersInfoRequest::new(user.into());
+        counted("users.info", session.users_info(&request))
+            .await
+            .map(|response| {
+                let flags = &response.user.flags;
+                [flags.is_admin, flags.is_owner, flags.is_primary_owner].contains(&Some(true))
+            })
+    }
+
+    /// `conversations.info`: who created the channel, when Slack says.
+    pub async fn channel_creator(&self, channel: &str) -> Result<Option<String>, CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiConversationsInfoRequest::new(channel.into());
+        counted("conversations.info", session.conversations_info(&request))
+            .await
+            .map(|response| response.channel.creator.map(|user| user.0))
+    }
+
+    /// `users.conversations`: the private channels `user` and the bot are
+    /// both in (Slack lists a private channel only to its members). Up to
+    /// ten pages of 200.
+    pub async fn private_channels_of(
+        &self,
+        user: &str,
+    ) -> Result<std::collections::HashSet<String>, CallError> {
+        let session = self.client.open_session(&self.token);
+        let mut channels = std::collections::HashSet::new();
+        let mut cursor = None;
+        for _ in 0..10 {
+            let mut request = SlackApiUsersConversationsRequest::new()
+                .with_user(user.into())
+                .with_types(vec![SlackConversationType::Private])
+                .with_limit(200);
+            if let Some(cursor) = cursor.take() {
+                request = request.with_cursor(cursor);
+            }
+            let response =
+                counted("users.conversations", session.users_conversations(&request)).await?;
+            channels.extend(response.channels.into_iter().map(|channel| channel.id.0));
+            match response
+                .response_metadata
+                .and_then(|meta| meta.next_cursor)
+                .filter(|next| !next.0.is_empty())
+            {
+                Some(next) => cursor = Some(next),
+                None => return Ok(channels),
+            }
+        }
+        Ok(channels)
+    }
+
+    /// `views.publish`: the person's App Home tab.
+    pub async fn publish_home(&self, user: &str, view: SlackView) -> Result<(), CallError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiViewsPublishRequest::new(user.into(), view);
+        counted("views.publish", session.views_publish(&request))
+            .await
+            .map(|_| ())
+    }
+
     /// The first page of a thread's messages (root first).
     pub async fn replies(
         &self,

@@ -1,7 +1,8 @@
 //! What is known and set per channel: what Slack last said about its
 //! privacy (`channels`; a channel with no row is of unknown privacy, which
-//! counts as private everywhere) and its settings (`channel_settings`:
-//! whether it is watched, until when it is muted).
+//! counts as private everywhere), its settings (`channel_settings`:
+//! whether it is watched, until when it is muted), and whether the bot is
+//! in it and has greeted it (`bot_channels`).
 
 use super::{Result, Store};
 use sqlx::Row;
@@ -108,6 +109,86 @@ impl Store {
         .bind(team_id)
         .bind(channel_id)
         .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Mutes the channel until `until` and queues `then` (the line saying
+    /// who muted it), in one transaction.
+    pub async fn mute_channel(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        until: i64,
+        then: &[super::NewOutboxMessage],
+        now: i64,
+    ) -> Result<()> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO channel_settings (team_id, channel_id, muted_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (team_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+        for message in then {
+            super::outbox::enqueue(&mut tx, message, now).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Records that the bot joined a channel; the first time ever, queues
+    /// `greeting` in the same transaction. A row stays when the bot leaves,
+    /// so a rejoin (on any replica: the row's lock orders them) finds it
+    /// greeted. Returns whether the greeting was queued.
+    pub async fn bot_joined(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        greeting: &super::NewOutboxMessage,
+        now: i64,
+    ) -> Result<bool> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO bot_channels (team_id, channel_id, member, changed_at) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (team_id, channel_id) DO UPDATE SET member = 1, changed_at = excluded.changed_at",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let first = sqlx::query(
+            "UPDATE bot_channels SET greeted_at = $3 \
+             WHERE team_id = $1 AND channel_id = $2 AND greeted_at IS NULL",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        let queued = first && super::outbox::enqueue(&mut tx, greeting, now).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// Records that the bot left a channel (its greeting is remembered).
+    pub async fn bot_left(&self, team_id: &str, channel_id: &str, now: i64) -> Result<()> {
+        let _write = self.write_gate().await;
+        sqlx::query(
+            "INSERT INTO bot_channels (team_id, channel_id, member, changed_at) VALUES ($1, $2, 0, $3) \
+             ON CONFLICT (team_id, channel_id) DO UPDATE SET member = 0, changed_at = excluded.changed_at",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -78,7 +78,7 @@ fn decision_row(row: &AnyRow) -> Result<DecisionRow> {
 }
 
 /// `%text%` for LIKE, with the pattern characters in `text` escaped (`\`).
-fn like_pattern(text: &str) -> String {
+pub(super) fn like_pattern(text: &str) -> String {
     let escaped = text
         .to_lowercase()
         .replace('\\', "\\\\")

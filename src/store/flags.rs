@@ -187,17 +187,39 @@ impl Store {
         .transpose()
     }
 
-    /// Records feedback (`helpful` or `not_alignment`) on a flag and queues
-    /// `then` (the reply's update), in one transaction.
+    /// Records `user`'s feedback (`helpful` or `not_alignment`) on a flag
+    /// (one row per person: a second click changes it, never adds one; the
+    /// flag keeps the latest) and queues `then` (the reply's update), in
+    /// one transaction. Returns whether `user`'s feedback changed.
     pub async fn set_feedback(
         &self,
         flag: &FlagRow,
+        user: &str,
         feedback: &str,
         then: &[NewOutboxMessage],
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "INSERT INTO flag_feedback (team_id, flag_id, user_id, feedback, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (team_id, flag_id, user_id) \
+             DO UPDATE SET feedback = excluded.feedback, created_at = excluded.created_at \
+             WHERE flag_feedback.feedback <> excluded.feedback",
+        )
+        .bind(&flag.team_id)
+        .bind(flag.id)
+        .bind(user)
+        .bind(feedback)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !changed {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         sqlx::query("UPDATE flags SET feedback = $1 WHERE team_id = $2 AND id = $3")
             .bind(feedback)
             .bind(&flag.team_id)
@@ -207,6 +229,45 @@ impl Store {
         for message in then {
             enqueue(&mut tx, message, now).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The one-line reason `user` gave for their feedback on a flag.
+    pub async fn set_feedback_reason(
+        &self,
+        team_id: &str,
+        flag_id: i64,
+        user: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let _write = self.write_gate().await;
+        sqlx::query(
+            "UPDATE flag_feedback SET reason = $4 WHERE team_id = $1 AND flag_id = $2 AND user_id = $3",
+        )
+        .bind(team_id)
+        .bind(flag_id)
+        .bind(user)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many people said a question helped, and how many that it was
+    /// not an alignment request, on flags made since `since`.
+    pub async fn feedback_counts(&self, team_id: &str, since: i64) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT \
+             COALESCE(SUM(CASE WHEN ff.feedback = 'helpful' THEN 1 ELSE 0 END), 0) AS helpful, \
+             COALESCE(SUM(CASE WHEN ff.feedback = 'not_alignment' THEN 1 ELSE 0 END), 0) AS not_alignment \
+             FROM flag_feedback ff JOIN flags f ON f.id = ff.flag_id AND f.team_id = ff.team_id \
+             WHERE ff.team_id = $1 AND f.created_at >= $2",
+        )
+        .bind(team_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("helpful")?, row.try_get("not_alignment")?))
     }
 }

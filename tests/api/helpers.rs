@@ -57,6 +57,16 @@ struct FakeState {
     private_channels: std::collections::HashSet<String>,
     /// conversations.info answers this error instead (e.g. `missing_scope`).
     channel_info_error: Option<String>,
+    /// Workspace admins (users.info says `is_admin`).
+    admins: std::collections::HashSet<String>,
+    /// Channel creators conversations.info names, by channel.
+    creators: HashMap<String, String>,
+    /// users.info answers this error instead (e.g. `missing_scope`).
+    user_info_error: Option<String>,
+    /// Members of private channels (users.conversations lists them).
+    members: HashMap<String, std::collections::HashSet<String>>,
+    /// users.conversations answers this error instead.
+    conversations_error: Option<String>,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -163,6 +173,53 @@ impl FakeSlack {
     /// conversations.info answers `error` from now on.
     pub fn fail_channel_info(&self, error: &str) {
         self.lock().channel_info_error = Some(error.to_string());
+    }
+
+    /// users.info describes `user` as a workspace admin.
+    pub fn make_admin(&self, user: &str) {
+        self.lock().admins.insert(user.to_string());
+    }
+
+    /// conversations.info names `user` as `channel`'s creator.
+    pub fn set_creator(&self, channel: &str, user: &str) {
+        self.lock()
+            .creators
+            .insert(channel.to_string(), user.to_string());
+    }
+
+    /// `user` is a member of the private channel `channel`.
+    pub fn add_member(&self, channel: &str, user: &str) {
+        self.lock()
+            .members
+            .entry(channel.to_string())
+            .or_default()
+            .insert(user.to_string());
+    }
+
+    /// users.conversations answers `error` from now on.
+    pub fn fail_user_conversations(&self, error: &str) {
+        self.lock().conversations_error = Some(error.to_string());
+    }
+
+    /// The Home views published, as (user, view).
+    pub fn homes(&self) -> Vec<(String, Value)> {
+        self.calls("views.publish")
+            .into_iter()
+            .map(|call| {
+                (
+                    call.body["user_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    call.body["view"].clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// users.info answers `error` from now on.
+    pub fn fail_user_info(&self, error: &str) {
+        self.lock().user_info_error = Some(error.to_string());
     }
 
     /// What conversations.replies answers for a thread.
@@ -291,9 +348,53 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
                 }
                 None => {
                     let private = state.private_channels.contains(id);
-                    json!({"ok": true, "channel": {"id": id, "created": 1_600_000_000, "name": "general",
+                    let mut channel = json!({"id": id, "created": 1_600_000_000, "name": "general",
                         "is_channel": true, "is_group": false, "is_im": false, "is_mpim": false,
-                        "is_private": private, "is_member": true}})
+                        "is_private": private, "is_member": true});
+                    if let Some(creator) = state.creators.get(id) {
+                        channel["creator"] = json!(creator);
+                    }
+                    json!({"ok": true, "channel": channel})
+                }
+            }
+        }
+        "users.conversations" => {
+            let user = body.get("user").and_then(Value::as_str).unwrap_or_default();
+            match &state.conversations_error {
+                Some(error) => json!({"ok": false, "error": error}),
+                None => {
+                    let mut channels: Vec<&String> = state
+                        .members
+                        .iter()
+                        .filter(|(channel, members)| {
+                            members.contains(user) && state.private_channels.contains(*channel)
+                        })
+                        .map(|(channel, _)| channel)
+                        .collect();
+                    channels.sort();
+                    let channels: Vec<Value> = channels
+                        .into_iter()
+                        .map(|id| json!({"id": id, "created": 1_600_000_000, "is_private": true, "is_channel": true}))
+                        .collect();
+                    json!({"ok": true, "channels": channels, "response_metadata": {"next_cursor": ""}})
+                }
+            }
+        }
+        "views.publish" => {
+            let mut view = body.get("view").cloned().unwrap_or_else(|| json!({}));
+            view["id"] = json!(format!("V{}", state.next_ts));
+            view["team_id"] = json!(TEAM);
+            json!({"ok": true, "view": view})
+        }
+        "users.info" => {
+            let id = body.get("user").and_then(Value::as_str).unwrap_or_default();
+            match &state.user_info_error {
+                Some(error) => json!({"ok": false, "error": error}),
+                None => {
+                    let admin = state.admins.contains(id);
+                    json!({"ok": true, "user": {"id": id, "team_id": TEAM, "name": "someone",
+                        "is_admin": admin, "is_owner": false, "is_primary_owner": false,
+                        "is_bot": false, "tz": "Europe/Amsterdam", "tz_offset": 3600}})
                 }
             }
         }

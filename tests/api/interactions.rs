@@ -156,6 +156,7 @@ async fn record_the_decision_opens_the_prefilled_modal_and_its_submission_record
         [
             "flag_record_decision",
             "flag_no_decision_yet",
+            "flag_helpful",
             "flag_not_alignment",
             "flag_mute_week"
         ]
@@ -255,7 +256,12 @@ async fn not_an_alignment_request_stores_the_feedback_and_acknowledges_in_place(
         Some(1),
         "one line, no buttons"
     );
-    assert!(app.slack.calls("views.open").is_empty());
+    let opened = app.slack.calls("views.open");
+    assert_eq!(opened.len(), 1, "only the optional reason");
+    assert_eq!(
+        opened[0].body["view"]["callback_id"],
+        "clarity_feedback_reason"
+    );
     let after = status_text(&app).await;
     assert!(!after.contains("Q3 roadmap"), "no longer counted: {after}");
 }
@@ -281,9 +287,15 @@ async fn mute_this_channel_for_a_week_mutes_it_and_says_so_in_place(backend: Bac
     assert_eq!(updates[0].body["ts"], flag.reply_ts.as_str());
     let text = updates[0].body["text"].as_str().expect("text");
     assert!(
-        text.starts_with("<@W111> muted me in this channel until "),
+        text.starts_with("<@W111> muted me in this channel until <!date^"),
         "{text}"
     );
+    // The channel sees one line saying who muted it until when.
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1]["channel"], "C111");
+    assert!(posts[1].get("thread_ts").is_none(), "{posts:?}");
+    assert_eq!(posts[1]["text"].as_str(), Some(text));
 
     // A new ask in the muted channel gets nothing.
     send_all(
@@ -298,7 +310,7 @@ async fn mute_this_channel_for_a_week_mutes_it_and_says_so_in_place(backend: Bac
     )
     .await;
     app.wait_until_idle().await;
-    assert_eq!(app.slack.posts().len(), 1, "{:?}", app.slack.posts());
+    assert_eq!(app.slack.posts().len(), 2, "{:?}", app.slack.posts());
 }
 
 async fn no_decision_yet_stores_an_open_question_that_status_lists_and_its_owner_alone_is_reminded_once(

@@ -3,11 +3,14 @@
 
 mod commands;
 mod digest;
+mod feedback;
 mod flags;
 mod helpers;
+mod home;
 mod ingress;
 mod interactions;
 mod limits;
+mod mute;
 mod outage;
 mod privacy;
 mod readiness;
@@ -15,8 +18,10 @@ mod readme_path;
 mod replicas;
 mod resilience;
 mod schema;
+mod silence;
 mod slow_clients;
 mod socket_mode;
 mod socket_support;
 mod startup_log;
+mod surfaces;
 mod workspaces;
