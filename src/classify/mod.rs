@@ -3,7 +3,7 @@
 //! `scan` all call [`Classifier::assess`].
 //!
 //! The steps follow the data: [`normalize`] Slack mrkdwn (keeping a map back
-//! to the original bytes) → run the [`rules`] (one `RegexSet`) → extract the
+//! to the original bytes) → run the [`rules`] (behind their [`prefilter`]) → extract the
 //! [`topic`] of the ask → look for a decision covering it in the message, the
 //! thread and the [`decisions`] log.
 
