@@ -217,55 +217,77 @@ impl DecisionIndex {
         let specific_in_query = query.iter().take(200).filter(|t| !is_generic(t)).count();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { counts, touched } = &mut *scratch;
-            if counts.len() < self.entries.len() {
-                counts.resize(self.entries.len(), 0);
+            let Scratch {
+                counts,
+                touched,
+                cursors,
+            } = &mut *scratch;
+            if counts.len() < BLOCK {
+                counts.resize(BLOCK, 0);
             }
-            touched.clear();
-            for &token in &known {
-                let specific = u32::from(!self.generic[token as usize]);
-                for &posting in &self.postings[token as usize] {
-                    let slot = (posting >> 1) as usize;
-                    if counts[slot] == 0 {
-                        touched.push(slot as u32);
-                    }
-                    // Byte 0: query tokens found; byte 1: found in the topic;
-                    // byte 2: specific (not generic) tokens found.
-                    counts[slot] += 1 + (posting & 1) * 256 + specific * 65_536;
-                }
-            }
+            cursors.clear();
+            cursors.resize(known.len(), 0);
             let mut best: Option<(f64, usize, usize)> = None;
-            for &slot in touched.iter() {
-                let slot = slot as usize;
-                let count = counts[slot];
-                counts[slot] = 0;
-                let matched = (count & 0xff) as usize;
-                let in_topic = ((count >> 8) & 0xff) as usize;
-                let specific = (count >> 16) as usize;
-                let entry = &self.entries[slot];
-                // Only generic words asked ("the plan"): the entry's whole topic must be named.
-                let enough_specific = if specific_in_query == 0 {
-                    in_topic == entry.topic_tokens.len()
-                } else {
-                    specific > 0
-                };
-                // Found only in the decision's text: every specific word must be there.
-                let placed = in_topic > 0 || specific == specific_in_query;
-                if matched < needed || !enough_specific || !placed {
-                    continue;
+            // Slots a block at a time, so the counters stay in the fastest
+            // cache: each token's postings are in slot order, and a cursor
+            // per token walks them once over all blocks.
+            for block_start in (0..self.entries.len()).step_by(BLOCK) {
+                let block_end = block_start + BLOCK;
+                touched.clear();
+                for (&token, cursor) in known.iter().zip(cursors.iter_mut()) {
+                    let specific = u32::from(!self.generic[token as usize]);
+                    let postings = &self.postings[token as usize];
+                    while let Some(&posting) = postings.get(*cursor) {
+                        let slot = (posting >> 1) as usize;
+                        if slot >= block_end {
+                            break;
+                        }
+                        *cursor += 1;
+                        let count = &mut counts[slot - block_start];
+                        if *count == 0 {
+                            touched.push(slot as u32);
+                        }
+                        // Byte 0: query tokens found; byte 1: found in the topic;
+                        // byte 2: specific (not generic) tokens found.
+                        *count += 1 + (posting & 1) * 256 + specific * 65_536;
+                    }
                 }
-                if !entry.alive || entry.deferral {
-                    continue;
-                }
-                // Topic words count double; a smaller topic breaks ties.
-                let score = (matched + in_topic) as f64 / (2 * query.len()) as f64
-                    + in_topic as f64 / (100 * entry.topic_tokens.len().max(1)) as f64;
-                let better = match best {
-                    None => true,
-                    Some((s, b, _)) => score > s + 1e-9 || ((score - s).abs() <= 1e-9 && slot > b),
-                };
-                if better {
-                    best = Some((score, slot, matched));
+                for &slot in touched.iter() {
+                    let slot = slot as usize;
+                    let count = std::mem::take(&mut counts[slot - block_start]);
+                    let matched = (count & 0xff) as usize;
+                    if matched < needed {
+                        continue;
+                    }
+                    let in_topic = ((count >> 8) & 0xff) as usize;
+                    let specific = (count >> 16) as usize;
+                    let entry = &self.entries[slot];
+                    // Only generic words asked ("the plan"): the entry's whole topic must be named.
+                    let enough_specific = if specific_in_query == 0 {
+                        in_topic == entry.topic_tokens.len()
+                    } else {
+                        specific > 0
+                    };
+                    // Found only in the decision's text: every specific word must be there.
+                    let placed = in_topic > 0 || specific == specific_in_query;
+                    if !enough_specific || !placed {
+                        continue;
+                    }
+                    if !entry.alive || entry.deferral {
+                        continue;
+                    }
+                    // Topic words count double; a smaller topic breaks ties.
+                    let score = (matched + in_topic) as f64 / (2 * query.len()) as f64
+                        + in_topic as f64 / (100 * entry.topic_tokens.len().max(1)) as f64;
+                    let better = match best {
+                        None => true,
+                        Some((s, b, _)) => {
+                            score > s + 1e-9 || ((score - s).abs() <= 1e-9 && slot > b)
+                        }
+                    };
+                    if better {
+                        best = Some((score, slot, matched));
+                    }
                 }
             }
             best.map(|(_, slot, matched)| {
@@ -282,12 +304,18 @@ impl DecisionIndex {
 }
 
 /// Per-thread counters for [`DecisionIndex::lookup_tokens`]: reused so a
-/// lookup allocates nothing proportional to the log, and left zeroed.
+/// lookup allocates nothing once warm, and left zeroed.
 #[derive(Default)]
 struct Scratch {
+    /// One counter per slot of the current block.
     counts: Vec<u32>,
     touched: Vec<u32>,
+    /// Per query token, how far into its postings the walk has come.
+    cursors: Vec<usize>,
 }
+
+/// Slots counted at a time: 4,096 counters are 16 KB.
+const BLOCK: usize = 4096;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());

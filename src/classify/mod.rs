@@ -3,7 +3,7 @@
 //! `scan` all call [`Classifier::assess`].
 //!
 //! The steps follow the data: [`normalize`] Slack mrkdwn (keeping a map back
-//! to the original bytes) → run the [`rules`] (one `RegexSet`) → extract the
+//! to the original bytes) → run the [`rules`] (behind their [`prefilter`]) → extract the
 //! [`topic`] of the ask → look for a decision covering it in the message, the
 //! thread and the [`decisions`] log.
 
@@ -18,6 +18,7 @@ pub use decisions::{DecisionIndex, LogMatch};
 
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Kind, Reason};
 use normalize::Normalized;
+use prefilter::Pass;
 use rules::{RuleKind, RuleSet, Scope};
 use scorer::{Class, Extractor, Scorer};
 use std::ops::Range;
@@ -86,8 +87,8 @@ pub struct Classifier {
 thread_local! {
     /// Feature buffers, reused by every assessment on this thread.
     static EXTRACTOR: std::cell::RefCell<Extractor> = std::cell::RefCell::new(Extractor::default());
-    /// The prefilter's per-pattern flags, reused likewise.
-    static CANDIDATES: std::cell::RefCell<Vec<bool>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The first pass's buffers, reused likewise.
+    static PASS: std::cell::RefCell<Pass> = std::cell::RefCell::new(Pass::default());
 }
 
 /// One rule match, in normalized coordinates.
@@ -518,25 +519,21 @@ impl Classifier {
     /// Normalizes and runs the rules; drops matches whose exceptions fire.
     fn scan(&self, text: &str) -> Scan {
         let norm = normalize::normalize(text);
-        CANDIDATES.with(|c| {
-            let mut candidates = c.borrow_mut();
-            if !self
-                .rules
-                .prefilter
-                .candidates(norm.text.as_bytes(), &mut candidates)
-            {
+        PASS.with(|pass| {
+            let mut pass = pass.borrow_mut();
+            if !self.rules.prefilter.run(norm.text.as_bytes(), &mut pass) {
                 return Scan {
                     norm,
                     sentences: Vec::new(),
                     hits: Vec::new(),
                 };
             }
-            self.run_candidates(norm, &candidates)
+            self.run_candidates(norm, &mut pass)
         })
     }
 
     /// Runs the patterns the first pass left, keeping their matches.
-    fn run_candidates(&self, norm: Normalized, candidates: &[bool]) -> Scan {
+    fn run_candidates(&self, norm: Normalized, pass: &mut Pass) -> Scan {
         // Split into sentences at the first match only: most candidates
         // find none.
         let mut split: Option<Vec<Range<usize>>> = None;
@@ -544,54 +541,57 @@ impl Classifier {
         // Whether a rule's exceptions match a sentence, computed once per pair:
         // keeps the work linear in the text however many matches there are.
         let mut excepted: Vec<(usize, usize, bool)> = Vec::new();
-        for (index, _) in candidates.iter().enumerate().filter(|(_, on)| **on) {
-            let (r, p) = self.rules.owners[index];
+        for n in 0..pass.candidates().len() {
+            let index = pass.candidates()[n] as usize;
+            let (r, _) = self.rules.owners[index];
             let rule = &self.rules.rules[r];
             let mut kept = hits.iter().filter(|h| h.rule == r).count();
-            for m in rule.patterns[p].find_iter(norm.text.as_bytes()) {
-                if kept >= MAX_HITS_PER_RULE {
-                    break;
-                }
-                // ASCII-mode matches may start or end inside a character.
-                let span = clamp_to_chars(&norm.text, m.range());
-                if span.is_empty() {
-                    continue;
-                }
-                let sentences = split.get_or_insert_with(|| sentences(&norm.text));
-                let sentence = sentence_of(sentences, span.start);
-                if !rule.exceptions.is_empty() {
-                    let cached = excepted
-                        .iter()
-                        .find(|(er, es, _)| *er == r && *es == sentence)
-                        .map(|(_, _, v)| *v);
-                    let is_excepted = cached.unwrap_or_else(|| {
-                        let sentence_text = &norm.text[sentences[sentence].clone()];
-                        let v = rule
-                            .exceptions
-                            .iter()
-                            .any(|e| e.is_match(sentence_text.as_bytes()));
-                        excepted.push((r, sentence, v));
-                        v
-                    });
-                    if is_excepted {
-                        continue;
+            self.rules
+                .each_match(index, norm.text.as_bytes(), pass, |range| {
+                    if kept >= MAX_HITS_PER_RULE {
+                        return false;
                     }
-                }
-                if hits
-                    .iter()
-                    .any(|h| h.rule == r && h.span.start < span.end && span.start < h.span.end)
-                {
-                    continue;
-                }
-                kept += 1;
-                hits.push(Hit {
-                    rule: r,
-                    kind: rule.kind,
-                    weight: rule.weight,
-                    span,
-                    sentence,
+                    // ASCII-mode matches may start or end inside a character.
+                    let span = clamp_to_chars(&norm.text, range);
+                    if span.is_empty() {
+                        return true;
+                    }
+                    let sentences = split.get_or_insert_with(|| sentences(&norm.text));
+                    let sentence = sentence_of(sentences, span.start);
+                    if !rule.exceptions.is_empty() {
+                        let cached = excepted
+                            .iter()
+                            .find(|(er, es, _)| *er == r && *es == sentence)
+                            .map(|(_, _, v)| *v);
+                        let is_excepted = cached.unwrap_or_else(|| {
+                            let sentence_text = &norm.text[sentences[sentence].clone()];
+                            let v = rule
+                                .exceptions
+                                .iter()
+                                .any(|e| e.is_match(sentence_text.as_bytes()));
+                            excepted.push((r, sentence, v));
+                            v
+                        });
+                        if is_excepted {
+                            return true;
+                        }
+                    }
+                    if hits
+                        .iter()
+                        .any(|h| h.rule == r && h.span.start < span.end && span.start < h.span.end)
+                    {
+                        return true;
+                    }
+                    kept += 1;
+                    hits.push(Hit {
+                        rule: r,
+                        kind: rule.kind,
+                        weight: rule.weight,
+                        span,
+                        sentence,
+                    });
+                    true
                 });
-            }
         }
         // Another sense of the words also voids a decision inside its match
         // ("the validators reached consensus").

@@ -7,10 +7,11 @@
 //! over every pattern's required literals) says which of them can match a
 //! message, and only those run.
 
-use super::prefilter::{self, Prefilter};
+use super::prefilter::{self, Pass, Prefilter, Requirement};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// What a rule says about a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,6 +136,45 @@ pub struct RuleSet {
     pub prefilter: Prefilter,
     /// For each pattern, in rule order: (rule index, pattern index in that rule).
     pub owners: Vec<(usize, usize)>,
+}
+
+impl RuleSet {
+    /// Runs pattern `index` (a candidate of `pass`, the first pass over
+    /// `text`) and calls `found` with each match, in order, until it
+    /// returns false: the same matches `find_iter` gives over the whole
+    /// text, searched only where the first pass places them.
+    pub fn each_match(
+        &self,
+        index: usize,
+        text: &[u8],
+        pass: &mut Pass,
+        mut found: impl FnMut(Range<usize>) -> bool,
+    ) {
+        let (r, p) = self.owners[index];
+        let regex = &self.rules[r].patterns[p];
+        if !pass.place(&self.prefilter, index as u32, text) {
+            for m in regex.find_iter(text) {
+                if !found(m.range()) {
+                    return;
+                }
+            }
+            return;
+        }
+        // Every match holds a literal, so none is empty.
+        let mut at = 0;
+        for segment in pass.segments() {
+            at = at.max(segment.start);
+            // One byte past the segment stays visible to `\b` and `$`; no
+            // match can include it.
+            let haystack = &text[..text.len().min(segment.end + 1)];
+            while let Some(m) = regex.find_at(haystack, at) {
+                at = m.end();
+                if !found(m.range()) {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// One thing wrong in a rules file: where, which rule, what to change.
@@ -305,15 +345,20 @@ pub fn parse(source: &str) -> Result<RuleSet, RulesRefused> {
         return Err(RulesRefused::new(problems));
     }
     let mut owners = Vec::new();
-    let mut literals = Vec::new();
+    let mut requirements = Vec::new();
     for (r, rule) in rules.iter().enumerate() {
         for (p, regex) in rule.patterns.iter().enumerate() {
             owners.push((r, p));
-            let declared = (!rule.literals.is_empty()).then(|| rule.literals.clone());
-            literals.push(prefilter::required_literals(regex.as_str()).or(declared));
+            requirements.push(prefilter::requirement(regex.as_str()).unwrap_or_else(|| {
+                if rule.literals.is_empty() {
+                    Requirement::none()
+                } else {
+                    Requirement::declared(&rule.literals)
+                }
+            }));
         }
     }
-    let prefilter = Prefilter::new(&literals).map_err(|e| {
+    let prefilter = Prefilter::new(&requirements).map_err(|e| {
         RulesRefused::new(vec![RuleProblem {
             line: None,
             rule: None,
