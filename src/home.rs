@@ -6,6 +6,12 @@
 //! (muted until, quiet after a recent question until), and how often it
 //! asked about the person's own messages today (its daily limit).
 //!
+//! The tab is published when it is opened or searched, and again, with
+//! the same search, for everyone who opened it in the last 30 days when
+//! what it shows changes (a decision recorded, a question opened or
+//! closed, a channel muted): the store marks those tabs out of date in the
+//! transaction that changed it, and [`run_once`] publishes them.
+//!
 //! Private stays private: a row from a private channel (or one whose
 //! privacy Slack never stated) is shown only to a member of that channel,
 //! as `users.conversations` lists them, remembered for a minute; when
@@ -23,8 +29,43 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Topics asked about in this window count as open.
 const OPEN_WINDOW_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-/// Publishes `user`'s Home tab, searched for `query` when given.
+/// At most this many out-of-date tabs are published in one step.
+const REFRESHES_PER_STEP: i64 = 20;
+
+/// Publishes `user`'s Home tab, searched for `query` when given: they
+/// opened it or searched it. From now on it is kept up to date.
 pub async fn publish(
+    state: &AppState,
+    team_id: &str,
+    user: &str,
+    query: Option<&str>,
+    now: i64,
+) -> anyhow::Result<()> {
+    state.store.home_viewed(team_id, user, query, now).await?;
+    refresh(state, team_id, user, query, now).await
+}
+
+/// One step of the job that keeps tabs up to date: publishes again the
+/// tabs a change made out of date (each on one replica), with the search
+/// each last showed. Returns how many it published.
+pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let stale = state.store.claim_stale_homes(REFRESHES_PER_STEP).await?;
+    for home in &stale {
+        refresh(
+            state,
+            &home.team_id,
+            &home.user_id,
+            home.query.as_deref(),
+            now,
+        )
+        .await?;
+    }
+    Ok(stale.len())
+}
+
+/// Reads and publishes `user`'s tab as it is now. A refusal from Slack is
+/// logged; the tab is published again when next opened or changed.
+async fn refresh(
     state: &AppState,
     team_id: &str,
     user: &str,
@@ -64,7 +105,7 @@ async fn content(
         .map(|row| DecisionLine {
             topic: row.topic,
             decision: row.decision,
-            date: format::recorded_on(row.created_at),
+            recorded_at: row.created_at,
             owner: row.owner,
             channel: Some(row.channel_id),
             link: row.permalink,

@@ -3,14 +3,14 @@
 //! decision log (this channel's, and other channels' only where they are
 //! public: the rule of `/clarity decisions X`) and answers in the thread
 //! with the decision, its owner, date and link, or says that none is
-//! recorded and offers the button that records one. Anything else gets
-//! the help. Decide ([`read`], pure), then act ([`answer`]: one reply,
+//! recorded and offers the button that records one. "check TEXT" answers
+//! like `/clarity check TEXT`, in the mention's thread: so in a thread the
+//! bot already asked in, it says so. Anything else gets the help. Decide ([`read`], pure), then act ([`answer`]: one reply,
 //! queued once per mention).
 
-use crate::commands::grammar;
+use crate::commands::{self, grammar};
 use crate::domain::Message;
 use crate::respond::blocks::{DecisionLine, Reply};
-use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 
@@ -20,6 +20,8 @@ pub enum Question {
     Help,
     /// Whether this topic (as typed) was decided.
     Decided(String),
+    /// What the bot makes of a draft here (as typed, case kept).
+    Check(String),
 }
 
 /// The ways people ask whether something was decided: what comes before
@@ -48,6 +50,12 @@ pub fn read(text: &str) -> Question {
         .split_whitespace()
         .filter(|word| !(word.starts_with("<@") && word.ends_with('>')))
         .collect();
+    if let Some((first, draft)) = words.split_first()
+        && first.eq_ignore_ascii_case("check")
+        && !draft.is_empty()
+    {
+        return Question::Check(draft.join(" "));
+    }
     let asked = words
         .join(" ")
         .to_lowercase()
@@ -75,7 +83,7 @@ pub async fn answer(state: &AppState, message: &Message, now: i64) -> anyhow::Re
     let reply = match read(&message.text) {
         Question::Help => Reply::Usage {
             problem: Some(
-                "Ask me here “was pricing decided?” or “what did we decide about pricing?”.".into(),
+                "Ask me here “was pricing decided?”, “what did we decide about pricing?” or “check TEXT” (what I'd make of a message in this thread).".into(),
             ),
             commands: grammar::usage(),
         },
@@ -89,7 +97,7 @@ pub async fn answer(state: &AppState, message: &Message, now: i64) -> anyhow::Re
                     line: DecisionLine {
                         topic: row.topic.clone(),
                         decision: row.decision.clone(),
-                        date: format::recorded_on(row.created_at),
+                        recorded_at: row.created_at,
                         owner: row.owner.clone(),
                         channel: (row.channel_id != message.channel_id)
                             .then(|| row.channel_id.clone()),
@@ -98,6 +106,15 @@ pub async fn answer(state: &AppState, message: &Message, now: i64) -> anyhow::Re
                 },
                 None => Reply::MentionUndecided { query: topic },
             }
+        }
+        Question::Check(draft) => {
+            let here = commands::Draft {
+                team_id: &message.team_id,
+                channel_id: &message.channel_id,
+                user_id: &message.user_id,
+                thread_ts: message.is_reply().then(|| message.thread_root()),
+            };
+            commands::check(state, &here, &draft, now).await?
         }
     };
     let queued = Outgoing::Post {
@@ -137,6 +154,15 @@ mod tests {
         ] {
             assert_eq!(read(text), Question::Decided(topic.into()), "{text}");
         }
+    }
+
+    #[test]
+    fn check_takes_the_draft_as_typed() {
+        assert_eq!(
+            read("<@UBOT> check Can we get ALIGNED on pricing?"),
+            Question::Check("Can we get ALIGNED on pricing?".into())
+        );
+        assert_eq!(read("<@UBOT> check"), Question::Help);
     }
 
     #[test]

@@ -13,7 +13,6 @@
 use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
 use crate::respond::blocks::Reply;
-use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 use crate::store::{
@@ -456,7 +455,7 @@ async fn surfaced_decision(
     };
     Ok(Some(Reply::SurfacedDecision {
         decision: decision.decision,
-        date: format::decided_on(decision.created_at),
+        decided_at: decision.created_at,
         owner: decision.owner,
         link: decision.permalink,
     }))

@@ -159,7 +159,15 @@ async fn act(
     let store = &state.store;
     let answer = match plan {
         Plan::Answer(reply) => Answer::ephemeral(reply),
-        Plan::Check(text) => Answer::ephemeral(check(state, who, &text, now).await?),
+        Plan::Check(text) => {
+            let draft = Draft {
+                team_id: &who.team_id,
+                channel_id: &who.channel_id,
+                user_id: &who.user_id,
+                thread_ts: None,
+            };
+            Answer::ephemeral(check(state, &draft, &text, now).await?)
+        }
         Plan::Record { topic, decision } => {
             let recorded = store
                 .record_decision(
@@ -280,7 +288,7 @@ async fn act(
         }
         Plan::Unmute => {
             store
-                .set_muted_until(&who.team_id, &who.channel_id, None)
+                .set_muted_until(&who.team_id, &who.channel_id, None, now)
                 .await?;
             Answer::ephemeral(Reply::Unmuted)
         }
@@ -316,20 +324,40 @@ async fn act(
     Ok(answer)
 }
 
-/// `/clarity check`: what the classifier makes of a draft in this
-/// channel (with its decision log), and every reason the bot would stay
+/// Where a draft given to `check` would be written: a channel, by a
+/// person, and in a thread when asked from one (`@clarity check …` in a
+/// thread; a slash command is never in a thread).
+pub struct Draft<'a> {
+    pub team_id: &'a str,
+    pub channel_id: &'a str,
+    pub user_id: &'a str,
+    pub thread_ts: Option<&'a str>,
+}
+
+/// `/clarity check` (and `@clarity check`): what the classifier makes of a
+/// draft in this channel (with its decision log, and the thread's root and
+/// decisions as the bot saw them), and every reason the bot would stay
 /// quiet on it right now: the noise policy's, from the same facts the
 /// pipeline reads, or a decision the log holds.
-async fn check(
+pub async fn check(
     state: &AppState,
-    who: &Invocation,
+    who: &Draft<'_>,
     text: &str,
     now: i64,
 ) -> Result<Reply, sqlx::Error> {
+    let thread = match who.thread_ts {
+        Some(thread_ts) => state
+            .store
+            .thread_context(who.team_id, who.channel_id, thread_ts)
+            .await?
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    let thread_texts = thread.texts();
     let mut log = DecisionIndex::new();
     for (id, topic, decision) in state
         .store
-        .decisions_after(&who.team_id, &who.channel_id, 0)
+        .decisions_after(who.team_id, who.channel_id, 0)
         .await?
     {
         log.insert(id, &topic, &decision);
@@ -337,7 +365,7 @@ async fn check(
     let assessment = state.classifier.assess(
         text,
         &Context {
-            thread: &[],
+            thread: &thread_texts,
             log: Some(&log),
         },
     );
@@ -347,11 +375,11 @@ async fn check(
         let mut tx = state.store.begin().await?;
         let facts = tx
             .facts(&FactsQuery {
-                team_id: &who.team_id,
-                channel_id: &who.channel_id,
-                // A command is never in a thread: no thread was asked in.
-                thread_ts: "",
-                user_id: &who.user_id,
+                team_id: who.team_id,
+                channel_id: who.channel_id,
+                // Outside a thread, no thread was asked in.
+                thread_ts: who.thread_ts.unwrap_or(""),
+                user_id: who.user_id,
                 now,
                 score: assessment.score,
             })
@@ -362,7 +390,7 @@ async fn check(
                 Suppressed::ChannelMuted => {
                     let settings = state
                         .store
-                        .channel_settings(&who.team_id, &who.channel_id)
+                        .channel_settings(who.team_id, who.channel_id)
                         .await?;
                     Silence::ChannelMuted {
                         until: settings.muted_until.filter(|_| settings.monitored),
@@ -387,18 +415,18 @@ async fn check(
     } else if assessment.kind == Kind::AlignmentRequest
         && let Some(decided) = &assessment.decided_by
     {
-        let date = match decided.source {
+        let recorded_at = match decided.source {
             DecisionSource::Log { id } => state
                 .store
-                .decision(&who.team_id, id)
+                .decision(who.team_id, id)
                 .await?
-                .map(|row| format::recorded_on(row.created_at)),
+                .map(|row| row.created_at),
             _ => None,
         };
         silence.push(Silence::DecisionFound {
             topic: decided.topic.clone(),
             decision: decided.decision.clone(),
-            date,
+            recorded_at,
         });
     }
     Ok(Reply::Verdict {
@@ -428,7 +456,7 @@ fn line(row: &DecisionRow, who: &Invocation) -> DecisionLine {
     DecisionLine {
         topic: row.topic.clone(),
         decision: row.decision.clone(),
-        date: format::recorded_on(row.created_at),
+        recorded_at: row.created_at,
         owner: row.owner.clone(),
         channel: (row.channel_id != who.channel_id).then(|| row.channel_id.clone()),
         link: row.permalink.clone(),

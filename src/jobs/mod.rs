@@ -1,7 +1,8 @@
 //! The job registry: every step the bot runs in the background and the
 //! loops around them. Each step is a single `run_once(&state, now)` in the
 //! module that owns it: the inbox, [`pipeline::run_once`]; the one sender,
-//! [`outbox::run_once`]; the hourly `maintenance` (thread context past
+//! [`outbox::run_once`]; App Home tabs a change made out of date,
+//! [`home::run_once`]; the hourly `maintenance` (thread context past
 //! its retention, then [`reminders::run_once`]); the weekly digest,
 //! `digest::job::run_due`, whose loop and by-hand twin `clarity-bot digest`
 //! are in [`digest`]. Tests call the steps with the time they choose and
@@ -10,6 +11,7 @@
 
 pub mod digest;
 
+use crate::home;
 use crate::pipeline;
 use crate::reminders;
 use crate::respond::outbox;
@@ -22,7 +24,7 @@ use tokio_util::task::TaskTracker;
 /// Starts every job's loop on `tasks`; each stops once `shutdown` is
 /// cancelled and its step in progress has finished.
 pub fn spawn_all(tasks: &TaskTracker, state: &AppState, shutdown: &CancellationToken) {
-    for job in [Job::Inbox, Job::Outbox, Job::Maintenance] {
+    for job in [Job::Inbox, Job::Outbox, Job::Homes, Job::Maintenance] {
         tasks.spawn(worker_loop(state.clone(), shutdown.clone(), job));
     }
     tasks.spawn(digest::run_loop(state.clone(), shutdown.clone()));
@@ -36,6 +38,8 @@ enum Job {
     Inbox,
     /// [`outbox::run_once`]: the one sender.
     Outbox,
+    /// [`home::run_once`]: App Home tabs out of date, on the poll interval.
+    Homes,
     /// [`maintenance`]: hourly upkeep.
     Maintenance,
 }
@@ -56,6 +60,7 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
         let result = match job {
             Job::Inbox => pipeline::run_once(&state, now_ms()).await,
             Job::Outbox => outbox::run_once(&state, now_ms()).await,
+            Job::Homes => home::run_once(&state, now_ms()).await,
             Job::Maintenance => maintenance(&state).await,
         };
         record_write_outcome(&state, job, &result);
@@ -76,6 +81,7 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
         let wake: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = match job {
             Job::Inbox => Box::pin(state.inbox_ready.notified()),
             Job::Outbox => Box::pin(state.outbox_ready.notified()),
+            Job::Homes => Box::pin(std::future::pending()),
             Job::Maintenance => Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
         };
         tokio::select! {
@@ -89,10 +95,11 @@ async fn worker_loop(state: AppState, shutdown: CancellationToken, job: Job) {
 /// Readiness follows the inbox and outbox workers' writes: a step that
 /// claimed rows wrote them (and settled them), and a failed step failed on
 /// the database (their errors are the store's). A step that found nothing
-/// wrote nothing and says nothing; maintenance touches Slack too.
+/// wrote nothing and says nothing; maintenance and Home tabs touch Slack
+/// too.
 fn record_write_outcome(state: &AppState, job: Job, result: &anyhow::Result<usize>) {
     let failed = match (job, result) {
-        (Job::Maintenance, _) | (_, Ok(0)) => return,
+        (Job::Maintenance | Job::Homes, _) | (_, Ok(0)) => return,
         (_, Ok(_)) => false,
         (_, Err(_)) => true,
     };

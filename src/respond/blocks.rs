@@ -114,8 +114,8 @@ pub enum Reply {
     /// An ask on a topic that has a recorded decision: the decision, once.
     SurfacedDecision {
         decision: String,
-        /// Formatted date ("2 Oct").
-        date: String,
+        /// When it was recorded (ms), shown as a day in the reader's zone.
+        decided_at: i64,
         owner: Option<String>,
         link: Option<String>,
     },
@@ -158,8 +158,8 @@ pub enum Silence {
     DecisionFound {
         topic: String,
         decision: String,
-        /// Formatted date.
-        date: Option<String>,
+        /// When it was recorded (ms), when the log says.
+        recorded_at: Option<i64>,
     },
 }
 
@@ -168,8 +168,8 @@ pub enum Silence {
 pub struct DecisionLine {
     pub topic: String,
     pub decision: String,
-    /// Formatted date.
-    pub date: String,
+    /// When it was recorded (ms), shown as a day in the reader's zone.
+    pub recorded_at: i64,
     pub owner: Option<String>,
     /// The channel, when the list spans channels.
     pub channel: Option<String>,
@@ -525,7 +525,7 @@ impl Reply {
             )),
             Reply::SurfacedDecision {
                 decision,
-                date,
+                decided_at,
                 owner,
                 link,
             } => {
@@ -542,7 +542,7 @@ impl Reply {
                 plain(limits::fit(
                     &format!(
                         "For reference: decided on {}{by} — *{}",
-                        escape(date),
+                        format::decided_on(*decided_at),
                         escape(decision)
                     ),
                     &format!("*{link}"),
@@ -571,7 +571,7 @@ impl Reply {
                 let mut text = format!(
                     "Yes: *{}* was decided on {}",
                     short_topic(&line.topic),
-                    escape(&line.date)
+                    format::recorded_on(line.recorded_at)
                 );
                 if let Some(owner) = &line.owner {
                     text.push_str(&format!(", owner <@{}>", escape(owner)));
@@ -669,11 +669,10 @@ fn silence_line(silence: &Silence) -> String {
         Silence::DecisionFound {
             topic,
             decision,
-            date,
+            recorded_at,
         } => {
-            let date = date
-                .as_deref()
-                .map(|date| format!(" ({})", escape(date)))
+            let date = recorded_at
+                .map(|at| format!(" ({})", format::recorded_on(at)))
                 .unwrap_or_default();
             format!(
                 "• a decision is recorded: *{}* — {}{date}",
@@ -692,7 +691,7 @@ pub(crate) fn decision_line(item: &DecisionLine) -> String {
         "• *{}* — {} ({}",
         short_topic(&item.topic),
         escape_inline(&decision),
-        escape(&item.date)
+        format::recorded_on(item.recorded_at)
     );
     if let Some(owner) = &item.owner {
         line.push_str(&format!(", <@{}>", escape(owner)));
@@ -851,7 +850,7 @@ mod tests {
     fn user_mentions_in_a_decision_render_as_mentions() {
         let content = Reply::SurfacedDecision {
             decision: "three tiers. Owner: <@U0ANA>. cc <!here> <@U1|x>".into(),
-            date: "2 Oct".into(),
+            decided_at: 1_790_934_000_000,
             owner: Some("U0ANA".into()),
             link: None,
         }
@@ -871,7 +870,7 @@ mod command_snapshots {
         DecisionLine {
             topic: "search relevance".into(),
             decision: "we ship BM25 ranking first".into(),
-            date: "2 Oct 2026".into(),
+            recorded_at: 1_790_934_000_000,
             owner: Some("U123".into()),
             channel: None,
             link: Some("https://acme.slack.com/archives/C1/p1".into()),
@@ -942,7 +941,7 @@ mod command_snapshots {
                     silence: vec![Silence::DecisionFound {
                         topic: "Q3 roadmap".into(),
                         decision: "search first, then billing".into(),
-                        date: Some("2 Oct 2026".into()),
+                        recorded_at: Some(1_790_934_000_000),
                     }],
                 },
             ),
@@ -1115,7 +1114,7 @@ mod interaction_snapshots {
                 "surfaced_decision",
                 Reply::SurfacedDecision {
                     decision: "ship the 3-tier layout".into(),
-                    date: "2 Oct".into(),
+                    decided_at: 1_790_934_000_000,
                     owner: Some("U123".into()),
                     link: Some("https://acme.slack.com/archives/C1/p1".into()),
                 },
@@ -1140,7 +1139,7 @@ mod interaction_snapshots {
                     line: DecisionLine {
                         topic: "pricing page".into(),
                         decision: "three tiers, monthly and yearly".into(),
-                        date: "2 Oct 2026".into(),
+                        recorded_at: 1_790_934_000_000,
                         owner: Some("U123".into()),
                         channel: Some("C9".into()),
                         link: Some("https://acme.slack.com/archives/C9/p1".into()),

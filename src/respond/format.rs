@@ -1,10 +1,12 @@
 //! Every date and time the bot shows people, in one place, so the same
 //! moment reads the same in a reply, a command's answer and the digest:
-//! short, unambiguous, readable on a phone. A moment in a message or a view
-//! is Slack's `<!date^…>` token ([`local_moment`], [`local_time`]), which
-//! each reader's client shows in their own time zone; its fallback (what
-//! notifications and old clients show) is UTC. Days without a time (a due
-//! date, a digest's week) are calendar days and need no zone.
+//! short, unambiguous, readable on a phone. A moment in a message or a view,
+//! and the day a moment fell on, is Slack's `<!date^…>` token
+//! ([`local_moment`], [`local_time`], [`recorded_on`], [`decided_on`]),
+//! which each reader's client shows in their own time zone; its fallback
+//! (what notifications and old clients show) is UTC. Days without a time
+//! (a due date, a digest's week, which the digest counts in its own zone)
+//! are calendar days and need no zone.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -36,18 +38,24 @@ fn slack_date(ms: i64, tokens: &str, fallback: String) -> String {
     format!("<!date^{}^{tokens}|{fallback}>", ms.div_euclid(1000))
 }
 
-/// The day something was recorded: "2 Oct 2025".
+/// The day something was recorded, in each reader's zone: Slack shows
+/// `<!date^1759398000^{date_short}|2 Oct 2025>` as "Oct 2, 2025" on the
+/// reader's calendar (it may be the 1st or the 3rd elsewhere).
 pub fn recorded_on(ms: i64) -> String {
-    Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| "an unknown date".into())
+    match Timestamp::from_millisecond(ms) {
+        Ok(t) => slack_date(ms, "{date_short}", t.strftime("%-d %b %Y").to_string()),
+        Err(_) => "an unknown date".into(),
+    }
 }
 
-/// The day an earlier decision was recorded, said in passing: "2 Oct".
+/// The day an earlier decision was recorded, said in passing, in each
+/// reader's zone: `<!date^1759398000^{date_short_pretty}|2 Oct>` ("today",
+/// "yesterday" or "Oct 2, 2025").
 pub fn decided_on(ms: i64) -> String {
-    Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%-d %b").to_string())
-        .unwrap_or_else(|_| "an earlier day".into())
+    match Timestamp::from_millisecond(ms) {
+        Ok(t) => slack_date(ms, "{date_short_pretty}", t.strftime("%-d %b").to_string()),
+        Err(_) => "an earlier day".into(),
+    }
 }
 
 /// A due date: "Fri 12 Dec".
@@ -97,9 +105,21 @@ mod tests {
 
     #[test]
     fn dates_read_well_on_a_phone() {
-        assert_eq!(recorded_on(1_759_398_000_000), "2 Oct 2025");
         assert_eq!(moment(1_759_398_000_000), "Thu 2 Oct 2025, 09:40 UTC");
-        assert_eq!(decided_on(1_759_398_000_000), "2 Oct");
+    }
+
+    #[test]
+    fn days_show_in_each_readers_zone_with_a_utc_fallback() {
+        // 23:30 UTC on 2 Oct is the 3rd in Tokyo: the reader's client says.
+        assert_eq!(
+            recorded_on(1_759_447_800_000),
+            "<!date^1759447800^{date_short}|2 Oct 2025>"
+        );
+        assert_eq!(
+            decided_on(1_759_447_800_000),
+            "<!date^1759447800^{date_short_pretty}|2 Oct>"
+        );
+        assert_eq!(recorded_on(i64::MAX), "an unknown date");
     }
 
     #[test]

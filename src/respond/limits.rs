@@ -416,16 +416,16 @@ mod properties {
         (
             text(),
             text(),
-            text(),
+            proptest::num::i64::ANY,
             maybe(text()),
             maybe(text()),
             maybe(text()),
         )
             .prop_map(
-                |(topic, decision, date, owner, channel, link)| DecisionLine {
+                |(topic, decision, recorded_at, owner, channel, link)| DecisionLine {
                     topic,
                     decision,
-                    date,
+                    recorded_at,
                     owner,
                     channel,
                     link,
@@ -478,7 +478,7 @@ mod properties {
                                 Silence::DecisionFound {
                                     topic: topic_decided,
                                     decision,
-                                    date: None,
+                                    recorded_at: Some(ms),
                                 },
                             ],
                         }
@@ -568,13 +568,20 @@ mod properties {
                     due,
                 })
                 .boxed(),
-            (text(), text(), maybe(text()), maybe(text()))
-                .prop_map(|(decision, date, owner, link)| Reply::SurfacedDecision {
-                    decision,
-                    date,
-                    owner,
-                    link,
-                })
+            (
+                text(),
+                proptest::num::i64::ANY,
+                maybe(text()),
+                maybe(text()),
+            )
+                .prop_map(
+                    |(decision, decided_at, owner, link)| Reply::SurfacedDecision {
+                        decision,
+                        decided_at,
+                        owner,
+                        link,
+                    },
+                )
                 .boxed(),
             Just(Reply::DecideFormOpened).boxed(),
             Just(Reply::Greeting).boxed(),
@@ -583,7 +590,7 @@ mod properties {
                     line: DecisionLine {
                         topic,
                         decision,
-                        date: "2 Oct 2026".into(),
+                        recorded_at: 1_790_934_000_000,
                         owner,
                         channel: None,
                         link,

@@ -95,13 +95,17 @@ impl Store {
         Ok(())
     }
 
-    /// Sets (or, with `None`, clears) the time until which the channel is muted.
+    /// Sets (or, with `None`, clears) the time until which the channel is
+    /// muted, and marks the workspace's Home tabs out of date.
     pub async fn set_muted_until(
         &self,
         team_id: &str,
         channel_id: &str,
         until: Option<i64>,
+        now: i64,
     ) -> Result<()> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO channel_settings (team_id, channel_id, muted_until) VALUES ($1, $2, $3) \
              ON CONFLICT (team_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until",
@@ -109,13 +113,15 @@ impl Store {
         .bind(team_id)
         .bind(channel_id)
         .bind(until)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        super::home_views::homes_changed(&mut tx, team_id, now).await?;
+        tx.commit().await
     }
 
     /// Mutes the channel until `until` and queues `then` (the line saying
-    /// who muted it), in one transaction.
+    /// who muted it), in one transaction that also marks the workspace's
+    /// Home tabs out of date.
     pub async fn mute_channel(
         &self,
         team_id: &str,
@@ -138,6 +144,7 @@ impl Store {
         for message in then {
             super::outbox::enqueue(&mut tx, message, now).await?;
         }
+        super::home_views::homes_changed(&mut tx, team_id, now).await?;
         tx.commit().await
     }
 

@@ -132,7 +132,8 @@ impl Store {
     }
 
     /// Adds a decision to the log and closes the channel's open questions
-    /// on its topic (case-insensitive), in one transaction. With
+    /// on its topic (case-insensitive), in one transaction that also marks
+    /// the workspace's Home tabs out of date. With
     /// [`Supersede::Yes`] the channel's current decision on the same topic
     /// is marked as superseded by the new one (it stays in the history).
     /// A decision already recorded from the same source message is not
@@ -179,6 +180,7 @@ impl Store {
             now,
         )
         .await?;
+        super::home_views::homes_changed(&mut tx, &decision.team_id, now).await?;
         tx.commit().await?;
         Ok(Some(Recorded { id, superseded }))
     }

@@ -44,7 +44,8 @@ const QUESTION_LIMIT: i64 = 10;
 
 impl Store {
     /// Stores an open question and queues `then` (its announcement), in
-    /// one transaction. A flag that already has an open question keeps it
+    /// one transaction that also marks the workspace's Home tabs out of
+    /// date. A flag that already has an open question keeps it
     /// (a double submission adds nothing): returns whether it was added.
     pub async fn open_question(
         &self,
@@ -73,6 +74,7 @@ impl Store {
             for message in then {
                 enqueue(&mut tx, message, now).await?;
             }
+            super::home_views::homes_changed(&mut tx, &question.team_id, now).await?;
         }
         tx.commit().await?;
         Ok(added)

@@ -927,3 +927,15 @@ pub async fn send_all(app: &TestApp, bodies: &[String]) {
         assert_eq!(response.status(), 200, "event acknowledged");
     }
 }
+
+/// The day a decision on `topic` was recorded, as every reader's client
+/// shows it in their own zone.
+pub async fn recorded_on(app: &TestApp, topic: &str) -> String {
+    let at: i64 = sqlx::query_scalar(&format!(
+        "SELECT created_at FROM decisions WHERE topic = '{topic}'"
+    ))
+    .fetch_one(app.app.store.pool())
+    .await
+    .expect("the decision");
+    clarity_bot::respond::format::recorded_on(at)
+}

@@ -3,7 +3,7 @@
 //! and why it would stay quiet there now (muted, cooling down), its daily
 //! limit on the person's messages, with a private channel's rows only for its members (as
 //! `users.conversations` says; when Slack cannot say, none), and a search
-//! by topic.
+//! by topic; published again, search kept, when a decision is recorded.
 
 use crate::helpers::*;
 use serde_json::{Value, json};
@@ -12,6 +12,7 @@ crate::sqlite_and_postgres! {
     the_home_tab_shows_a_private_channels_rows_only_to_its_members => the_home_tab_shows_a_private_channels_rows_only_to_its_members;
     when_slack_cannot_say_who_is_in_a_private_channel_its_rows_are_left_out => when_slack_cannot_say_who_is_in_a_private_channel_its_rows_are_left_out;
     the_search_box_lists_decisions_on_that_topic => the_search_box_lists_decisions_on_that_topic;
+    open_tabs_are_published_again_when_a_decision_is_recorded_private_rows_for_members_only => open_tabs_are_published_again_when_a_decision_is_recorded_private_rows_for_members_only;
 }
 
 /// Slack's `app_home_opened` for `user` on the Home tab.
@@ -111,7 +112,8 @@ fn head() -> Vec<Value> {
 async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend: Backend) {
     let app = spawn_app(backend).await;
     let muted_until = two_channels(&app).await;
-    let today = clarity_bot::respond::format::recorded_on(jiff::Timestamp::now().as_millisecond());
+    let salary = recorded_on(&app, "salary bands").await;
+    let roadmap = recorded_on(&app, "Q3 roadmap").await;
     let muted = clarity_bot::respond::format::local_moment(muted_until);
     // The question in G111 quiets it for the cool-down.
     let asked_at: i64 = sqlx::query_scalar("SELECT created_at FROM flags WHERE posted = 1")
@@ -128,7 +130,7 @@ async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend:
     let member = open_home(&app, "EvHomeMember", "W111").await;
     let mut expected = head();
     expected.extend([
-        section(&format!("*Decisions*, newest first\n• *salary bands* — four bands, published ({today}, <@W111>, in <#G111>)\n• *Q3 roadmap* — search first, then billing ({today}, <@W111>, in <#C111>)")),
+        section(&format!("*Decisions*, newest first\n• *salary bands* — four bands, published ({salary}, <@W111>, in <#G111>)\n• *Q3 roadmap* — search first, then billing ({roadmap}, <@W111>, in <#C111>)")),
         section("*Asked to align on, not decided* (last 30 days), most repeated first\n• *hiring plan* in <#G111> — asked once"),
         section("*Open questions you decide*\nNone: nobody is waiting on a decision from you."),
         section(&format!("*Channels I'm in*\n• <#C111> — muted until {muted}\n• <#G111> — quiet until {quiet} (I asked there recently)")),
@@ -140,7 +142,7 @@ async fn the_home_tab_shows_a_private_channels_rows_only_to_its_members(backend:
     let outsider = open_home(&app, "EvHomeOutsider", "W999").await;
     let mut expected = head();
     expected.extend([
-        section(&format!("*Decisions*, newest first\n• *Q3 roadmap* — search first, then billing ({today}, <@W111>, in <#C111>)")),
+        section(&format!("*Decisions*, newest first\n• *Q3 roadmap* — search first, then billing ({roadmap}, <@W111>, in <#C111>)")),
         section("*Asked to align on, not decided* (last 30 days), most repeated first\nNothing: every alignment ask had a decision behind it."),
         section("*Open questions you decide*\nNone: nobody is waiting on a decision from you."),
         section(&format!("*Channels I'm in*\n• <#C111> — muted until {muted}")),
@@ -163,19 +165,27 @@ async fn when_slack_cannot_say_who_is_in_a_private_channel_its_rows_are_left_out
     assert!(!blocks.contains("G111"), "{blocks}");
 }
 
-async fn the_search_box_lists_decisions_on_that_topic(backend: Backend) {
-    let app = spawn_app(backend).await;
-    two_channels(&app).await;
-    open_home(&app, "EvHomeFirst", "W111").await;
+/// Slack's `block_actions` for `user` typing `query` in the Home tab's
+/// search box.
+fn home_search(user: &str, query: &str) -> Value {
     let mut search = fixture_json("interactive_block_actions.json");
+    search["user"]["id"] = json!(user);
     search["actions"][0]["action_id"] = json!("home_search");
     search["actions"][0]["type"] = json!("plain_text_input");
-    search["actions"][0]["value"] = json!("roadmap");
+    search["actions"][0]["value"] = json!(query);
     search["container"] = json!({"type": "view", "view_id": "V1"});
     if let Some(payload) = search.as_object_mut() {
         payload.remove("channel");
         payload.remove("message");
     }
+    search
+}
+
+async fn the_search_box_lists_decisions_on_that_topic(backend: Backend) {
+    let app = spawn_app(backend).await;
+    two_channels(&app).await;
+    open_home(&app, "EvHomeFirst", "W111").await;
+    let search = home_search("W111", "roadmap");
     assert_eq!(app.post_interaction(&search).await.status(), 200);
     let homes = app.slack.homes();
     assert_eq!(homes.len(), 2);
@@ -188,4 +198,70 @@ async fn the_search_box_lists_decisions_on_that_topic(backend: Backend) {
         "{decisions}"
     );
     assert!(!decisions.contains("salary"), "{decisions}");
+}
+
+/// A decision recorded in private G111 while two people have the tab
+/// open: both tabs are published again without being reopened, the
+/// member's with the decision (and the topic no longer open), the
+/// outsider's, still searching as they were, without a word of it.
+async fn open_tabs_are_published_again_when_a_decision_is_recorded_private_rows_for_members_only(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    two_channels(&app).await;
+    let before = open_home(&app, "EvHomeMember", "W111").await.to_string();
+    assert!(
+        before.contains("*hiring plan* in <#G111> — asked once"),
+        "{before}"
+    );
+    open_home(&app, "EvHomeOutsider", "W999").await;
+    assert_eq!(
+        app.post_interaction(&home_search("W999", "hiring"))
+            .await
+            .status(),
+        200
+    );
+    let published = app.slack.homes().len();
+    assert_eq!(published, 3);
+
+    let decided = app
+        .post_command(&[
+            ("text", "decide hiring plan :: two engineers in Q1"),
+            ("channel_id", "G111"),
+        ])
+        .await;
+    assert_eq!(decided.status(), 200);
+    wait_for("both open tabs to be published again", || {
+        let again = app.slack.homes().len() >= published + 2;
+        async move { again }
+    })
+    .await;
+    let homes = app.slack.homes();
+    let latest = |user: &str| {
+        homes[published..]
+            .iter()
+            .rev()
+            .find(|(for_user, _)| for_user == user)
+            .map(|(_, view)| view["blocks"].to_string())
+            .unwrap_or_else(|| panic!("{user}'s tab was not published again: {homes:?}"))
+    };
+    let member = latest("W111");
+    assert!(
+        member.contains("*Decisions*, newest first\\n• *hiring plan* — two engineers in Q1 ("),
+        "{member}"
+    );
+    assert!(!member.contains("asked once"), "{member}");
+    let outsider = latest("W999");
+    assert!(
+        outsider.contains("*Decisions on “hiring”*"),
+        "the search is kept: {outsider}"
+    );
+    assert!(!outsider.contains("two engineers"), "{outsider}");
+    assert!(!outsider.contains("G111"), "{outsider}");
+    assert!(
+        homes
+            .iter()
+            .all(|(user, _)| user == "W111" || user == "W999"),
+        "only tabs that were opened: {homes:?}"
+    );
 }

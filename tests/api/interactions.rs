@@ -701,13 +701,20 @@ async fn an_ask_on_a_decided_topic_gets_the_decision_once_per_thread(backend: Ba
     let posts = app.slack.posts();
     assert_eq!(posts.len(), 1, "once per thread: {posts:?}");
     assert_eq!(posts[0]["thread_ts"], ASK_TS);
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .strftime("%-d %b")
-        .to_string();
+    let at: i64 = sqlx::query_scalar("SELECT created_at FROM decisions WHERE topic = 'Q3 roadmap'")
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("the decision");
+    // The day in each reader's own zone, "2 Oct" (UTC) where it can't be.
+    let day = jiff::Timestamp::from_millisecond(at)
+        .expect("a time")
+        .strftime("%-d %b");
     assert_eq!(
         posts[0]["text"],
-        format!("For reference: decided on {today} by <@W111> — *ship search first*")
+        format!(
+            "For reference: decided on <!date^{}^{{date_short_pretty}}|{day}> by <@W111> — *ship search first*",
+            at / 1000
+        )
     );
     assert!(
         !posts[0]

@@ -37,7 +37,7 @@ async fn a_rate_limited_reply_is_delivered_once_after_retry_after(backend: Backe
 }
 
 /// A free loopback port for a child process.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
@@ -60,6 +60,17 @@ impl Drop for Bot {
 }
 
 fn start_bot(db: &TestDb, slack: &FakeSlack, port: u16) -> Bot {
+    start_bot_logging(db, slack, port, "warn", Stdio::null())
+}
+
+/// The bot as a process, logging at `level` to `log`.
+pub fn start_bot_logging(
+    db: &TestDb,
+    slack: &FakeSlack,
+    port: u16,
+    level: &str,
+    log: Stdio,
+) -> Bot {
     let config = db.dir.path().join("clarity.toml");
     std::fs::write(
         &config,
@@ -74,16 +85,17 @@ fn start_bot(db: &TestDb, slack: &FakeSlack, port: u16) -> Bot {
         .env("SLACK_API_URL", &slack.base_url)
         .env("SLACK_BOT_TOKEN", "xoxb-test-token")
         .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .map(Bot)
         .expect("the binary starts")
 }
 
 /// Posts a body, signed now, to the bot on `port`.
-async fn post_event_to(port: u16, body: String) -> reqwest::Response {
+pub async fn post_event_to(port: u16, body: String) -> reqwest::Response {
     let timestamp = now_secs().to_string();
     http()
         .post(format!("http://127.0.0.1:{port}/slack/events"))
@@ -117,7 +129,7 @@ async fn wait_outbox_empty(port: u16) {
     .await;
 }
 
-async fn wait_ready(port: u16) {
+pub async fn wait_ready(port: u16) {
     let client = http();
     wait_for("the bot to be ready", || {
         let client = client.clone();

@@ -2,7 +2,8 @@
 //! stay quiet on a draft right now (the channel's cool-down and until
 //! when, the person's daily limit, a mute and until when, too little
 //! confidence, a decision the log holds), and every suppressed flag is
-//! counted by reason on `/metrics`.
+//! counted by reason on `/metrics` and logged at INFO with its reason,
+//! never its text.
 
 use crate::helpers::*;
 use serde_json::Value;
@@ -12,6 +13,7 @@ crate::sqlite_and_postgres! {
     check_names_too_little_confidence => check_names_too_little_confidence;
     check_names_the_decision_the_log_holds => check_names_the_decision_the_log_holds;
     a_suppressed_flag_is_counted_by_its_reason => a_suppressed_flag_is_counted_by_its_reason;
+    a_suppressed_flag_is_logged_at_info_with_its_reason_never_its_text => a_suppressed_flag_is_logged_at_info_with_its_reason_never_its_text;
 }
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -167,4 +169,55 @@ async fn a_suppressed_flag_is_counted_by_its_reason(backend: Backend) {
         metrics.contains("clarity_flags_suppressed_total{reason=\"channel_cooldown\"}"),
         "{metrics}"
     );
+}
+
+/// What an operator reads at the default level when the bot stays quiet:
+/// the reason and where, and not a word of the message.
+async fn a_suppressed_flag_is_logged_at_info_with_its_reason_never_its_text(backend: Backend) {
+    use crate::resilience::{free_port, post_event_to, start_bot_logging, wait_ready};
+    let db = TestDb::create(backend).await;
+    let slack = FakeSlack::start().await;
+    let port = free_port();
+    let log = db.dir.path().join("bot.log");
+    let _bot = start_bot_logging(
+        &db,
+        &slack,
+        port,
+        "info",
+        std::fs::File::create(&log).expect("log file").into(),
+    );
+    wait_ready(port).await;
+    let first = message_event("EvFirstAsk", "C111", "1700000100.000100", None, ASK);
+    assert_eq!(post_event_to(port, first).await.status(), 200);
+    wait_for("the first ask's question", || {
+        let posted = slack.posts().len() == 1;
+        async move { posted }
+    })
+    .await;
+    let second = "can we get everyone aligned on the pricing page redesign?";
+    let body = message_event("EvSecondAsk", "C111", "1700000200.000100", None, second);
+    assert_eq!(post_event_to(port, body).await.status(), 200);
+
+    let quiet = |text: &str| {
+        text.lines()
+            .find(|line| line.contains("stayed quiet on an alignment ask"))
+            .map(str::to_string)
+    };
+    wait_for("the log to say why the bot stayed quiet", || {
+        let found = std::fs::read_to_string(&log)
+            .ok()
+            .and_then(|text| quiet(&text))
+            .is_some();
+        async move { found }
+    })
+    .await;
+    let text = std::fs::read_to_string(&log).expect("the log");
+    let line = quiet(&text).expect("the line");
+    assert!(line.contains(" INFO "), "{line}");
+    assert!(line.contains("reason=\"channel_cooldown\""), "{line}");
+    assert!(line.contains("channel=C111"), "{line}");
+    for words in ["pricing page", "Q3 roadmap", "aligned"] {
+        assert!(!text.contains(words), "message text in the log:\n{text}");
+    }
+    assert_eq!(slack.posts().len(), 1, "{:?}", slack.posts());
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 crate::sqlite_and_postgres! {
     the_bot_greets_a_channel_once_across_rejoins_and_two_replicas => the_bot_greets_a_channel_once_across_rejoins_and_two_replicas;
     a_mention_asking_for_help_gets_the_help_in_its_thread => a_mention_asking_for_help_gets_the_help_in_its_thread;
+    check_in_a_thread_already_asked_says_so => check_in_a_thread_already_asked_says_so;
     a_mention_asking_about_a_decided_topic_gets_the_decision_its_owner_and_date => a_mention_asking_about_a_decided_topic_gets_the_decision_its_owner_and_date;
     a_mention_about_an_undecided_topic_says_so_and_its_button_opens_the_form => a_mention_about_an_undecided_topic_says_so_and_its_button_opens_the_form;
     a_private_channels_decision_is_not_told_in_another_channel => a_private_channels_decision_is_not_told_in_another_channel;
@@ -148,13 +149,63 @@ async fn a_mention_asking_for_help_gets_the_help_in_its_thread(backend: Backend)
     let help = text(&posts[0]);
     assert!(
         help.starts_with(
-            "Ask me here “was pricing decided?” or “what did we decide about pricing?”."
+            "Ask me here “was pricing decided?”, “what did we decide about pricing?” or “check TEXT”"
         ),
         "{help}"
     );
     for command in ["/clarity check", "/clarity decide", "/clarity mute"] {
         assert!(help.contains(command), "{help}");
     }
+}
+
+/// `@clarity check …` in a thread the bot asked in names that reason; the
+/// same draft at the top level of the channel does not (it names the
+/// channel's cool-down instead).
+async fn check_in_a_thread_already_asked_says_so(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = "1700000100.000100";
+    let ask = "before we go further we need to get aligned on the Q3 roadmap";
+    send_all(&app, &[message_event("EvAsk", "C111", root, None, ask)]).await;
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), 1, "the ask is flagged");
+
+    let mut in_thread: Value = serde_json::from_str(&mention(
+        "EvCheckThread",
+        "C111",
+        "1700000200.000100",
+        &format!("<@{BOT_USER}> check {ask}"),
+    ))
+    .expect("json");
+    in_thread["event"]["thread_ts"] = json!(root);
+    let top = mention(
+        "EvCheckTop",
+        "C111",
+        "1700000300.000100",
+        &format!("<@{BOT_USER}> check {ask}"),
+    );
+    send_all(&app, &[in_thread.to_string(), top]).await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    let answer = |ts: &str| {
+        posts
+            .iter()
+            .filter(|post| post["thread_ts"] == ts)
+            .map(text)
+            .find(|text| text.starts_with("I would"))
+            .unwrap_or_else(|| panic!("no check answer in thread {ts}: {posts:?}"))
+    };
+    let thread = answer(root);
+    assert!(
+        thread.starts_with("I would stay quiet right now, though this reads as an alignment ask"),
+        "{thread}"
+    );
+    assert!(
+        thread.contains("• I already asked in this thread, and I ask at most once per thread."),
+        "{thread}"
+    );
+    let top = answer("1700000300.000100");
+    assert!(!top.contains("in this thread"), "{top}");
+    assert!(top.contains("• Channel cool-down"), "{top}");
 }
 
 async fn a_mention_asking_about_a_decided_topic_gets_the_decision_its_owner_and_date(
@@ -183,7 +234,7 @@ async fn a_mention_asking_about_a_decided_topic_gets_the_decision_its_owner_and_
         .into_iter()
         .find(|post| post["thread_ts"] == ts)
         .expect("an answer in the mention's thread");
-    let today = clarity_bot::respond::format::recorded_on(jiff::Timestamp::now().as_millisecond());
+    let today = recorded_on(&app, "Q3 roadmap").await;
     assert_eq!(
         text(&answer),
         format!(
