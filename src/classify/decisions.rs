@@ -303,6 +303,68 @@ impl DecisionIndex {
     }
 }
 
+impl DecisionIndex {
+    /// The logged decision a message names in passing, when it names no
+    /// topic of its own ("get marketing on board with the 12-month
+    /// definition"): `words` are the whole message's [`tokens`]. Stricter
+    /// than [`Self::lookup_tokens`], because a message has many words: the
+    /// entry's topic must be named whole, or the message must share at
+    /// least two specific words with the entry, one of them in its topic.
+    /// Ties go to the newest entry.
+    pub fn lookup_mentioned(&self, words: &[String]) -> Option<LogMatch<'_>> {
+        if self.live == 0 {
+            return None;
+        }
+        // Per entry: specific words found in its topic, and in all.
+        let mut found: HashMap<usize, (usize, usize)> = HashMap::new();
+        let mut seen = HashSet::new();
+        for word in words.iter().take(200) {
+            let Some(&token) = self.vocabulary.get(word.as_str()) else {
+                continue;
+            };
+            if self.generic[token as usize] || !seen.insert(token) {
+                continue;
+            }
+            for &posting in &self.postings[token as usize] {
+                let counts = found.entry((posting >> 1) as usize).or_default();
+                counts.0 += (posting & 1) as usize;
+                counts.1 += 1;
+            }
+        }
+        let mut best: Option<(usize, usize)> = None;
+        for (slot, (in_topic, all)) in found {
+            let entry = &self.entries[slot];
+            if !entry.alive || entry.deferral || in_topic == 0 {
+                continue;
+            }
+            let topic_specific = entry
+                .topic_tokens
+                .iter()
+                .filter(|&&t| !self.generic[t as usize])
+                .count();
+            if in_topic < topic_specific && all < 2 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((b_all, b_slot)) => all > b_all || (all == b_all && slot > b_slot),
+            };
+            if better {
+                best = Some((all, slot));
+            }
+        }
+        best.map(|(all, slot)| {
+            let entry = &self.entries[slot];
+            LogMatch {
+                id: entry.id,
+                topic: &entry.topic,
+                decision: &entry.decision,
+                coverage: all as f64 / words.len().max(1) as f64,
+            }
+        })
+    }
+}
+
 /// Per-thread counters for [`DecisionIndex::lookup_tokens`]: reused so a
 /// lookup allocates nothing once warm, and left zeroed.
 #[derive(Default)]
@@ -442,6 +504,38 @@ fn mention_at(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_naming_no_topic_finds_the_decision_it_mentions_strictly() {
+        let mut index = DecisionIndex::new();
+        index.insert(
+            1,
+            "active customer definition",
+            "purchase in the last 12 months",
+        );
+        index.insert(2, "precedent bank criteria", "final executed versions only");
+        index.insert(3, "hosting", "Vercel");
+        let words = |text: &str| tokens(text);
+        let hit = |text: &str| index.lookup_mentioned(&words(text)).map(|m| m.id);
+        // Two specific words shared, one in the topic.
+        assert_eq!(
+            hit("let's get marketing on board with the 12-month definition"),
+            Some(1)
+        );
+        // The topic named whole.
+        assert_eq!(
+            hit("get your groups on board with the precedent bank"),
+            Some(2)
+        );
+        // One shared word, or shared words only in the decision's text: no.
+        assert_eq!(hit("can we get everyone aligned on the definition"), None);
+        assert_eq!(
+            hit("can we get aligned on the last 12 months of churn"),
+            None
+        );
+        // Generic words never count.
+        assert_eq!(hit("can we align on the plan and the process"), None);
+    }
 
     #[test]
     fn lookup_tolerates_word_order_and_inflection() {

@@ -429,11 +429,15 @@ impl Classifier {
             })
             .or_else(|| {
                 let log = context.log?;
-                let query = match &topic_tokens {
-                    Some(t) if !t.is_empty() => t.clone(),
-                    _ => topic::tokens(&self.root_subject(context.thread)?),
+                let hit = match &topic_tokens {
+                    Some(t) if !t.is_empty() => log.lookup_tokens(t)?,
+                    _ => match self.root_subject(context.thread) {
+                        Some(subject) => log.lookup_tokens(&topic::tokens(&subject))?,
+                        // No topic named anywhere: a decision the message's
+                        // own words name in passing.
+                        None => log.lookup_mentioned(&topic::tokens(&scan.norm.text))?,
+                    },
                 };
-                let hit = log.lookup_tokens(&query)?;
                 Some(DecidedBy {
                     source: DecisionSource::Log { id: hit.id },
                     topic: hit.topic.to_owned(),
