@@ -383,7 +383,9 @@ mod properties {
     use crate::domain::digest::{
         DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
     };
-    use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply, Silence};
+    use crate::respond::blocks::{
+        AskWhy, DecisionLine, OpenLine, QuestionLine, ReceptionNote, Reply, Silence,
+    };
     use crate::respond::views::{self, FormContext};
     use proptest::prelude::*;
     use proptest::strategy::Union;
@@ -420,17 +422,28 @@ mod properties {
             maybe(text()),
             maybe(text()),
             maybe(text()),
+            (maybe(text()), few((text(), text()).boxed())),
         )
             .prop_map(
-                |(topic, decision, date, owner, channel, link)| DecisionLine {
-                    topic,
-                    decision,
-                    date,
-                    owner,
-                    channel,
-                    link,
+                |(topic, decision, date, owner, channel, link, (reasoning, replaces))| {
+                    DecisionLine {
+                        topic,
+                        decision,
+                        date,
+                        owner,
+                        channel,
+                        link,
+                        reasoning,
+                        replaces,
+                    }
                 },
             )
+            .boxed()
+    }
+
+    fn ask_why() -> BoxedStrategy<AskWhy> {
+        (any::<i64>(), text())
+            .prop_map(|(decision_id, owner)| AskWhy { decision_id, owner })
             .boxed()
     }
 
@@ -486,13 +499,20 @@ mod properties {
                 )
                 .boxed(),
             Just(Reply::DecideHowTo).boxed(),
-            (text(), text(), text(), any::<bool>())
+            (
+                text(),
+                text(),
+                text(),
+                any::<bool>(),
+                proptest::option::of(ask_why()),
+            )
                 .prop_map(
-                    |(topic, decision, author, supersedes)| Reply::DecisionRecorded {
+                    |(topic, decision, author, supersedes, why)| Reply::DecisionRecorded {
                         topic,
                         decision,
                         author,
                         supersedes,
+                        why,
                     },
                 )
                 .boxed(),
@@ -568,13 +588,66 @@ mod properties {
                     due,
                 })
                 .boxed(),
-            (text(), text(), maybe(text()), maybe(text()))
-                .prop_map(|(decision, date, owner, link)| Reply::SurfacedDecision {
-                    decision,
-                    date,
-                    owner,
-                    link,
+            (
+                text(),
+                text(),
+                maybe(text()),
+                maybe(text()),
+                maybe(text()),
+                proptest::option::of(id),
+            )
+                .prop_map(|(decision, date, owner, link, reasoning, flag_id)| {
+                    Reply::SurfacedDecision {
+                        decision,
+                        date,
+                        owner,
+                        link,
+                        reasoning,
+                        flag_id,
+                    }
                 })
+                .boxed(),
+            (text(), text(), text(), text())
+                .prop_map(|(decision, decided, kept, by)| Reply::DecisionKept {
+                    decision,
+                    decided,
+                    kept,
+                    by,
+                })
+                .boxed(),
+            (text(), ask_why())
+                .prop_map(|(topic, ask)| Reply::AskWhy { topic, ask })
+                .boxed(),
+            (text(), text(), text())
+                .prop_map(|(topic, reasoning, by)| Reply::Reasoning {
+                    topic,
+                    reasoning,
+                    by,
+                })
+                .boxed(),
+            (
+                (text(), text(), text()),
+                (0..1000i64, few(text()), 0..1000i64, few(text())),
+            )
+                .prop_map(
+                    |(
+                        (topic, decided, channel),
+                        (confused, confused_links, disagree, disagree_links),
+                    )| {
+                        Reply::ReceptionNote(ReceptionNote {
+                            topic,
+                            decided,
+                            channel,
+                            confused,
+                            confused_links,
+                            disagree,
+                            disagree_links,
+                        })
+                    },
+                )
+                .boxed(),
+            (any::<bool>(), any::<bool>())
+                .prop_map(|(on, workspace)| Reply::NotesSet { on, workspace })
                 .boxed(),
             Just(Reply::DecideFormOpened).boxed(),
             Just(Reply::Greeting).boxed(),
@@ -587,17 +660,20 @@ mod properties {
                         owner,
                         channel: None,
                         link,
+                        reasoning: None,
+                        replaces: Vec::new(),
                     },
                 })
                 .boxed(),
             text()
                 .prop_map(|query| Reply::MentionUndecided { query })
                 .boxed(),
-            (text(), text(), text())
-                .prop_map(|(topic, decision, by)| Reply::ThreadDecision {
+            (text(), text(), text(), proptest::option::of(ask_why()))
+                .prop_map(|(topic, decision, by, why)| Reply::ThreadDecision {
                     topic,
                     decision,
                     by,
+                    why,
                 })
                 .boxed(),
             digest()
@@ -862,9 +938,10 @@ mod properties {
             flag_id in proptest::option::of(any::<i64>()),
             channel_private in any::<bool>(),
         ) {
-            let context = FormContext { channel_id, flag_id, channel_private, permalink: None };
+            let context = FormContext { channel_id, flag_id, channel_private, permalink: None, decision_id: flag_id, thread_ts: None };
             for view in [
                 views::decide_form(&context, topic.as_deref(), &owner),
+                views::reasoning_form(&context),
                 views::open_question_form(&context, topic.as_deref(), &owner, jiff::civil::date(2026, 12, 1)),
             ] {
                 let json = serde_json::to_value(view).expect("serializes");
