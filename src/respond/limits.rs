@@ -381,7 +381,8 @@ mod tests {
 mod properties {
     use super::*;
     use crate::domain::digest::{
-        DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
+        AfterDecision, DecidedTopic, Digest, OldestTopic, OpenQuestion, Outcome, Reception,
+        RecurringTopic, Reopened, Trend, Unexplained, Week,
     };
     use crate::respond::blocks::{
         AskWhy, DecisionLine, OpenLine, QuestionLine, ReceptionNote, Reply, Silence,
@@ -748,6 +749,7 @@ mod properties {
                     since,
                 },
             )),
+            after_decision(),
         )
             .prop_map(
                 |(
@@ -756,6 +758,7 @@ mod properties {
                     decisions,
                     open_questions,
                     oldest_open,
+                    after,
                 )| {
                     Digest {
                         channel_id,
@@ -784,9 +787,61 @@ mod properties {
                         posted: n,
                         not_alignment: n / 5,
                         helpful: n / 4,
+                        after,
                     }
                 },
             )
+            .boxed()
+    }
+
+    fn after_decision() -> BoxedStrategy<AfterDecision> {
+        let count = 0i64..10_000;
+        (
+            few((
+                text(),
+                maybe(text()),
+                count.clone(),
+                count.clone(),
+                maybe(text()),
+            )
+                .prop_map(|(topic, channel, confused, disagree, link)| Reception {
+                    topic,
+                    channel,
+                    confused,
+                    disagree,
+                    link,
+                })
+                .boxed()),
+            few((text(), maybe(text()), maybe(text()))
+                .prop_map(|(topic, channel, owner)| Unexplained {
+                    topic,
+                    channel,
+                    owner,
+                })
+                .boxed()),
+            count,
+            few((
+                text(),
+                maybe(text()),
+                prop_oneof![
+                    Just(Outcome::Kept),
+                    Just(Outcome::Superseded),
+                    Just(Outcome::Open)
+                ],
+            )
+                .prop_map(|(topic, channel, outcome)| Reopened {
+                    topic,
+                    channel,
+                    outcome,
+                })
+                .boxed()),
+        )
+            .prop_map(|(reception, unexplained, extra, reopened)| AfterDecision {
+                unexplained_total: unexplained.len() as i64 + extra,
+                reception,
+                unexplained,
+                reopened,
+            })
             .boxed()
     }
 
