@@ -15,6 +15,7 @@ crate::sqlite_and_postgres! {
     a_private_decision_never_reaches_a_non_member_nor_anyone_outside_its_channel => private_decision_stays_private;
     a_decision_without_reasoning_gets_one_question_and_its_answer_is_stored_and_posted => ask_why_once;
     a_reopened_topic_gets_the_decision_with_keep_and_supersede_and_superseding_records_the_chain => reopened_topic;
+    a_workspace_admin_turns_the_notes_off_for_everyone_and_on_again => workspace_notes;
 }
 
 crate::postgres_only! {
@@ -627,4 +628,57 @@ async fn two_replicas_note_once() {
         .expect("outbox step");
     first.wait_until_idle().await;
     assert_eq!(dms_to(&first, "U0ANA").len(), 1);
+}
+
+async fn workspace_notes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let settings = |text: &'static str| {
+        let app = &app;
+        async move {
+            let answer: Value = app
+                .post_command(&[("text", text)])
+                .await
+                .json()
+                .await
+                .expect("JSON");
+            answer["text"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    let refused = settings("settings notes off everyone").await;
+    assert!(refused.starts_with("Only workspace admins"), "{refused}");
+    app.slack.make_admin("W111");
+    let off = settings("settings notes off everyone").await;
+    assert!(off.starts_with("No owner in this workspace"), "{off}");
+
+    send_all(
+        &app,
+        &[said("EvD", "C111", DECISION_TS, None, "W111", DECISION)],
+    )
+    .await;
+    let in_thread = |e: &str, ts: &str, user: &str, text: &str| {
+        said(e, "C111", ts, Some(DECISION_TS), user, text)
+    };
+    send_all(&app, &reception(in_thread)).await;
+    app.wait_until_idle().await;
+    let tomorrow = now() + DAY_MS;
+    assert_eq!(sweep(&app, tomorrow).await, 0);
+    assert!(dms_to(&app, "U0ANA").is_empty());
+
+    let on = settings("settings notes on everyone").await;
+    assert!(on.starts_with("Owners in this workspace get"), "{on}");
+    send_all(
+        &app,
+        &[said(
+            "EvX2",
+            "C111",
+            "1700000205.000100",
+            Some(DECISION_TS),
+            "U204",
+            "I disagree, this is the wrong call",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert_eq!(sweep(&app, tomorrow + DAY_MS).await, 1);
+    assert_eq!(dms_to(&app, "U0ANA").len(), 1);
 }
