@@ -210,7 +210,9 @@ async fn process(
         assessment.kind,
         Kind::AlignmentRequest | Kind::Confusion | Kind::Disagreement
     ) && assessment.score >= STORE_FLOOR;
-    let reopened = match reopen_span(&assessment) {
+    // A "let's revisit" is answered like an ask on a decided topic.
+    let surfacing = state.settings.file.threads.surface_decisions;
+    let reopened = match reopen_span(&assessment).filter(|_| surfacing) {
         Some(span) => {
             // What comes after "let's revisit" names what is reopened.
             let rest = message.text.get(span.end..).unwrap_or_default();
@@ -495,7 +497,8 @@ async fn record_decision(
 }
 
 /// Stores the assessment; for a premature ask (or an ask on a decided
-/// topic, whose decision is surfaced) the noise policy decides whether its
+/// topic, or a "let's revisit" of the `reopened` decision, whose decision is
+/// surfaced with *Keep* and *Supersede*) the noise policy decides whether its
 /// reply is queued with it, in the same transaction, from facts read inside
 /// it. A surfaced decision is a posted reply like a flag, so the database's
 /// one-posted-reply-per-thread rule makes it once per thread, across
@@ -509,8 +512,8 @@ async fn store_flag(
     now: i64,
 ) -> anyhow::Result<()> {
     let surfaced = match reopened {
-        Some(decision) if state.settings.file.threads.surface_decisions => Some(decision),
-        _ => surfaced_decision(state, message, assessment).await?,
+        Some(decision) => Some(decision),
+        None => surfaced_decision(state, message, assessment).await?,
     };
     let mut tx = state.store.begin().await?;
     let verdict = if assessment.premature || surfaced.is_some() {

@@ -602,6 +602,27 @@ async fn reopened_topic(backend: Backend) {
             && text.contains("← replaced “one flat price for everyone” ("),
         "{text}"
     );
+
+    // With surface_decisions off, a "let's revisit" gets nothing either.
+    let quiet = spawn_app_with(backend, "[threads]\nsurface_decisions = false\n").await;
+    quiet
+        .post_command(&[("text", "decide pricing :: one flat price for everyone")])
+        .await;
+    send_all(
+        &quiet,
+        &[said(
+            "EvRe",
+            "C111",
+            revisit_ts,
+            None,
+            "U201",
+            "I think we need to revisit the pricing, enterprise customers keep asking for seats",
+        )],
+    )
+    .await;
+    quiet.wait_until_idle().await;
+    assert!(quiet.slack.posts().is_empty(), "{:?}", quiet.slack.posts());
+    assert_eq!(count(&quiet, "SELECT COUNT(*) FROM reopens").await, 0);
 }
 
 async fn two_replicas_note_once() {
