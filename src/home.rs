@@ -109,6 +109,8 @@ async fn content(
             owner: row.owner,
             channel: Some(row.channel_id),
             link: row.permalink,
+            reasoning: None,
+            replaces: Vec::new(),
         })
         .collect();
     let open = store

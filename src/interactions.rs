@@ -1,7 +1,10 @@
 //! Button clicks and modal submissions: the flag reply's buttons
 //! (*Record the decision*, *No decision yet*, *Not an alignment request*,
 //! *Mute this channel for a week*) and the two modals they open (the decide
-//! modal is also `/clarity decide` without arguments).
+//! modal is also `/clarity decide` without arguments); after the decision,
+//! a reopened decision's *Keep the decision* and *Supersede it* (the decide
+//! modal, prefilled), *Add the reasoning* and its modal, and the daily
+//! note's *Stop these notes*.
 //!
 //! [`handle`] is the one entry point, for `POST /slack/interactions` and
 //! Socket Mode's `interactive` envelopes alike: it takes the interaction
@@ -12,7 +15,7 @@
 //! flag id, and must belong to the channel it was clicked in.
 
 use crate::domain::{Click, FieldValue, Interaction, MessageShortcut, Submission};
-use crate::respond::blocks::Reply;
+use crate::respond::blocks::{AskWhy, Reply};
 use crate::respond::format;
 use crate::respond::outgoing::Outgoing;
 use crate::respond::views::{self, ActionId, Field, FormContext, ViewId};
@@ -99,6 +102,25 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
     if id == ActionId::RecordTopic {
         return record_topic(state, click, value.as_deref(), &user, now).await;
     }
+    if id == ActionId::AddReasoning {
+        return add_reasoning(state, click, value.as_deref(), &user, now).await;
+    }
+    if id == ActionId::NotesOff {
+        state
+            .store
+            .set_notes(&click.team_id, Some(&user), false, now)
+            .await?;
+        tell(
+            state,
+            click,
+            &Reply::NotesSet {
+                on: false,
+                workspace: false,
+            },
+        )
+        .await;
+        return Ok(());
+    }
     if id == ActionId::HomeSearch {
         let query = value.as_deref().map(str::trim).filter(|q| !q.is_empty());
         return crate::home::publish(state, &click.team_id, &user, query, now).await;
@@ -122,6 +144,8 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
         flag_id: Some(flag.id),
         channel_private: flag.channel_private,
         permalink: None,
+        decision_id: None,
+        thread_ts: None,
     };
     match id {
         ActionId::RecordDecision => {
@@ -168,8 +192,78 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 tracing::warn!(error = %err, "could not open the feedback reason form");
             }
         }
+        ActionId::KeepDecision | ActionId::SupersedeDecision => {
+            let reopen = match state.store.reopen(&flag.team_id, flag.id).await? {
+                Some(reopen) => state
+                    .store
+                    .decision(&flag.team_id, reopen.decision_id)
+                    .await?
+                    .map(|decision| (reopen, decision)),
+                None => None,
+            };
+            let Some((reopen, decision)) = reopen else {
+                tell(
+                    state,
+                    click,
+                    &Reply::Problem {
+                        what: "I couldn't find the decision this button belongs to.".into(),
+                        next: "Nothing was changed.".into(),
+                    },
+                )
+                .await;
+                return Ok(());
+            };
+            if let Some(outcome) = &reopen.outcome {
+                tell(
+                    state,
+                    click,
+                    &Reply::Problem {
+                        what: format!("This decision was already {outcome}."),
+                        next: "Nothing was changed; `/clarity decisions` shows where it stands."
+                            .into(),
+                    },
+                )
+                .await;
+                return Ok(());
+            }
+            if id == ActionId::KeepDecision {
+                let kept = Reply::DecisionKept {
+                    decision: decision.decision.clone(),
+                    decided_at: decision.created_at,
+                    kept_at: now,
+                    by: user.clone(),
+                };
+                let update = reply_ts.map(|ts| update_reply(&flag, &ts, "kept", &kept));
+                if state
+                    .store
+                    .keep_decision(&flag.team_id, flag.id, &user, update.as_slice(), now)
+                    .await?
+                {
+                    state.outbox_ready.notify_one();
+                }
+            } else {
+                let context = FormContext {
+                    channel_private: flag.channel_private || decision.channel_private,
+                    decision_id: Some(decision.id),
+                    ..context
+                };
+                let form = views::decision_form(
+                    &context,
+                    Some(&decision.topic),
+                    Some(&decision.decision),
+                    &user,
+                );
+                if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+                    tracing::warn!(error = %err, "could not open the decide form to supersede");
+                    tell(state, click, &form_failed()).await;
+                }
+            }
+        }
         // Handled above: they belong to no flag.
-        ActionId::RecordTopic | ActionId::HomeSearch => {}
+        ActionId::RecordTopic
+        | ActionId::HomeSearch
+        | ActionId::AddReasoning
+        | ActionId::NotesOff => {}
         ActionId::MuteWeek => {
             let until = now.saturating_add(MUTE_MS);
             let update = reply_ts.map(|ts| {
@@ -245,6 +339,8 @@ async fn record_as_decision(
         channel_id,
         flag_id: None,
         permalink,
+        decision_id: None,
+        thread_ts: None,
     };
     let owner = shortcut.author.as_deref().unwrap_or(&shortcut.user_id);
     let form = views::decision_form(&context, topic.as_deref(), Some(text), owner);
@@ -255,6 +351,69 @@ async fn record_as_decision(
             map.insert("response_type".into(), "ephemeral".into());
         }
         response_url::post(&shortcut.response_url, &state.settings.slack_api_url, &body).await;
+    }
+    Ok(())
+}
+
+/// *Add the reasoning* under a decision recorded without it: the
+/// reasoning modal, for the decision's owner only. The button's value is
+/// the decision's id, looked up in the payload's workspace; it must be in
+/// the channel clicked in.
+async fn add_reasoning(
+    state: &AppState,
+    click: &Click,
+    value: Option<&str>,
+    user: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let decision = match value.and_then(|value| value.trim().parse::<i64>().ok()) {
+        Some(id) => state.store.decision(&click.team_id, id).await?,
+        None => None,
+    }
+    .filter(|decision| click.channel_id.as_deref() == Some(decision.channel_id.as_str()));
+    let Some(decision) = decision else {
+        tracing::warn!(team = %click.team_id, "refused a click for an unknown decision");
+        tell(
+            state,
+            click,
+            &Reply::Problem {
+                what: "I couldn't find the decision this button belongs to.".into(),
+                next: "It may have been removed; nothing was changed.".into(),
+            },
+        )
+        .await;
+        return Ok(());
+    };
+    if let Some(owner) = decision.owner.as_deref().filter(|owner| *owner != user) {
+        tell(
+            state,
+            click,
+            &Reply::Problem {
+                what: format!("Only <@{owner}>, who owns this decision, can add its reasoning."),
+                next: "You can ask them in the thread.".into(),
+            },
+        )
+        .await;
+        return Ok(());
+    }
+    let context = FormContext {
+        channel_private: decision.channel_private
+            || crate::privacy::is_private(state, &click.team_id, &decision.channel_id, now).await,
+        channel_id: decision.channel_id.clone(),
+        flag_id: None,
+        permalink: None,
+        decision_id: Some(decision.id),
+        // The decision's thread; a decision announced in the channel gets
+        // its reasoning in the announcement's thread.
+        thread_ts: decision
+            .thread_ts
+            .clone()
+            .or_else(|| click.message_ts.clone()),
+    };
+    let form = views::reasoning_form(&context);
+    if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+        tracing::warn!(error = %err, "could not open the reasoning form");
+        tell(state, click, &form_failed()).await;
     }
     Ok(())
 }
@@ -277,6 +436,8 @@ async fn record_topic(
         permalink: None,
         channel_id,
         flag_id: None,
+        decision_id: None,
+        thread_ts: None,
     };
     let form = views::decide_form(&context, topic, user);
     if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
@@ -377,6 +538,7 @@ async fn submitted(state: &AppState, submission: &Submission, now: i64) -> anyho
     let user = &submission.user_id;
     match view {
         ViewId::Decide => record(state, team, user, &context, flag.as_ref(), &form, now).await,
+        ViewId::Reasoning => reasoning(state, team, user, &context, &form, now).await,
         ViewId::FeedbackReason => match flag {
             Some(flag) => {
                 let reason = form.text(Field::Reason);
@@ -493,14 +655,23 @@ async fn record(
                 // word now can only make it more private.
                 channel_private: context.channel_private
                     || crate::privacy::is_private(state, team, &context.channel_id, now).await,
+                thread_ts: flag.map(|flag| flag.thread_ts.clone()),
             },
-            Supersede::Yes,
+            // *Supersede it* on a reopened decision replaces that one.
+            match context.decision_id {
+                Some(old) => Supersede::Decision(old),
+                None => Supersede::Yes,
+            },
             now,
         )
         .await?
         // Without a source message it is never a repeat.
         .ok_or(sqlx::Error::RowNotFound)?;
     let id = recorded.id;
+    let why = (typed.reasoning.is_none() && state.settings.file.after.ask_why).then(|| AskWhy {
+        decision_id: id,
+        owner: typed.owner.clone(),
+    });
     let mut calls = Vec::new();
     match flag {
         Some(flag) => {
@@ -521,6 +692,7 @@ async fn record(
                     topic: typed.topic,
                     decision: typed.decision,
                     by: user.to_string(),
+                    why,
                 },
             ));
         }
@@ -534,11 +706,65 @@ async fn record(
                 decision: typed.decision,
                 author: user.to_string(),
                 supersedes: recorded.superseded,
+                why,
             },
         )),
     }
     state.store.enqueue_all(&calls, now).await?;
     state.outbox_ready.notify_one();
+    Ok(Ack::Done)
+}
+
+/// Stores a decision's reasoning from its modal and posts it in the
+/// decision's thread. Only its owner may (the button checked it; the
+/// submission is checked again).
+async fn reasoning(
+    state: &AppState,
+    team: &str,
+    user: &str,
+    context: &FormContext,
+    form: &Form<'_>,
+    now: i64,
+) -> anyhow::Result<Ack> {
+    let decision = match context.decision_id {
+        Some(id) => state.store.decision(team, id).await?,
+        None => None,
+    }
+    .filter(|decision| decision.channel_id == context.channel_id);
+    let Some(decision) = decision else {
+        return Ok(Ack::Errors(vec![(
+            Field::Reasoning,
+            "I couldn't find the decision this form belongs to; nothing was saved.".into(),
+        )]));
+    };
+    if decision.owner.as_deref().is_some_and(|owner| owner != user) {
+        return Ok(Ack::Errors(vec![(
+            Field::Reasoning,
+            "Only the decision's owner can add its reasoning.".into(),
+        )]));
+    }
+    let text = form.text(Field::Reasoning);
+    if let Some(problem) = check_text(&text, true, views::MAX_REASONING_CHARS) {
+        return Ok(Ack::Errors(vec![(Field::Reasoning, problem.to_string())]));
+    }
+    let line = post(
+        team,
+        &decision.channel_id,
+        context.thread_ts.as_deref(),
+        format!("reasoning:{team}:{}:{now}", decision.id),
+        &Reply::Reasoning {
+            topic: decision.topic.clone(),
+            reasoning: text.clone(),
+            by: user.to_string(),
+        },
+    );
+    if state
+        .store
+        .set_reasoning(team, decision.id, &text, &[line], now)
+        .await?
+    {
+        state.outbox_ready.notify_one();
+    }
     Ok(Ack::Done)
 }
 

@@ -48,6 +48,8 @@ pub mod greeting;
 pub mod home;
 // open questions' owners, reminded once
 pub mod reminders;
+// a decision's confusion and disagreement, noted to its owner once a day
+pub mod reception;
 // the weekly digest
 pub mod digest;
 // a channel's privacy, one way for every handler

@@ -102,6 +102,8 @@ pub async fn answer(state: &AppState, message: &Message, now: i64) -> anyhow::Re
                         channel: (row.channel_id != message.channel_id)
                             .then(|| row.channel_id.clone()),
                         link: row.permalink.clone(),
+                        reasoning: row.reasoning.clone(),
+                        replaces: Vec::new(),
                     },
                 },
                 None => Reply::MentionUndecided { query: topic },

@@ -4,19 +4,24 @@
 //! a flagged one revisits its reply) → thread context → classify with the
 //! channel's decision log → record decisions → noise policy → store the
 //! flag and queue its reply (the question with its buttons, or, for an ask
-//! on a topic the log has decided, that decision), in one transaction this
-//! module drives: the store decides nothing and calls nothing back.
+//! on a topic the log has decided or a "let's revisit" of it, that decision
+//! with *Keep the decision* and *Supersede it*), in one transaction this
+//! module drives: the store decides nothing and calls nothing back. After
+//! the decision: a decision stated without its reasoning gets the one
+//! question to its owner, and confusion or disagreement in its thread (or
+//! about its topic in its channel) is stored as its reception.
 //!
 //! [`run_once`] is the inbox worker's single step; the loop around it is in
 //! `jobs`.
 
 use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
-use crate::respond::blocks::Reply;
+use crate::respond::blocks::{AskWhy, Reply};
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
 use crate::store::{
-    ClaimedEvent, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, Supersede, ThreadContext,
+    ClaimedEvent, DecisionRow, FactsQuery, NewDecision, NewFlag, NewOutboxMessage, NewReception,
+    Supersede, ThreadContext,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -204,9 +209,117 @@ async fn process(
         assessment.kind,
         Kind::AlignmentRequest | Kind::Confusion | Kind::Disagreement
     ) && assessment.score >= STORE_FLOOR;
-    if worth_storing {
-        store_flag(state, &message, &assessment, now).await?;
+    // A "let's revisit" is answered like an ask on a decided topic.
+    let surfacing = state.settings.file.threads.surface_decisions;
+    let reopened = match reopen_span(&assessment).filter(|_| surfacing) {
+        Some(span) => {
+            // What comes after "let's revisit" names what is reopened.
+            let rest = message.text.get(span.end..).unwrap_or_default();
+            let named = rest
+                .split(['.', '?', '!', ',', ';', '\n'])
+                .next()
+                .unwrap_or_default();
+            decision_about(state, &mut step.fresh_indexes, &message, named).await?
+        }
+        None => None,
+    };
+    if worth_storing || reopened.is_some() {
+        store_flag(state, &message, &assessment, reopened, now).await?;
     }
+    if worth_storing && matches!(assessment.kind, Kind::Confusion | Kind::Disagreement) {
+        record_reception(
+            state,
+            &mut step.fresh_indexes,
+            &message,
+            assessment.kind,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Where a message asks to revisit or reconsider what was decided, if it does.
+fn reopen_span(assessment: &Assessment) -> Option<std::ops::Range<usize>> {
+    assessment
+        .reasons
+        .iter()
+        .find(|reason| reason.rule == REOPEN_RULE)
+        .map(|reason| reason.span.clone())
+}
+
+/// The rule that reads "let's revisit / reconsider …".
+const REOPEN_RULE: &str = "uncertainty.reopened";
+
+/// The current decision a message is about: its thread's (a decision made
+/// or recorded there), else the channel's decision that `named` (some of
+/// its words), or else all of them, name.
+async fn decision_about(
+    state: &AppState,
+    fresh: &mut HashSet<(String, String)>,
+    message: &Message,
+    named: &str,
+) -> anyhow::Result<Option<DecisionRow>> {
+    if message.is_reply()
+        && let Some(decision) = state
+            .store
+            .thread_decision(&message.team_id, &message.channel_id, message.thread_root())
+            .await?
+    {
+        return Ok(Some(decision));
+    }
+    let found = {
+        let mut indexes = state.decision_indexes.lock().await;
+        let index = refreshed_index(
+            state,
+            &mut indexes,
+            fresh,
+            &message.team_id,
+            &message.channel_id,
+        )
+        .await?;
+        index
+            .lookup(named)
+            .or_else(|| index.lookup(&message.text))
+            .map(|hit| hit.id)
+    };
+    match found {
+        Some(id) => Ok(state.store.current_decision(&message.team_id, id).await?),
+        None => Ok(None),
+    }
+}
+
+/// Confusion or disagreement about a decision (not by its owner): stored
+/// with a link to the message, for the owner's daily note.
+async fn record_reception(
+    state: &AppState,
+    fresh: &mut HashSet<(String, String)>,
+    message: &Message,
+    kind: Kind,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(decision) = decision_about(state, fresh, message, &message.text).await? else {
+        return Ok(());
+    };
+    if decision.owner.as_deref() == Some(message.user_id.as_str()) {
+        return Ok(());
+    }
+    let permalink = permalink(state, message).await;
+    state
+        .store
+        .insert_reception(
+            &NewReception {
+                team_id: message.team_id.clone(),
+                channel_id: message.channel_id.clone(),
+                message_ts: message.ts.clone(),
+                decision_id: decision.id,
+                user_id: message.user_id.clone(),
+                kind: kind.as_str().to_string(),
+                permalink,
+            },
+            now,
+        )
+        .await?;
     Ok(())
 }
 
@@ -320,41 +433,57 @@ async fn record_decision(
         .clone()
         .or_else(|| thread.root_text.as_deref().map(subject))
         .unwrap_or_else(|| subject(&message.text));
-    let permalink = match state
-        .slack
-        .permalink(&message.channel_id, &message.ts)
-        .await
-    {
-        Ok(link) => Some(link),
-        Err(err) => {
-            tracing::warn!(channel = %message.channel_id, error = %err, "no permalink for a decision");
-            None
-        }
-    };
-    state
+    let permalink = permalink(state, message).await;
+    let owner = decisions::named_owner(&message.text)
+        .unwrap_or(&message.user_id)
+        .to_owned();
+    let reasoning = decisions::stated_reasoning(&message.text).map(str::to_owned);
+    let recorded = state
         .store
         .record_decision(
             &NewDecision {
                 team_id: message.team_id.clone(),
                 channel_id: message.channel_id.clone(),
-                topic,
+                topic: topic.clone(),
                 // The text as written (mentions stay `<@U…>`), without its header.
                 decision: decisions::stated_decision(&message.text).to_owned(),
-                owner: Some(
-                    decisions::named_owner(&message.text)
-                        .unwrap_or(&message.user_id)
-                        .to_owned(),
-                ),
-                reasoning: None,
+                owner: Some(owner.clone()),
+                reasoning: reasoning.clone(),
                 permalink,
                 source_ts: Some(message.ts.clone()),
                 recorded_by: Some(message.user_id.clone()),
                 channel_private: message.channel_private,
+                thread_ts: Some(message.thread_root().to_string()),
             },
             Supersede::No,
             now,
         )
         .await?;
+    if let Some(recorded) = recorded
+        && reasoning.is_none()
+        && state.settings.file.after.ask_why
+    {
+        // The one question for the reasoning, in the decision's thread.
+        let ask = Outgoing::Post {
+            channel: message.channel_id.clone(),
+            thread_ts: Some(message.thread_root().to_string()),
+            content: Reply::AskWhy {
+                topic,
+                ask: AskWhy {
+                    decision_id: recorded.id,
+                    owner,
+                },
+            }
+            .render(),
+        }
+        .queued(
+            &message.team_id,
+            format!("ask-why:{}:{}", message.team_id, recorded.id),
+        );
+        if state.store.enqueue(&ask, now).await? {
+            state.outbox_ready.notify_one();
+        }
+    }
     if message.is_reply() && !thread.decisions.contains(&message.text) {
         thread.decisions.push(message.text.clone());
         let root = message.thread_root();
@@ -367,7 +496,8 @@ async fn record_decision(
 }
 
 /// Stores the assessment; for a premature ask (or an ask on a decided
-/// topic, whose decision is surfaced) the noise policy decides whether its
+/// topic, or a "let's revisit" of the `reopened` decision, whose decision is
+/// surfaced with *Keep* and *Supersede*) the noise policy decides whether its
 /// reply is queued with it, in the same transaction, from facts read inside
 /// it. A surfaced decision is a posted reply like a flag, so the database's
 /// one-posted-reply-per-thread rule makes it once per thread, across
@@ -377,9 +507,13 @@ async fn store_flag(
     state: &AppState,
     message: &Message,
     assessment: &Assessment,
+    reopened: Option<DecisionRow>,
     now: i64,
 ) -> anyhow::Result<()> {
-    let surfaced = surfaced_decision(state, message, assessment).await?;
+    let surfaced = match reopened {
+        Some(decision) => Some(decision),
+        None => surfaced_decision(state, message, assessment).await?,
+    };
     let mut tx = state.store.begin().await?;
     let verdict = if assessment.premature || surfaced.is_some() {
         let facts = tx
@@ -411,6 +545,10 @@ async fn store_flag(
         return Ok(());
     };
     if flag.posted {
+        if let Some(decision) = &surfaced {
+            tx.insert_reopen(&message.team_id, flag_id, decision.id, now)
+                .await?;
+        }
         let reply = flag_reply(message, assessment, surfaced.as_ref(), flag_id);
         tx.enqueue(&reply, now).await?;
     }
@@ -434,12 +572,13 @@ async fn store_flag(
 }
 
 /// For an ask on a topic with a decision in the log, when
-/// `surface_decisions` is on: the reply that answers with that decision.
+/// `surface_decisions` is on: that decision (the current one, if it was
+/// superseded since), to answer with.
 async fn surfaced_decision(
     state: &AppState,
     message: &Message,
     assessment: &Assessment,
-) -> anyhow::Result<Option<Reply>> {
+) -> anyhow::Result<Option<DecisionRow>> {
     if !state.settings.file.threads.surface_decisions || assessment.kind != Kind::AlignmentRequest {
         return Ok(None);
     }
@@ -450,15 +589,7 @@ async fn surfaced_decision(
     else {
         return Ok(None);
     };
-    let Some(decision) = state.store.decision(&message.team_id, *id).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Reply::SurfacedDecision {
-        decision: decision.decision,
-        decided_at: decision.created_at,
-        owner: decision.owner,
-        link: decision.permalink,
-    }))
+    Ok(state.store.current_decision(&message.team_id, *id).await?)
 }
 
 /// The flag row for an assessment: posted when the policy's `verdict` lets
@@ -491,16 +622,24 @@ fn planned_flag(
     }
 }
 
-/// The reply a posted flag queues: the question (its buttons carry the
-/// flag's id), or the `surfaced` decision.
+/// The reply a posted flag queues: the question, or the `surfaced`
+/// decision with *Keep* and *Supersede* (the buttons carry the flag's id).
 fn flag_reply(
     message: &Message,
     assessment: &Assessment,
-    surfaced: Option<&Reply>,
+    surfaced: Option<&DecisionRow>,
     flag_id: i64,
 ) -> NewOutboxMessage {
     let content = match surfaced {
-        Some(reply) => reply.render(),
+        Some(decision) => Reply::SurfacedDecision {
+            decision: decision.decision.clone(),
+            decided_at: decision.created_at,
+            owner: decision.owner.clone(),
+            link: decision.permalink.clone(),
+            reasoning: decision.reasoning.clone(),
+            flag_id: Some(flag_id),
+        }
+        .render(),
         None => Reply::Flag {
             topic: assessment.topic.clone(),
             asked_with: assessment
@@ -614,6 +753,21 @@ async fn forget_reply(
         state.outbox_ready.notify_one();
     }
     Ok(())
+}
+
+/// A message's link, when Slack gives one (a failure is logged, never fatal).
+async fn permalink(state: &AppState, message: &Message) -> Option<String> {
+    match state
+        .slack
+        .permalink(&message.channel_id, &message.ts)
+        .await
+    {
+        Ok(link) => Some(link),
+        Err(err) => {
+            tracing::warn!(channel = %message.channel_id, error = %err, "no permalink for a message");
+            None
+        }
+    }
 }
 
 /// A short subject for a message: its first words, for a topic fallback.

@@ -53,6 +53,7 @@ pub struct FileSettings {
     pub noise: NoisePolicy,
     pub mute: MuteSettings,
     pub threads: ThreadSettings,
+    pub after: AfterSettings,
     pub workers: WorkerSettings,
     pub socket_mode: SocketModeSettings,
     pub digest: DigestSettings,
@@ -123,6 +124,27 @@ impl Default for ThreadSettings {
             context_retention_days: 90,
             fetch_missing_roots: true,
             surface_decisions: true,
+        }
+    }
+}
+
+/// After the decision: what the bot does once a decision is recorded.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AfterSettings {
+    /// Ask a decision's owner, once, for the reasoning it was recorded
+    /// without.
+    pub ask_why: bool,
+    /// Send owners the daily note on their decisions' confusion and
+    /// disagreement (each owner, or a workspace, can still turn it off).
+    pub reception_notes: bool,
+}
+
+impl Default for AfterSettings {
+    fn default() -> Self {
+        Self {
+            ask_why: true,
+            reception_notes: true,
         }
     }
 }

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("greeting", 2),
     ("home", 2),
     ("reminders", 2),
+    ("reception", 2),
     ("digest", 2),
     // What every handler asks of a channel.
     ("privacy", 3),

@@ -438,6 +438,33 @@ pub fn stated_decision(text: &str) -> &str {
     if body.is_empty() { trimmed } else { body }
 }
 
+/// Words that give a decision's reasoning.
+const REASON_MARKERS: &[&str] = &["because", "so that", "reason", "reasons"];
+
+/// The reasoning a decision message gives, if it gives one: from its first
+/// "because", "so that" or "reason" to the end of that sentence ("we're
+/// going with three tiers because churn is highest on the flat plan" →
+/// "because churn is highest on the flat plan").
+pub fn stated_reasoning(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let start = REASON_MARKERS
+        .iter()
+        .filter_map(|marker| {
+            lower.match_indices(marker).map(|(at, _)| at).find(|&at| {
+                let before = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+                let end = at + marker.len();
+                let after = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+                before && after
+            })
+        })
+        .min()?;
+    let rest = &text[start..];
+    let end = rest.find(['.', '!', '?', '\n']).unwrap_or(rest.len());
+    let reasoning = rest[..end].trim();
+    (reasoning.split_whitespace().count() >= 3).then_some(reasoning)
+}
+
 /// Skips emoji shortcodes (":white_check_mark: ") at the start of `text`.
 fn skip_emoji(mut text: &str) -> &str {
     while let Some(rest) = text.strip_prefix(':') {
@@ -535,6 +562,30 @@ mod tests {
         );
         // Generic words never count.
         assert_eq!(hit("can we align on the plan and the process"), None);
+    }
+
+    #[test]
+    fn reasoning_is_the_clause_from_because_so_that_or_reason() {
+        assert_eq!(
+            stated_reasoning(
+                "Decision: three tiers because churn is highest on the flat plan. Owner: <@U1>."
+            ),
+            Some("because churn is highest on the flat plan")
+        );
+        assert_eq!(
+            stated_reasoning("We go monthly so that finance can forecast"),
+            Some("so that finance can forecast")
+        );
+        assert_eq!(
+            stated_reasoning("Decided: ship Friday. The reason: the launch event is Monday."),
+            Some("reason: the launch event is Monday")
+        );
+        assert_eq!(
+            stated_reasoning("Decision: three tiers, monthly and yearly."),
+            None
+        );
+        assert_eq!(stated_reasoning("Decision: treasonous plans are off"), None);
+        assert_eq!(stated_reasoning("because"), None);
     }
 
     #[test]

@@ -54,8 +54,11 @@ enum Command {
     },
     /// Start asking in this channel again.
     Unmute,
-    /// Show this channel's settings.
-    Settings,
+    /// Show this channel's settings; `settings notes off` stops the daily note on your decisions (`… everyone`: for the workspace).
+    Settings {
+        #[arg(value_name = "notes on|off", num_args = 0.., allow_hyphen_values = true)]
+        change: Vec<String>,
+    },
     /// Preview this channel's weekly digest for last week (only you see it).
     Digest,
 }
@@ -169,6 +172,11 @@ pub enum Plan {
     },
     Unmute,
     Settings,
+    /// The daily note on decisions' reception, for the caller or everyone.
+    Notes {
+        on: bool,
+        everyone: bool,
+    },
     Digest,
 }
 
@@ -267,7 +275,25 @@ pub fn plan(text: &str) -> Plan {
             )))),
         },
         Command::Unmute => Plan::Unmute,
-        Command::Settings => Plan::Settings,
+        Command::Settings { .. } if rest.is_empty() => Plan::Settings,
+        Command::Settings { .. } => {
+            let words: Vec<String> = rest.split_whitespace().map(str::to_lowercase).collect();
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            match words.as_slice() {
+                ["notes", switch] | ["notes", switch, "everyone"]
+                    if matches!(*switch, "on" | "off") =>
+                {
+                    Plan::Notes {
+                        on: *switch == "on",
+                        everyone: words.len() == 3,
+                    }
+                }
+                _ => Plan::Answer(usage_reply(Some(
+                    "I can change one setting: `settings notes off` (or `on`, `… everyone`)."
+                        .into(),
+                ))),
+            }
+        }
         Command::Digest => Plan::Digest,
     }
 }
@@ -308,6 +334,29 @@ mod tests {
         );
         assert_eq!(plan("decide"), Plan::OpenDecideForm);
         assert_eq!(plan("decide pricing"), Plan::Answer(Reply::DecideHowTo));
+    }
+
+    #[test]
+    fn settings_notes_turns_the_daily_note_on_or_off() {
+        assert_eq!(plan("settings"), Plan::Settings);
+        assert_eq!(
+            plan("settings notes off"),
+            Plan::Notes {
+                on: false,
+                everyone: false
+            }
+        );
+        assert_eq!(
+            plan("settings Notes ON everyone"),
+            Plan::Notes {
+                on: true,
+                everyone: true
+            }
+        );
+        assert!(matches!(
+            plan("settings notes maybe"),
+            Plan::Answer(Reply::Usage { .. })
+        ));
     }
 
     #[test]

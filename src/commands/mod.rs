@@ -5,10 +5,10 @@
 
 pub mod grammar;
 
-use crate::classify::{Context, DecisionIndex};
+use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{DecisionSource, Kind};
 use crate::policy::Suppressed;
-use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply, Silence};
+use crate::respond::blocks::{AskWhy, DecisionLine, OpenLine, QuestionLine, Reply, Silence};
 use crate::respond::format;
 use crate::respond::views::{self, FormContext};
 use crate::slack::response_url;
@@ -169,6 +169,8 @@ async fn act(
             Answer::ephemeral(check(state, &draft, &text, now).await?)
         }
         Plan::Record { topic, decision } => {
+            let reasoning = decisions::stated_reasoning(&decision).map(str::to_owned);
+            let asks_why = reasoning.is_none() && state.settings.file.after.ask_why;
             let recorded = store
                 .record_decision(
                     &NewDecision {
@@ -177,11 +179,12 @@ async fn act(
                         topic: topic.clone(),
                         decision: decision.clone(),
                         owner: Some(who.user_id.clone()),
-                        reasoning: None,
+                        reasoning,
                         permalink: None,
                         source_ts: None,
                         recorded_by: Some(who.user_id.clone()),
                         channel_private: who.channel_private(state, now).await,
+                        thread_ts: None,
                     },
                     Supersede::Yes,
                     now,
@@ -196,6 +199,10 @@ async fn act(
                     decision,
                     author: who.user_id.clone(),
                     supersedes: recorded.superseded,
+                    why: asks_why.then(|| AskWhy {
+                        decision_id: recorded.id,
+                        owner: who.user_id.clone(),
+                    }),
                 },
             }
         }
@@ -205,6 +212,8 @@ async fn act(
                 flag_id: None,
                 channel_private: who.channel_private(state, now).await,
                 permalink: None,
+                decision_id: None,
+                thread_ts: None,
             };
             let form = views::decide_form(&context, None, &who.user_id);
             match state.slack.open_view(&who.trigger_id, form).await {
@@ -221,7 +230,7 @@ async fn act(
                 .await?;
             Answer::ephemeral(Reply::Decisions {
                 query: None,
-                items: rows.iter().map(|row| line(row, who)).collect(),
+                items: lines(state, &rows, who).await?,
             })
         }
         Plan::Search(query) => {
@@ -230,7 +239,7 @@ async fn act(
                 .await?;
             Answer::ephemeral(Reply::Decisions {
                 query: Some(query),
-                items: rows.iter().map(|row| line(row, who)).collect(),
+                items: lines(state, &rows, who).await?,
             })
         }
         Plan::Status => {
@@ -291,6 +300,20 @@ async fn act(
                 .set_muted_until(&who.team_id, &who.channel_id, None, now)
                 .await?;
             Answer::ephemeral(Reply::Unmuted)
+        }
+        Plan::Notes { on, everyone } => {
+            if everyone && !matches!(state.slack.is_admin(&who.user_id).await, Ok(true)) {
+                return Ok(Answer::ephemeral(Reply::Problem {
+                    what: "Only workspace admins can turn the notes on or off for everyone.".into(),
+                    next: "`/clarity settings notes off` turns off yours.".into(),
+                }));
+            }
+            let user = (!everyone).then_some(who.user_id.as_str());
+            store.set_notes(&who.team_id, user, on, now).await?;
+            Answer::ephemeral(Reply::NotesSet {
+                on,
+                workspace: everyone,
+            })
         }
         Plan::Settings => {
             let settings = store
@@ -460,7 +483,30 @@ fn line(row: &DecisionRow, who: &Invocation) -> DecisionLine {
         owner: row.owner.clone(),
         channel: (row.channel_id != who.channel_id).then(|| row.channel_id.clone()),
         link: row.permalink.clone(),
+        reasoning: row.reasoning.clone(),
+        replaces: Vec::new(),
     }
+}
+
+/// Decisions as listed, each with its reasoning and the decisions it
+/// replaced (the chain, newest first).
+async fn lines(
+    state: &AppState,
+    rows: &[DecisionRow],
+    who: &Invocation,
+) -> Result<Vec<DecisionLine>, sqlx::Error> {
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
+        let replaced = state.store.replaced_by(&who.team_id, row).await?;
+        lines.push(DecisionLine {
+            replaces: replaced
+                .iter()
+                .map(|old| (old.decision.clone(), old.created_at))
+                .collect(),
+            ..line(row, who)
+        });
+    }
+    Ok(lines)
 }
 
 /// A link to a message from its channel and ts, in the caller's workspace.

@@ -1,6 +1,7 @@
 //! The digest's reads: a handful of aggregations, each answered by an index
 //! from migration 0004 (a channel's week of flags, a topic's history, the
-//! week's decisions), never by loading rows into Rust. Queries use `$N`
+//! week's decisions) or 0009 (a decision's receptions and reopens), never by
+//! loading rows into Rust. Queries use `$N`
 //! placeholders and plain integer columns, so both backends run them as is.
 //!
 //! In a summary (`Request::summary`), every read also requires the row's
@@ -9,7 +10,8 @@
 
 use super::schedule::DigestWeek;
 use crate::domain::digest::{
-    DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
+    AfterDecision, DecidedTopic, Digest, OldestTopic, OpenQuestion, Outcome, Reception,
+    RecurringTopic, Reopened, Trend, Unexplained, Week,
 };
 use crate::store::Store;
 use jiff::Timestamp;
@@ -78,6 +80,7 @@ pub async fn build(store: &Store, request: &Request<'_>) -> Result<Digest, sqlx:
     let (decisions, decisions_total) = decisions(store, request).await?;
     let (open_questions, open_total) = open_questions(store, request).await?;
     let oldest_open = oldest_open(store, request).await?;
+    let after = after_decision(store, request).await?;
     Ok(Digest {
         channel_id: request.channel_id.to_string(),
         summary_of: request.summary.then_some(request.channels.len()),
@@ -99,6 +102,7 @@ pub async fn build(store: &Store, request: &Request<'_>) -> Result<Digest, sqlx:
         posted: counts.posted,
         not_alignment: counts.not_alignment,
         helpful: counts.helpful,
+        after,
     })
 }
 
@@ -328,6 +332,122 @@ async fn decisions(
     )
     .await?;
     Ok((items, total))
+}
+
+/// How far back "the last weeks' decisions" go.
+const AFTER_WINDOW_MS: i64 = 28 * 24 * 60 * 60 * 1000;
+
+/// After the decision: decisions of the four weeks up to the week's end
+/// with their confusion and disagreement (distinct people, up to the
+/// week's end), those still without a reason, and decisions reopened in
+/// the week with their outcome.
+async fn after_decision(
+    store: &Store,
+    request: &Request<'_>,
+) -> Result<AfterDecision, sqlx::Error> {
+    let recent = format!(
+        "d.team_id = $1 AND d.created_at >= $2 AND d.created_at < $3 AND d.superseded_by IS NULL AND {}",
+        scope_sql("d", 4, request)
+    );
+    let since = request.week.end_ms - AFTER_WINDOW_MS;
+    let sql = format!(
+        "SELECT d.topic, d.channel_id, d.permalink, \
+         COUNT(DISTINCT CASE WHEN r.kind = 'confusion' THEN r.user_id END) AS confused, \
+         COUNT(DISTINCT CASE WHEN r.kind = 'disagreement' THEN r.user_id END) AS disagree \
+         FROM decisions d JOIN receptions r ON r.team_id = d.team_id AND r.decision_id = d.id \
+         AND r.created_at < $3 WHERE {recent} \
+         GROUP BY d.id, d.topic, d.channel_id, d.permalink \
+         ORDER BY COUNT(DISTINCT r.user_id) DESC, d.id DESC LIMIT {LIST_LIMIT}"
+    );
+    let query = sqlx::query(&sql)
+        .bind(request.team_id)
+        .bind(since)
+        .bind(request.week.end_ms);
+    let reception = bind_channels(query, request)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let channel: String = row.try_get("channel_id")?;
+            Ok(Reception {
+                topic: row.try_get("topic")?,
+                channel: request.summary.then_some(channel),
+                confused: row.try_get("confused")?,
+                disagree: row.try_get("disagree")?,
+                link: row.try_get("permalink")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+
+    let unexplained_filter = format!("{recent} AND (d.reasoning IS NULL OR d.reasoning = '')");
+    let sql = format!(
+        "SELECT d.topic, d.channel_id, d.owner FROM decisions d WHERE {unexplained_filter} \
+         ORDER BY d.created_at DESC, d.id DESC LIMIT {LIST_LIMIT}"
+    );
+    let query = sqlx::query(&sql)
+        .bind(request.team_id)
+        .bind(since)
+        .bind(request.week.end_ms);
+    let unexplained = bind_channels(query, request)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let channel: String = row.try_get("channel_id")?;
+            Ok(Unexplained {
+                topic: row.try_get("topic")?,
+                channel: request.summary.then_some(channel),
+                owner: row.try_get("owner")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let count_sql = format!("SELECT COUNT(*) FROM decisions d WHERE {unexplained_filter}");
+    let query = sqlx::query(&count_sql)
+        .bind(request.team_id)
+        .bind(since)
+        .bind(request.week.end_ms);
+    let unexplained_total: i64 = bind_channels(query, request)
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+
+    // Each reopened decision once, with its latest outcome.
+    let sql = format!(
+        "SELECT d.id, d.topic, d.channel_id, MAX(o.outcome) AS outcome FROM reopens o \
+         JOIN decisions d ON d.team_id = o.team_id AND d.id = o.decision_id \
+         WHERE d.team_id = $1 AND o.created_at >= $2 AND o.created_at < $3 AND {} \
+         GROUP BY d.id, d.topic, d.channel_id ORDER BY MIN(o.created_at), d.id LIMIT {LIST_LIMIT}",
+        scope_sql("d", 4, request)
+    );
+    let query = sqlx::query(&sql)
+        .bind(request.team_id)
+        .bind(request.week.start_ms)
+        .bind(request.week.end_ms);
+    let reopened = bind_channels(query, request)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let channel: String = row.try_get("channel_id")?;
+            let outcome: Option<String> = row.try_get("outcome")?;
+            Ok(Reopened {
+                topic: row.try_get("topic")?,
+                channel: request.summary.then_some(channel),
+                // `superseded` sorts after `kept`: MAX is the one that stuck.
+                outcome: match outcome.as_deref() {
+                    Some("superseded") => Outcome::Superseded,
+                    Some(_) => Outcome::Kept,
+                    None => Outcome::Open,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(AfterDecision {
+        reception,
+        unexplained,
+        unexplained_total,
+        reopened,
+    })
 }
 
 /// Open questions not yet closed: earliest due first (so overdue ones lead),

@@ -1,5 +1,6 @@
 //! What a week's digest says: counts, recurring topics, decisions and open
-//! questions, as `digest::query` reads them from the store and
+//! questions, and how the last weeks' decisions landed, as `digest::query`
+//! reads them from the store and
 //! `respond::digest` renders them. Counts only: a digest never names the
 //! person who asked.
 
@@ -37,6 +38,8 @@ pub struct Digest {
     pub not_alignment: i64,
     /// Of the posted flags, how many someone said helped.
     pub helpful: i64,
+    /// How the last weeks' decisions landed.
+    pub after: AfterDecision,
 }
 
 impl Digest {
@@ -48,7 +51,59 @@ impl Digest {
             && self.disagreement == 0
             && self.decisions_total == 0
             && self.open_total == 0
+            && self.after.reception.is_empty()
+            && self.after.reopened.is_empty()
     }
+}
+
+/// After the decision: the decisions of the last four weeks that people
+/// found unclear or disagreed with, those still without a reason, and those
+/// reopened in the week. Counts, never names of who asked or disagreed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AfterDecision {
+    /// Most people first (the first few).
+    pub reception: Vec<Reception>,
+    /// Newest first (the first few), and how many in all.
+    pub unexplained: Vec<Unexplained>,
+    pub unexplained_total: i64,
+    /// Reopened in the week, and what became of each.
+    pub reopened: Vec<Reopened>,
+}
+
+/// A decision's reception: how many people asked what it means, and how
+/// many disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reception {
+    pub topic: String,
+    pub channel: Option<String>,
+    pub confused: i64,
+    pub disagree: i64,
+    pub link: Option<String>,
+}
+
+/// A decision recorded without its reasoning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unexplained {
+    pub topic: String,
+    pub channel: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// A decision reopened in the week.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reopened {
+    pub topic: String,
+    pub channel: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// What became of a reopened decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Kept,
+    Superseded,
+    /// Nobody chose yet.
+    Open,
 }
 
 /// The week a digest reports on.

@@ -3,7 +3,7 @@
 //! module that owns it: the inbox, [`pipeline::run_once`]; the one sender,
 //! [`outbox::run_once`]; App Home tabs a change made out of date,
 //! [`home::run_once`]; the hourly `maintenance` (thread context past
-//! its retention, then [`reminders::run_once`]); the weekly digest,
+//! its retention, then [`reminders::run_once`] and [`reception::run_once`]); the weekly digest,
 //! `digest::job::run_due`, whose loop and by-hand twin `clarity-bot digest`
 //! are in [`digest`]. Tests call the steps with the time they choose and
 //! never wait for a timer; a loop here only schedules its step, survives a
@@ -13,6 +13,7 @@ pub mod digest;
 
 use crate::home;
 use crate::pipeline;
+use crate::reception;
 use crate::reminders;
 use crate::respond::outbox;
 use crate::state::{AppState, now_ms};
@@ -139,7 +140,8 @@ async fn yield_to_ingest(state: &AppState) -> bool {
 }
 
 /// Hourly upkeep: forget thread context past its retention; remind the
-/// owners of open questions past their due date.
+/// owners of open questions past their due date; note to decisions' owners
+/// their reception of the day before.
 async fn maintenance(state: &AppState) -> anyhow::Result<usize> {
     let days = i64::from(state.settings.file.threads.context_retention_days);
     state
@@ -147,5 +149,6 @@ async fn maintenance(state: &AppState) -> anyhow::Result<usize> {
         .prune_thread_context(now_ms() - days * 24 * 3600 * 1000)
         .await?;
     reminders::run_once(state, now_ms()).await?;
+    reception::run_once(state, now_ms()).await?;
     Ok(0)
 }

@@ -50,6 +50,8 @@ pub enum Reply {
         author: String,
         /// A decision on the same topic was replaced by this one.
         supersedes: bool,
+        /// Recorded without its reasoning: the question to its owner.
+        why: Option<AskWhy>,
     },
     /// `/clarity decisions [query]`.
     Decisions {
@@ -111,13 +113,46 @@ pub enum Reply {
         channel: String,
         due: String,
     },
-    /// An ask on a topic that has a recorded decision: the decision, once.
+    /// An ask on a topic that has a recorded decision, or a "let's
+    /// revisit" of it: the decision (once per thread), and with a flag,
+    /// what's new since then, *Keep the decision* and *Supersede it*.
     SurfacedDecision {
         decision: String,
         /// When it was recorded (ms), shown as a day in the reader's zone.
         decided_at: i64,
         owner: Option<String>,
         link: Option<String>,
+        reasoning: Option<String>,
+        /// The reopen's flag: its buttons carry this id. `None`: no buttons.
+        flag_id: Option<i64>,
+    },
+    /// The reopened decision's reply, updated in place after *Keep the
+    /// decision*.
+    DecisionKept {
+        decision: String,
+        /// When it was decided, and kept (ms), shown as days in the
+        /// reader's zone.
+        decided_at: i64,
+        kept_at: i64,
+        by: String,
+    },
+    /// A decision stated in a message without its reasoning: the one
+    /// question to its owner, in its thread.
+    AskWhy { topic: String, ask: AskWhy },
+    /// One line in the decision's thread: the reasoning its owner gave.
+    Reasoning {
+        topic: String,
+        reasoning: String,
+        by: String,
+    },
+    /// The daily DM to a decision's owner: who did not understand it, who
+    /// does not support it (counts and links, no names).
+    ReceptionNote(ReceptionNote),
+    /// `/clarity settings notes on|off`, and the note's button.
+    NotesSet {
+        on: bool,
+        /// For the whole workspace, not only the person.
+        workspace: bool,
     },
     /// `/clarity decide` without arguments: the form is open.
     DecideFormOpened,
@@ -126,6 +161,8 @@ pub enum Reply {
         topic: String,
         decision: String,
         by: String,
+        /// Recorded without its reasoning: the question to its owner.
+        why: Option<AskWhy>,
     },
     /// The one message when the bot joins a channel, once ever.
     Greeting,
@@ -174,6 +211,33 @@ pub struct DecisionLine {
     /// The channel, when the list spans channels.
     pub channel: Option<String>,
     pub link: Option<String>,
+    pub reasoning: Option<String>,
+    /// The decisions it replaced, newest first: (decision, when it was
+    /// recorded, ms).
+    pub replaces: Vec<(String, i64)>,
+}
+
+/// The question to a decision's owner when it was recorded without its
+/// reasoning; its button carries the decision's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskWhy {
+    pub decision_id: i64,
+    pub owner: String,
+}
+
+/// What the daily note tells a decision's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceptionNote {
+    pub topic: String,
+    /// When it was decided (ms), shown as a day in the reader's zone.
+    pub decided_at: i64,
+    pub channel: String,
+    /// How many people asked what it means, and links to what they wrote.
+    pub confused: i64,
+    pub confused_links: Vec<String>,
+    /// How many people disagree, and links.
+    pub disagree: i64,
+    pub disagree_links: Vec<String>,
 }
 
 /// One open question in `status`.
@@ -202,6 +266,10 @@ const QUOTE_CHARS: usize = 150;
 /// A decision in a list is shown at most this long; its source link (when
 /// it has one) leads to the whole of it.
 const LISTED_DECISION_CHARS: usize = 280;
+/// Reasoning is shown at most this long (one or two sentences).
+const REASONING_CHARS: usize = 500;
+/// A note links at most this many messages per kind.
+const NOTE_LINKS: usize = 5;
 
 impl Reply {
     /// Renders the message content, within Slack's limits.
@@ -324,6 +392,7 @@ impl Reply {
                 decision,
                 author,
                 supersedes,
+                why,
             } => {
                 let headline = format!(
                     "Decision recorded: *{}* — {}",
@@ -334,7 +403,7 @@ impl Reply {
                 if *supersedes {
                     note.push_str(" It replaces the earlier decision on this topic.");
                 }
-                with_context(headline, note)
+                with_why(with_context(headline, note), why.as_ref())
             }
             Reply::Decisions { query, items } => {
                 if items.is_empty() {
@@ -528,6 +597,8 @@ impl Reply {
                 decided_at,
                 owner,
                 link,
+                reasoning,
+                flag_id,
             } => {
                 let by = owner
                     .as_deref()
@@ -539,7 +610,7 @@ impl Reply {
                     .unwrap_or_default();
                 // Shortened inside the bold, so the closing `*` and the
                 // link to the whole decision survive.
-                plain(limits::fit(
+                let text = limits::fit(
                     &format!(
                         "For reference: decided on {}{by} — *{}",
                         format::decided_on(*decided_at),
@@ -547,18 +618,84 @@ impl Reply {
                     ),
                     &format!("*{link}"),
                     SECTION_TEXT,
-                ))
+                );
+                let mut blocks: Vec<SlackBlock> =
+                    vec![SlackSectionBlock::new().with_text(md(text.clone())).into()];
+                if let Some(reasoning) = reasoning {
+                    blocks.push(context(format!(
+                        "Why: {}",
+                        escape_inline(&limits::shorten(&one_line(reasoning), REASONING_CHARS))
+                    )));
+                }
+                if let Some(id) = flag_id {
+                    blocks.push(context(
+                        "What's new since then? If it still holds, keep it; if something changed, record the decision that replaces it.".into(),
+                    ));
+                    blocks.push(reopen_buttons(*id));
+                }
+                SlackMessageContent::new().with_text(text).with_blocks(blocks)
             }
+            Reply::DecisionKept {
+                decision,
+                decided_at,
+                kept_at,
+                by,
+            } => with_context(
+                format!(
+                    "Kept: *{}* (decided on {})",
+                    escape(&limits::shorten(&one_line(decision), LISTED_DECISION_CHARS)),
+                    format::decided_on(*decided_at)
+                ),
+                format!(
+                    "<@{}> confirmed it on {}: nothing new changes it.",
+                    escape(by),
+                    format::recorded_on(*kept_at)
+                ),
+            ),
+            Reply::AskWhy { topic, ask } => {
+                let text = format!(
+                    "<@{}>, what's the reasoning behind *{}*, in one or two sentences? People align on a decision they understand.",
+                    escape(&ask.owner),
+                    short_topic(topic)
+                );
+                SlackMessageContent::new()
+                    .with_text(text.clone())
+                    .with_blocks(vec![
+                        SlackSectionBlock::new().with_text(md(text)).into(),
+                        why_button(ask.decision_id),
+                    ])
+            }
+            Reply::Reasoning {
+                topic,
+                reasoning,
+                by,
+            } => plain(format!(
+                "Why *{}*, from <@{}>: {}",
+                short_topic(topic),
+                escape(by),
+                escape_inline(&limits::shorten(reasoning, REASONING_CHARS))
+            )),
+            Reply::ReceptionNote(note) => reception_note(note),
+            Reply::NotesSet { on, workspace } => plain(match (on, workspace) {
+                (true, false) => "You'll get a note, at most once a day, when people seem confused by or disagree with a decision you own.".to_string(),
+                (false, false) => "No more notes on your decisions' reception. `/clarity settings notes on` brings them back.".to_string(),
+                (true, true) => "Owners in this workspace get a daily note on their decisions' reception again (each can still turn theirs off).".to_string(),
+                (false, true) => "No owner in this workspace gets notes on their decisions' reception any more. `/clarity settings notes on everyone` brings them back.".to_string(),
+            }),
             Reply::ThreadDecision {
                 topic,
                 decision,
                 by,
-            } => plain(format!(
-                "Decision recorded by <@{}>: *{}* — {}",
-                escape(by),
-                short_topic(topic),
-                escape_inline(decision)
-            )),
+                why,
+            } => with_why(
+                plain(format!(
+                    "Decision recorded by <@{}>: *{}* — {}",
+                    escape(by),
+                    short_topic(topic),
+                    escape_inline(decision)
+                )),
+                why.as_ref(),
+            ),
             Reply::DecideFormOpened => plain(
                 "The decision form is open. (You can also type `/clarity decide topic :: decision`.)"
                     .to_string(),
@@ -642,6 +779,116 @@ fn flag_buttons(flag_id: i64) -> SlackBlock {
     .into()
 }
 
+/// A reopened decision's buttons; each carries the reopen's flag id.
+fn reopen_buttons(flag_id: i64) -> SlackBlock {
+    SlackActionsBlock::new(vec![
+        SlackActionBlockElement::Button(
+            SlackBlockButtonElement::new("Keep the decision".into())
+                .with_action_id(ActionId::KeepDecision.as_str().into())
+                .with_value(flag_id.to_string())
+                .with_style(SlackBlockButtonStyle::Primary),
+        ),
+        SlackActionBlockElement::Button(
+            SlackBlockButtonElement::new("Supersede it".into())
+                .with_action_id(ActionId::SupersedeDecision.as_str().into())
+                .with_value(flag_id.to_string()),
+        ),
+    ])
+    .with_block_id("reopen_actions".into())
+    .into()
+}
+
+/// *Add the reasoning*, carrying the decision's id.
+fn why_button(decision_id: i64) -> SlackBlock {
+    SlackActionsBlock::new(vec![SlackActionBlockElement::Button(
+        SlackBlockButtonElement::new("Add the reasoning".into())
+            .with_action_id(ActionId::AddReasoning.as_str().into())
+            .with_value(decision_id.to_string()),
+    )])
+    .with_block_id("ask_why".into())
+    .into()
+}
+
+/// A message with the question for the decision's reasoning under it.
+fn with_why(content: SlackMessageContent, why: Option<&AskWhy>) -> SlackMessageContent {
+    let Some(ask) = why else {
+        return content;
+    };
+    let mut blocks = content.blocks.clone().unwrap_or_default();
+    blocks.push(context(format!(
+        "<@{}>, what's the reasoning, in one or two sentences? People align on a decision they understand.",
+        escape(&ask.owner)
+    )));
+    blocks.push(why_button(ask.decision_id));
+    content.with_blocks(blocks)
+}
+
+/// The daily note: the topic, then one line for confusion and one for
+/// disagreement, each with its links (the first few).
+fn reception_note(note: &ReceptionNote) -> SlackMessageContent {
+    let people = |n: i64| {
+        if n == 1 {
+            "1 person".to_string()
+        } else {
+            format!("{n} people")
+        }
+    };
+    let links = |links: &[String]| {
+        let shown: Vec<String> = links
+            .iter()
+            .take(NOTE_LINKS)
+            .enumerate()
+            .map(|(i, link)| format!("<{}|{}>", escape(link), i + 1))
+            .collect();
+        if shown.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", shown.join(", "))
+        }
+    };
+    let mut parts = Vec::new();
+    if note.confused > 0 {
+        parts.push(format!(
+            "{} asked what it means — explaining would help{}",
+            people(note.confused),
+            links(&note.confused_links)
+        ));
+    }
+    if note.disagree > 0 {
+        parts.push(format!(
+            "{} {} — worth a conversation{}",
+            note.disagree,
+            if note.disagree == 1 {
+                "disagrees"
+            } else {
+                "disagree"
+            },
+            links(&note.disagree_links)
+        ));
+    }
+    let text = format!(
+        "*{}* (decided {}, in <#{}>): {}.",
+        short_topic(&note.topic),
+        format::decided_on(note.decided_at),
+        escape(&note.channel),
+        parts.join("; ")
+    );
+    let off = SlackBlockButtonElement::new("Stop these notes".into())
+        .with_action_id(ActionId::NotesOff.as_str().into())
+        .with_value("off".into());
+    SlackMessageContent::new()
+        .with_text(text.clone())
+        .with_blocks(vec![
+            SlackSectionBlock::new().with_text(md(text)).into(),
+            context(
+                "At most one note a day per decision, only when there is something new.".into(),
+            ),
+            SlackActionsBlock::new(vec![SlackActionBlockElement::Button(off)])
+                .with_block_id("note_actions".into())
+                .into(),
+        ])
+}
+
 /// One reason for silence as a bullet, times in the reader's zone.
 fn silence_line(silence: &Silence) -> String {
     match silence {
@@ -700,6 +947,19 @@ pub(crate) fn decision_line(item: &DecisionLine) -> String {
         line.push_str(&format!(", in <#{}>", escape(channel)));
     }
     line.push(')');
+    if let Some(reasoning) = &item.reasoning {
+        line.push_str(&format!(
+            " — why: {}",
+            escape_inline(&limits::shorten(&one_line(reasoning), QUOTE_CHARS))
+        ));
+    }
+    for (decision, at) in &item.replaces {
+        line.push_str(&format!(
+            " ← replaced “{}” ({})",
+            quote(decision),
+            format::recorded_on(*at)
+        ));
+    }
     let link = item
         .link
         .as_deref()
@@ -731,16 +991,21 @@ fn plain(text: String) -> SlackMessageContent {
 }
 
 /// A section and a context line under it.
-fn with_context(text: String, context: String) -> SlackMessageContent {
+fn with_context(text: String, line: String) -> SlackMessageContent {
     SlackMessageContent::new()
         .with_text(text.clone())
         .with_blocks(vec![
             SlackSectionBlock::new().with_text(md(text)).into(),
-            SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
-                SlackBlockMarkDownText::new(context),
-            )])
-            .into(),
+            context(line),
         ])
+}
+
+/// A context block of one mrkdwn line.
+fn context(text: String) -> SlackBlock {
+    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+        SlackBlockMarkDownText::new(text),
+    )])
+    .into()
 }
 
 fn md(text: String) -> SlackBlockText {
@@ -853,6 +1118,8 @@ mod tests {
             decided_at: 1_790_934_000_000,
             owner: Some("U0ANA".into()),
             link: None,
+            reasoning: None,
+            flag_id: None,
         }
         .render();
         let text = content.text.unwrap_or_default();
@@ -874,6 +1141,8 @@ mod command_snapshots {
             owner: Some("U123".into()),
             channel: None,
             link: Some("https://acme.slack.com/archives/C1/p1".into()),
+            reasoning: None,
+            replaces: Vec::new(),
         }
     }
 
@@ -964,6 +1233,7 @@ mod command_snapshots {
                     decision: "we ship BM25 ranking first".into(),
                     author: "U123".into(),
                     supersedes: true,
+                    why: None,
                 },
             ),
             (
@@ -1092,6 +1362,7 @@ mod interaction_snapshots {
                     topic: "pricing page".into(),
                     decision: "three tiers".into(),
                     by: "U123".into(),
+                    why: None,
                 },
             ),
             (
@@ -1117,6 +1388,8 @@ mod interaction_snapshots {
                     decided_at: 1_790_934_000_000,
                     owner: Some("U123".into()),
                     link: Some("https://acme.slack.com/archives/C1/p1".into()),
+                    reasoning: None,
+                    flag_id: None,
                 },
             ),
             (
@@ -1143,6 +1416,8 @@ mod interaction_snapshots {
                         owner: Some("U123".into()),
                         channel: Some("C9".into()),
                         link: Some("https://acme.slack.com/archives/C9/p1".into()),
+                        reasoning: None,
+                        replaces: Vec::new(),
                     },
                 },
             ),
@@ -1164,6 +1439,163 @@ mod interaction_snapshots {
         for (name, reply) in cases() {
             let json = serde_json::to_value(reply.render()).expect("serializes");
             assert_eq!(json, expected[name], "{name}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod after_snapshots {
+    use super::*;
+
+    fn ask() -> AskWhy {
+        AskWhy {
+            decision_id: 7,
+            owner: "U123".into(),
+        }
+    }
+
+    fn cases() -> Vec<(&'static str, Reply)> {
+        vec![
+            (
+                "reopened",
+                Reply::SurfacedDecision {
+                    decision: "three tiers, monthly and yearly".into(),
+                    decided_at: 1_793_612_400_000,
+                    owner: Some("U123".into()),
+                    link: Some("https://acme.slack.com/archives/C1/p1".into()),
+                    reasoning: Some("because churn is highest on the flat plan".into()),
+                    flag_id: Some(42),
+                },
+            ),
+            (
+                "decision_kept",
+                Reply::DecisionKept {
+                    decision: "three tiers, monthly and yearly".into(),
+                    decided_at: 1_793_612_400_000,
+                    kept_at: 1_796_204_400_000,
+                    by: "U123".into(),
+                },
+            ),
+            (
+                "ask_why",
+                Reply::AskWhy {
+                    topic: "pricing page".into(),
+                    ask: ask(),
+                },
+            ),
+            (
+                "decision_recorded_asks_why",
+                Reply::DecisionRecorded {
+                    topic: "pricing page".into(),
+                    decision: "three tiers".into(),
+                    author: "U123".into(),
+                    supersedes: false,
+                    why: Some(ask()),
+                },
+            ),
+            (
+                "thread_decision_asks_why",
+                Reply::ThreadDecision {
+                    topic: "pricing page".into(),
+                    decision: "three tiers".into(),
+                    by: "U123".into(),
+                    why: Some(ask()),
+                },
+            ),
+            (
+                "reasoning",
+                Reply::Reasoning {
+                    topic: "pricing page".into(),
+                    reasoning:
+                        "Churn is highest on the flat plan; tiers let small teams start cheap."
+                            .into(),
+                    by: "U123".into(),
+                },
+            ),
+            (
+                "reception_note",
+                Reply::ReceptionNote(ReceptionNote {
+                    topic: "Three-tier pricing".into(),
+                    decided_at: 1_796_031_600_000,
+                    channel: "C1".into(),
+                    confused: 2,
+                    confused_links: vec![
+                        "https://acme.slack.com/archives/C1/p2".into(),
+                        "https://acme.slack.com/archives/C1/p3".into(),
+                    ],
+                    disagree: 1,
+                    disagree_links: vec!["https://acme.slack.com/archives/C1/p4".into()],
+                }),
+            ),
+            (
+                "reception_note_disagreement",
+                Reply::ReceptionNote(ReceptionNote {
+                    topic: "Three-tier pricing".into(),
+                    decided_at: 1_796_031_600_000,
+                    channel: "C1".into(),
+                    confused: 0,
+                    confused_links: vec![],
+                    disagree: 2,
+                    disagree_links: vec!["https://acme.slack.com/archives/C1/p4".into()],
+                }),
+            ),
+            (
+                "notes_off",
+                Reply::NotesSet {
+                    on: false,
+                    workspace: false,
+                },
+            ),
+            (
+                "notes_off_everyone",
+                Reply::NotesSet {
+                    on: false,
+                    workspace: true,
+                },
+            ),
+            (
+                "decisions_chain",
+                Reply::Decisions {
+                    query: None,
+                    items: vec![DecisionLine {
+                        topic: "pricing page".into(),
+                        decision: "three tiers".into(),
+                        recorded_at: 1_796_204_400_000,
+                        owner: Some("U123".into()),
+                        channel: None,
+                        link: None,
+                        reasoning: Some("tiers let small teams start cheap".into()),
+                        replaces: vec![("one flat price".into(), 1_790_934_000_000)],
+                    }],
+                },
+            ),
+        ]
+    }
+
+    /// After the decision: the reopened decision, the question for the
+    /// why, the reasoning line and the daily note, as Slack receives them.
+    /// Review the text, then `CLARITY_BLESS=1` rewrites
+    /// `tests/fixtures/replies/after.json`.
+    #[test]
+    fn each_after_the_decision_message_renders_as_its_snapshot() {
+        let rendered: serde_json::Map<String, serde_json::Value> = cases()
+            .into_iter()
+            .map(|(name, reply)| {
+                let json = serde_json::to_value(reply.render()).expect("serializes");
+                (name.to_string(), json)
+            })
+            .collect();
+        if std::env::var_os("CLARITY_BLESS").is_some() {
+            let path = format!(
+                "{}/tests/fixtures/replies/after.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = serde_json::to_string_pretty(&rendered).expect("serializes");
+            std::fs::write(&path, text + "\n").expect("write the snapshots");
+        }
+        let expected = snapshots("after.json");
+        for (name, json) in &rendered {
+            assert_eq!(json, &expected[name.as_str()], "{name}");
         }
     }
 }

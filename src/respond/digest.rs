@@ -4,7 +4,7 @@
 //! prints). Pure. Counts only: nobody is named as the person who asked;
 //! decision owners and question owners are named, as they chose to be.
 
-use crate::domain::digest::{Digest, Trend};
+use crate::domain::digest::{Digest, Outcome, Trend};
 use crate::respond::format;
 use slack_morphism::prelude::*;
 
@@ -208,6 +208,8 @@ fn outline(digest: &Digest, style: Style) -> Vec<Section> {
         });
     }
 
+    after_the_decision(digest, style, &mut sections);
+
     if digest.open_total > 0 {
         let mut lines: Vec<String> = digest
             .open_questions
@@ -283,6 +285,109 @@ fn outline(digest: &Digest, style: Style) -> Vec<Section> {
         });
     }
     sections
+}
+
+/// How the last weeks' decisions landed: which to explain (people asked
+/// what they mean), which to discuss (people disagree), which have no
+/// reason recorded, and what became of those reopened this week.
+fn after_the_decision(digest: &Digest, style: Style, sections: &mut Vec<Section>) {
+    let after = &digest.after;
+    if !after.reception.is_empty() {
+        let lines = after
+            .reception
+            .iter()
+            .map(|decision| {
+                let mut parts = Vec::new();
+                if decision.confused > 0 {
+                    parts.push(format!(
+                        "{} asked what it means: explain it",
+                        plural(decision.confused, "person", "people")
+                    ));
+                }
+                if decision.disagree > 0 {
+                    parts.push(format!(
+                        "{} {}: discuss it",
+                        decision.disagree,
+                        if decision.disagree == 1 {
+                            "disagrees"
+                        } else {
+                            "disagree"
+                        }
+                    ));
+                }
+                let mut line = format!(
+                    "• {}{} — {}",
+                    bold(&decision.topic, TOPIC_CHARS, style),
+                    in_channel(decision.channel.as_deref(), style),
+                    parts.join(" · ")
+                );
+                if let Some(url) = &decision.link {
+                    line.push_str(&format!(" · {}", link(url, "source", style)));
+                }
+                line
+            })
+            .collect();
+        sections.push(Section {
+            title: Some(bold_title("How the last weeks' decisions landed", style)),
+            lines,
+            aside: false,
+        });
+    }
+    if after.unexplained_total > 0 {
+        let mut lines: Vec<String> = after
+            .unexplained
+            .iter()
+            .map(|decision| {
+                let owner = decision
+                    .owner
+                    .as_deref()
+                    .map(|owner| format!(" ({})", user(owner, style)))
+                    .unwrap_or_default();
+                format!(
+                    "• {}{}{owner}",
+                    bold(&decision.topic, TOPIC_CHARS, style),
+                    in_channel(decision.channel.as_deref(), style),
+                )
+            })
+            .collect();
+        more(
+            &mut lines,
+            after.unexplained_total,
+            "/clarity decisions",
+            style,
+        );
+        sections.push(Section {
+            title: Some(bold_title(
+                "Decided without a reason (ask for the why)",
+                style,
+            )),
+            lines,
+            aside: false,
+        });
+    }
+    if !after.reopened.is_empty() {
+        let lines = after
+            .reopened
+            .iter()
+            .map(|decision| {
+                format!(
+                    "• {}{} — {}",
+                    bold(&decision.topic, TOPIC_CHARS, style),
+                    in_channel(decision.channel.as_deref(), style),
+                    match decision.outcome {
+                        Outcome::Kept => "kept",
+                        Outcome::Superseded => "superseded by a new decision",
+                        Outcome::Open => "nobody has kept or superseded it yet",
+                    }
+                )
+            })
+            .collect();
+        sections.push(Section {
+            title: Some(bold_title("Reopened this week", style)),
+            lines,
+            aside: false,
+        });
+    }
 }
 
 fn quiet_line(digest: &Digest, style: Style) -> String {
@@ -409,7 +514,9 @@ fn link(url: &str, label: &str, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::digest::{OpenQuestion, RecurringTopic, Week};
+    use crate::domain::digest::{
+        AfterDecision, OpenQuestion, Reception, RecurringTopic, Reopened, Unexplained, Week,
+    };
     use jiff::civil::date;
 
     fn digest() -> Digest {
@@ -454,6 +561,7 @@ mod tests {
             posted: 0,
             not_alignment: 0,
             helpful: 0,
+            after: AfterDecision::default(),
         }
     }
 
@@ -480,6 +588,46 @@ mod tests {
         let json = serde_json::to_string(&blocks(&digest())).expect("serializes");
         assert!(json.contains("*&lt;!channel&gt; pricing*"), "{json}");
         assert!(!json.contains("<!channel>"), "{json}");
+    }
+
+    #[test]
+    fn after_the_decision_says_what_to_explain_what_to_discuss_and_what_was_reopened() {
+        let after = Digest {
+            after: AfterDecision {
+                reception: vec![Reception {
+                    topic: "pricing".into(),
+                    channel: None,
+                    confused: 2,
+                    disagree: 1,
+                    link: None,
+                }],
+                unexplained: vec![Unexplained {
+                    topic: "hiring plan".into(),
+                    channel: None,
+                    owner: Some("U4".into()),
+                }],
+                unexplained_total: 3,
+                reopened: vec![Reopened {
+                    topic: "pricing".into(),
+                    channel: None,
+                    outcome: Outcome::Superseded,
+                }],
+            },
+            ..digest()
+        };
+        let text = text(&after);
+        assert!(
+            text.contains(
+                "How the last weeks' decisions landed\n\
+                 • pricing — 2 people asked what it means: explain it · 1 disagrees: discuss it\n\
+                 \nDecided without a reason (ask for the why)\n\
+                 • hiring plan (@U4)\n\
+                 …and 2 more (/clarity decisions)\n\
+                 \nReopened this week\n\
+                 • pricing — superseded by a new decision\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

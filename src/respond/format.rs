@@ -49,11 +49,11 @@ pub fn recorded_on(ms: i64) -> String {
 }
 
 /// The day an earlier decision was recorded, said in passing, in each
-/// reader's zone: `<!date^1759398000^{date_short_pretty}|2 Oct>` ("today",
-/// "yesterday" or "Oct 2, 2025").
+/// reader's zone: `<!date^1759398000^{date_short}|2 Oct>` ("Oct 2, 2025";
+/// not "today", which would read "decided on Today").
 pub fn decided_on(ms: i64) -> String {
     match Timestamp::from_millisecond(ms) {
-        Ok(t) => slack_date(ms, "{date_short_pretty}", t.strftime("%-d %b").to_string()),
+        Ok(t) => slack_date(ms, "{date_short}", t.strftime("%-d %b").to_string()),
         Err(_) => "an earlier day".into(),
     }
 }
@@ -117,7 +117,7 @@ mod tests {
         );
         assert_eq!(
             decided_on(1_759_447_800_000),
-            "<!date^1759447800^{date_short_pretty}|2 Oct>"
+            "<!date^1759447800^{date_short}|2 Oct>"
         );
         assert_eq!(recorded_on(i64::MAX), "an unknown date");
     }

@@ -381,9 +381,12 @@ mod tests {
 mod properties {
     use super::*;
     use crate::domain::digest::{
-        DecidedTopic, Digest, OldestTopic, OpenQuestion, RecurringTopic, Trend, Week,
+        AfterDecision, DecidedTopic, Digest, OldestTopic, OpenQuestion, Outcome, Reception,
+        RecurringTopic, Reopened, Trend, Unexplained, Week,
     };
-    use crate::respond::blocks::{DecisionLine, OpenLine, QuestionLine, Reply, Silence};
+    use crate::respond::blocks::{
+        AskWhy, DecisionLine, OpenLine, QuestionLine, ReceptionNote, Reply, Silence,
+    };
     use crate::respond::views::{self, FormContext};
     use proptest::prelude::*;
     use proptest::strategy::Union;
@@ -420,17 +423,31 @@ mod properties {
             maybe(text()),
             maybe(text()),
             maybe(text()),
+            (
+                maybe(text()),
+                few((text(), proptest::num::i64::ANY).boxed()),
+            ),
         )
             .prop_map(
-                |(topic, decision, recorded_at, owner, channel, link)| DecisionLine {
-                    topic,
-                    decision,
-                    recorded_at,
-                    owner,
-                    channel,
-                    link,
+                |(topic, decision, recorded_at, owner, channel, link, (reasoning, replaces))| {
+                    DecisionLine {
+                        topic,
+                        decision,
+                        recorded_at,
+                        owner,
+                        channel,
+                        link,
+                        reasoning,
+                        replaces,
+                    }
                 },
             )
+            .boxed()
+    }
+
+    fn ask_why() -> BoxedStrategy<AskWhy> {
+        (any::<i64>(), text())
+            .prop_map(|(decision_id, owner)| AskWhy { decision_id, owner })
             .boxed()
     }
 
@@ -486,13 +503,20 @@ mod properties {
                 )
                 .boxed(),
             Just(Reply::DecideHowTo).boxed(),
-            (text(), text(), text(), any::<bool>())
+            (
+                text(),
+                text(),
+                text(),
+                any::<bool>(),
+                proptest::option::of(ask_why()),
+            )
                 .prop_map(
-                    |(topic, decision, author, supersedes)| Reply::DecisionRecorded {
+                    |(topic, decision, author, supersedes, why)| Reply::DecisionRecorded {
                         topic,
                         decision,
                         author,
                         supersedes,
+                        why,
                     },
                 )
                 .boxed(),
@@ -573,15 +597,66 @@ mod properties {
                 proptest::num::i64::ANY,
                 maybe(text()),
                 maybe(text()),
+                maybe(text()),
+                proptest::option::of(id),
             )
-                .prop_map(
-                    |(decision, decided_at, owner, link)| Reply::SurfacedDecision {
+                .prop_map(|(decision, decided_at, owner, link, reasoning, flag_id)| {
+                    Reply::SurfacedDecision {
                         decision,
                         decided_at,
                         owner,
                         link,
+                        reasoning,
+                        flag_id,
+                    }
+                })
+                .boxed(),
+            (
+                text(),
+                proptest::num::i64::ANY,
+                proptest::num::i64::ANY,
+                text(),
+            )
+                .prop_map(|(decision, decided_at, kept_at, by)| Reply::DecisionKept {
+                    decision,
+                    decided_at,
+                    kept_at,
+                    by,
+                })
+                .boxed(),
+            (text(), ask_why())
+                .prop_map(|(topic, ask)| Reply::AskWhy { topic, ask })
+                .boxed(),
+            (text(), text(), text())
+                .prop_map(|(topic, reasoning, by)| Reply::Reasoning {
+                    topic,
+                    reasoning,
+                    by,
+                })
+                .boxed(),
+            (
+                (text(), proptest::num::i64::ANY, text()),
+                (0..1000i64, few(text()), 0..1000i64, few(text())),
+            )
+                .prop_map(
+                    |(
+                        (topic, decided_at, channel),
+                        (confused, confused_links, disagree, disagree_links),
+                    )| {
+                        Reply::ReceptionNote(ReceptionNote {
+                            topic,
+                            decided_at,
+                            channel,
+                            confused,
+                            confused_links,
+                            disagree,
+                            disagree_links,
+                        })
                     },
                 )
+                .boxed(),
+            (any::<bool>(), any::<bool>())
+                .prop_map(|(on, workspace)| Reply::NotesSet { on, workspace })
                 .boxed(),
             Just(Reply::DecideFormOpened).boxed(),
             Just(Reply::Greeting).boxed(),
@@ -594,17 +669,20 @@ mod properties {
                         owner,
                         channel: None,
                         link,
+                        reasoning: None,
+                        replaces: Vec::new(),
                     },
                 })
                 .boxed(),
             text()
                 .prop_map(|query| Reply::MentionUndecided { query })
                 .boxed(),
-            (text(), text(), text())
-                .prop_map(|(topic, decision, by)| Reply::ThreadDecision {
+            (text(), text(), text(), proptest::option::of(ask_why()))
+                .prop_map(|(topic, decision, by, why)| Reply::ThreadDecision {
                     topic,
                     decision,
                     by,
+                    why,
                 })
                 .boxed(),
             digest()
@@ -679,6 +757,7 @@ mod properties {
                     since,
                 },
             )),
+            after_decision(),
         )
             .prop_map(
                 |(
@@ -687,6 +766,7 @@ mod properties {
                     decisions,
                     open_questions,
                     oldest_open,
+                    after,
                 )| {
                     Digest {
                         channel_id,
@@ -715,9 +795,61 @@ mod properties {
                         posted: n,
                         not_alignment: n / 5,
                         helpful: n / 4,
+                        after,
                     }
                 },
             )
+            .boxed()
+    }
+
+    fn after_decision() -> BoxedStrategy<AfterDecision> {
+        let count = 0i64..10_000;
+        (
+            few((
+                text(),
+                maybe(text()),
+                count.clone(),
+                count.clone(),
+                maybe(text()),
+            )
+                .prop_map(|(topic, channel, confused, disagree, link)| Reception {
+                    topic,
+                    channel,
+                    confused,
+                    disagree,
+                    link,
+                })
+                .boxed()),
+            few((text(), maybe(text()), maybe(text()))
+                .prop_map(|(topic, channel, owner)| Unexplained {
+                    topic,
+                    channel,
+                    owner,
+                })
+                .boxed()),
+            count,
+            few((
+                text(),
+                maybe(text()),
+                prop_oneof![
+                    Just(Outcome::Kept),
+                    Just(Outcome::Superseded),
+                    Just(Outcome::Open)
+                ],
+            )
+                .prop_map(|(topic, channel, outcome)| Reopened {
+                    topic,
+                    channel,
+                    outcome,
+                })
+                .boxed()),
+        )
+            .prop_map(|(reception, unexplained, extra, reopened)| AfterDecision {
+                unexplained_total: unexplained.len() as i64 + extra,
+                reception,
+                unexplained,
+                reopened,
+            })
             .boxed()
     }
 
@@ -869,9 +1001,10 @@ mod properties {
             flag_id in proptest::option::of(any::<i64>()),
             channel_private in any::<bool>(),
         ) {
-            let context = FormContext { channel_id, flag_id, channel_private, permalink: None };
+            let context = FormContext { channel_id, flag_id, channel_private, permalink: None, decision_id: flag_id, thread_ts: None };
             for view in [
                 views::decide_form(&context, topic.as_deref(), &owner),
+                views::reasoning_form(&context),
                 views::open_question_form(&context, topic.as_deref(), &owner, jiff::civil::date(2026, 12, 1)),
             ] {
                 let json = serde_json::to_value(view).expect("serializes");

@@ -25,10 +25,19 @@ pub enum ActionId {
     HomeSearch,
     /// Feedback: the question helped.
     Helpful,
+    /// A reopened decision still holds: its `value` is the reopen's flag.
+    KeepDecision,
+    /// Opens the decide modal, prefilled, to replace a reopened decision
+    /// (its `value` is the reopen's flag).
+    SupersedeDecision,
+    /// Opens the reasoning modal; its `value` is the decision's id.
+    AddReasoning,
+    /// The daily note's *Stop these notes*.
+    NotesOff,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 7] = [
+    pub const ALL: [ActionId; 11] = [
         ActionId::RecordDecision,
         ActionId::NoDecisionYet,
         ActionId::NotAlignment,
@@ -36,6 +45,10 @@ impl ActionId {
         ActionId::RecordTopic,
         ActionId::HomeSearch,
         ActionId::Helpful,
+        ActionId::KeepDecision,
+        ActionId::SupersedeDecision,
+        ActionId::AddReasoning,
+        ActionId::NotesOff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +60,10 @@ impl ActionId {
             ActionId::RecordTopic => "record_topic",
             ActionId::HomeSearch => "home_search",
             ActionId::Helpful => "flag_helpful",
+            ActionId::KeepDecision => "decision_keep",
+            ActionId::SupersedeDecision => "decision_supersede",
+            ActionId::AddReasoning => "decision_add_reasoning",
+            ActionId::NotesOff => "notes_off",
         }
     }
 
@@ -68,16 +85,24 @@ pub enum ViewId {
     OpenQuestion,
     /// Why the feedback was given (one optional line).
     FeedbackReason,
+    /// A decision's reasoning, asked of its owner.
+    Reasoning,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 3] = [ViewId::Decide, ViewId::OpenQuestion, ViewId::FeedbackReason];
+    pub const ALL: [ViewId; 4] = [
+        ViewId::Decide,
+        ViewId::OpenQuestion,
+        ViewId::FeedbackReason,
+        ViewId::Reasoning,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ViewId::Decide => "clarity_decide",
             ViewId::OpenQuestion => "clarity_open_question",
             ViewId::FeedbackReason => "clarity_feedback_reason",
+            ViewId::Reasoning => "clarity_reasoning",
         }
     }
 
@@ -125,6 +150,13 @@ pub struct FormContext {
     /// The message the decision comes from ("Record as decision").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permalink: Option<String>,
+    /// The decision it is about: the one *Supersede it* replaces, or the
+    /// one whose reasoning is asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<i64>,
+    /// Where the reasoning is posted: the thread of the question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_ts: Option<String>,
 }
 
 /// Slack's limit on a plain-text input.
@@ -217,6 +249,31 @@ pub fn decision_form(
     )
 }
 
+/// The longest reasoning: one or two sentences, with room to spare.
+pub const MAX_REASONING_CHARS: u64 = 1000;
+
+/// The reasoning modal: why it was decided, in one or two sentences (the
+/// question it was opened from names the decision).
+pub fn reasoning_form(context: &FormContext) -> SlackView {
+    let input = SlackInputBlock::new(
+        "Why, in one or two sentences".into(),
+        SlackInputBlockElement::PlainTextInput(
+            SlackBlockPlainTextInputElement::new()
+                .with_action_id(Field::Reasoning.as_str().into())
+                .with_multiline(true)
+                .with_max_length(MAX_REASONING_CHARS),
+        ),
+    )
+    .with_block_id(Field::Reasoning.as_str().into());
+    modal(
+        ViewId::Reasoning,
+        "The reasoning",
+        "Save",
+        context,
+        vec![input.into()],
+    )
+}
+
 /// The longest feedback reason: one line.
 pub const MAX_REASON_CHARS: u64 = 150;
 
@@ -303,6 +360,8 @@ mod tests {
             flag_id: Some(7),
             channel_private: false,
             permalink: None,
+            decision_id: None,
+            thread_ts: None,
         };
         let json = serde_json::to_value(decide_form(&context, Some("pricing page"), "U1"))
             .expect("serializes");
@@ -329,6 +388,8 @@ mod tests {
             flag_id: Some(7),
             channel_private: false,
             permalink: None,
+            decision_id: None,
+            thread_ts: None,
         };
         let today = jiff::civil::date(2026, 12, 5);
         let json = serde_json::to_value(open_question_form(&context, None, "U1", today))

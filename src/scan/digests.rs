@@ -7,7 +7,9 @@
 use super::replay::{DecisionSeen, Outcome, TopicAsk};
 use super::report::{Counts, Week, WeeklyDigest};
 use crate::digest::query::LIST_LIMIT;
-use crate::domain::digest::{self, DecidedTopic, Digest, OldestTopic, RecurringTopic, Trend};
+use crate::domain::digest::{
+    self, AfterDecision, DecidedTopic, Digest, OldestTopic, RecurringTopic, Trend,
+};
 use crate::respond::digest as render;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -188,6 +190,8 @@ impl PublicHistory {
             posted: 0,
             not_alignment: 0,
             helpful: 0,
+            // An export has no recorded decisions to follow.
+            after: AfterDecision::default(),
         }
     }
 }

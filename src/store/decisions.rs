@@ -4,7 +4,7 @@
 //! log as the classifier's index reads it, listing and searching within
 //! what the caller may see, and the channel's undecided topics.
 
-use super::{Result, Store};
+use super::{NewOutboxMessage, Result, Store, Transaction};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -22,17 +22,27 @@ pub struct NewDecision {
     pub recorded_by: Option<String>,
     /// Private channels' decisions are never shown outside them.
     pub channel_private: bool,
+    /// The thread it was made or recorded in: its reception is read there.
+    pub thread_ts: Option<String>,
 }
 
 /// A decision as listed to a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionRow {
+    pub id: i64,
     pub channel_id: String,
     pub topic: String,
     pub decision: String,
     pub owner: Option<String>,
+    pub reasoning: Option<String>,
     pub permalink: Option<String>,
     pub created_at: i64,
+    /// The decision it replaced (the chain, newest to oldest).
+    pub supersedes: Option<i64>,
+    /// When it was kept after its topic was reopened.
+    pub confirmed_at: Option<i64>,
+    pub channel_private: bool,
+    pub thread_ts: Option<String>,
 }
 
 /// A topic people asked to align on without a recorded decision.
@@ -53,6 +63,9 @@ pub enum Supersede {
     Yes,
     /// It was stated in a message: logged beside what is recorded.
     No,
+    /// *Supersede it* on a reopened topic: replaces that decision (and the
+    /// channel's current one on the new topic), and resolves its reopens.
+    Decision(i64),
 }
 
 /// A decision added to the log.
@@ -66,14 +79,27 @@ pub struct Recorded {
 /// At most this many rows in one answer: it must stay readable on a phone.
 const LIST_LIMIT: i64 = 10;
 
+/// The columns [`decision_row`] reads.
+const COLUMNS: &str = "id, channel_id, topic, decision, owner, reasoning, permalink, created_at, \
+     supersedes, confirmed_at, channel_private, thread_ts";
+
+/// How far a chain of superseded decisions is followed.
+const CHAIN_LIMIT: usize = 5;
+
 fn decision_row(row: &AnyRow) -> Result<DecisionRow> {
     Ok(DecisionRow {
+        id: row.try_get("id")?,
         channel_id: row.try_get("channel_id")?,
         topic: row.try_get("topic")?,
         decision: row.try_get("decision")?,
         owner: row.try_get("owner")?,
+        reasoning: row.try_get("reasoning")?,
         permalink: row.try_get("permalink")?,
         created_at: row.try_get("created_at")?,
+        supersedes: row.try_get("supersedes")?,
+        confirmed_at: row.try_get("confirmed_at")?,
+        channel_private: row.try_get::<i64, _>("channel_private")? != 0,
+        thread_ts: row.try_get("thread_ts")?,
     })
 }
 
@@ -118,10 +144,9 @@ impl Store {
     /// A decision of workspace `team_id` by id (the decision log's id the
     /// classifier reports in `decided_by`).
     pub async fn decision(&self, team_id: &str, id: i64) -> Result<Option<DecisionRow>> {
-        sqlx::query(
-            "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
-             WHERE team_id = $1 AND id = $2",
-        )
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE team_id = $1 AND id = $2"
+        ))
         .bind(team_id)
         .bind(id)
         .fetch_optional(&self.pool)
@@ -154,24 +179,68 @@ impl Store {
             return Ok(None);
         };
         let id: i64 = row.try_get("id")?;
-        let superseded = match supersede {
-            Supersede::No => false,
-            Supersede::Yes => {
+        let mut superseded = false;
+        if let Supersede::Decision(old) = supersede {
+            superseded = sqlx::query(
+                "UPDATE decisions SET superseded_by = $1 \
+                 WHERE team_id = $2 AND channel_id = $3 AND id = $4 AND superseded_by IS NULL",
+            )
+            .bind(id)
+            .bind(&decision.team_id)
+            .bind(&decision.channel_id)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0;
+            if superseded {
                 sqlx::query(
-                    "UPDATE decisions SET superseded_by = $1 \
-                     WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \
-                     AND id <> $1 AND superseded_by IS NULL",
+                    "UPDATE reopens SET outcome = 'superseded', resolved_by = $1, resolved_at = $2 \
+                     WHERE team_id = $3 AND decision_id = $4 AND outcome IS NULL",
                 )
-                .bind(id)
+                .bind(decision.recorded_by.clone())
+                .bind(now)
                 .bind(&decision.team_id)
-                .bind(&decision.channel_id)
-                .bind(&decision.topic)
+                .bind(old)
                 .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    > 0
+                .await?;
             }
-        };
+        }
+        if supersede != Supersede::No {
+            superseded |= sqlx::query(
+                "UPDATE decisions SET superseded_by = $1 \
+                 WHERE team_id = $2 AND channel_id = $3 AND LOWER(topic) = LOWER($4) \
+                 AND id <> $1 AND superseded_by IS NULL",
+            )
+            .bind(id)
+            .bind(&decision.team_id)
+            .bind(&decision.channel_id)
+            .bind(&decision.topic)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0;
+        }
+        if superseded {
+            // The other way: the new decision names the one it replaced
+            // (the reopened one, else the newest on its topic).
+            let replaced =
+                match supersede {
+                    Supersede::Decision(old) => old,
+                    _ => sqlx::query_scalar::<_, i64>(
+                        "SELECT MAX(id) FROM decisions WHERE team_id = $1 AND superseded_by = $2",
+                    )
+                    .bind(&decision.team_id)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                };
+            sqlx::query("UPDATE decisions SET supersedes = $1 WHERE id = $2")
+                .bind(replaced)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         super::questions::close_questions(
             &mut tx,
             &decision.team_id,
@@ -192,11 +261,11 @@ impl Store {
         channel_id: &str,
         since: i64,
     ) -> Result<Vec<DecisionRow>> {
-        let rows = sqlx::query(
-            "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions \
              WHERE team_id = $1 AND channel_id = $2 AND superseded_by IS NULL AND created_at >= $3 \
-             ORDER BY created_at DESC, id DESC LIMIT $4",
-        )
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        ))
         .bind(team_id)
         .bind(channel_id)
         .bind(since)
@@ -215,15 +284,15 @@ impl Store {
         channel_id: &str,
         query: &str,
     ) -> Result<Vec<DecisionRow>> {
-        let rows = sqlx::query(
-            "SELECT channel_id, topic, decision, owner, permalink, created_at FROM decisions \
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions \
              WHERE team_id = $1 AND superseded_by IS NULL \
              AND (channel_id = $2 OR (channel_private = 0 AND EXISTS ( \
                   SELECT 1 FROM channels c WHERE c.team_id = decisions.team_id \
                   AND c.channel_id = decisions.channel_id AND c.private = 0))) \
              AND (LOWER(topic) LIKE $3 ESCAPE '\\' OR LOWER(decision) LIKE $3 ESCAPE '\\') \
-             ORDER BY created_at DESC, id DESC LIMIT $4",
-        )
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        ))
         .bind(team_id)
         .bind(channel_id)
         .bind(like_pattern(query))
@@ -271,6 +340,187 @@ impl Store {
     }
 }
 
+/// A reopened topic's decision, as its buttons need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reopen {
+    pub decision_id: i64,
+    /// `kept` or `superseded` once someone chose; `None` while open.
+    pub outcome: Option<String>,
+}
+
+impl Transaction {
+    /// Records that flag `flag_id`'s reply reopened decision `decision_id`.
+    pub async fn insert_reopen(
+        &mut self,
+        team_id: &str,
+        flag_id: i64,
+        decision_id: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO reopens (team_id, flag_id, decision_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(team_id)
+        .bind(flag_id)
+        .bind(decision_id)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The decision that replaced `id`, and the one that replaced that…:
+    /// the channel's current decision where `id` once was (itself if
+    /// nothing replaced it).
+    pub async fn current_decision(&self, team_id: &str, id: i64) -> Result<Option<DecisionRow>> {
+        let mut row = self.decision(team_id, id).await?;
+        for _ in 0..CHAIN_LIMIT {
+            let Some(next) = sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT superseded_by FROM decisions WHERE team_id = $1 AND id = $2",
+            )
+            .bind(team_id)
+            .bind(row.as_ref().map_or(id, |r| r.id))
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten() else {
+                break;
+            };
+            row = self.decision(team_id, next).await?;
+        }
+        Ok(row)
+    }
+
+    /// The current decision made or recorded in a thread, newest first.
+    pub async fn thread_decision(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        thread_ts: &str,
+    ) -> Result<Option<DecisionRow>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE team_id = $1 AND channel_id = $2 \
+             AND thread_ts = $3 AND superseded_by IS NULL ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(thread_ts)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(decision_row)
+        .transpose()
+    }
+
+    /// The decisions `row` replaced, newest first (at most a few).
+    pub async fn replaced_by(&self, team_id: &str, row: &DecisionRow) -> Result<Vec<DecisionRow>> {
+        let mut chain = Vec::new();
+        let mut next = row.supersedes;
+        while let Some(id) = next.filter(|_| chain.len() < CHAIN_LIMIT) {
+            let Some(older) = self.decision(team_id, id).await? else {
+                break;
+            };
+            next = older.supersedes;
+            chain.push(older);
+        }
+        Ok(chain)
+    }
+
+    /// Stores a decision's reasoning and queues `then` (the thread line),
+    /// in one transaction. Returns whether the decision exists.
+    pub async fn set_reasoning(
+        &self,
+        team_id: &str,
+        id: i64,
+        reasoning: &str,
+        then: &[NewOutboxMessage],
+        now: i64,
+    ) -> Result<bool> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        let found =
+            sqlx::query("UPDATE decisions SET reasoning = $1 WHERE team_id = $2 AND id = $3")
+                .bind(reasoning)
+                .bind(team_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+        if found {
+            for message in then {
+                super::outbox::enqueue(&mut tx, message, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// The decision a flag's reply reopened, if it reopened one.
+    pub async fn reopen(&self, team_id: &str, flag_id: i64) -> Result<Option<Reopen>> {
+        let row = sqlx::query(
+            "SELECT decision_id, outcome FROM reopens WHERE team_id = $1 AND flag_id = $2",
+        )
+        .bind(team_id)
+        .bind(flag_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Reopen {
+                decision_id: row.try_get("decision_id")?,
+                outcome: row.try_get("outcome")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// *Keep the decision*: the reopen is resolved as kept and the
+    /// decision confirmed by `user` now, and `then` (the reply's update)
+    /// queued, in one transaction. Only the first choice counts: `false`
+    /// when the reopen was already resolved.
+    pub async fn keep_decision(
+        &self,
+        team_id: &str,
+        flag_id: i64,
+        user: &str,
+        then: &[NewOutboxMessage],
+        now: i64,
+    ) -> Result<bool> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        let decision: Option<i64> = sqlx::query_scalar(
+            "UPDATE reopens SET outcome = 'kept', resolved_by = $1, resolved_at = $2 \
+             WHERE team_id = $3 AND flag_id = $4 AND outcome IS NULL RETURNING decision_id",
+        )
+        .bind(user)
+        .bind(now)
+        .bind(team_id)
+        .bind(flag_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(decision) = decision else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE decisions SET confirmed_at = $1, confirmed_by = $2 WHERE team_id = $3 AND id = $4",
+        )
+        .bind(now)
+        .bind(user)
+        .bind(team_id)
+        .bind(decision)
+        .execute(&mut *tx)
+        .await?;
+        for message in then {
+            super::outbox::enqueue(&mut tx, message, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 /// Adds a decision (`RETURNING id`); one already recorded from the same
 /// source message is skipped (no row returned).
 fn insert_decision(
@@ -279,8 +529,8 @@ fn insert_decision(
 ) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
     sqlx::query(
         "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, reasoning, permalink, \
-         source_ts, recorded_by, created_at, channel_private) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         source_ts, recorded_by, created_at, channel_private, thread_ts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(&decision.team_id)
@@ -294,4 +544,5 @@ fn insert_decision(
     .bind(decision.recorded_by.clone())
     .bind(now)
     .bind(i64::from(decision.channel_private))
+    .bind(decision.thread_ts.clone())
 }

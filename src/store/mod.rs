@@ -9,8 +9,10 @@
 //!
 //! This file connects, migrates and holds the [`Transaction`] a caller
 //! drives; each table family has its file: `inbox` (events), `threads`,
-//! `flags`, `decisions`, `questions` (open questions and reminders),
-//! `channels` (privacy and settings), `outbox`, `digests`. The store never
+//! `flags`, `decisions` (and their reopens), `questions` (open questions
+//! and reminders), `receptions` (a decision's confusion and disagreement,
+//! and who gets the daily note), `channels` (privacy and settings),
+//! `outbox`, `digests`. The store never
 //! calls back into its callers: it reads, writes and returns rows.
 
 mod channels;
@@ -22,10 +24,11 @@ mod home_views;
 mod inbox;
 mod outbox;
 mod questions;
+mod receptions;
 mod threads;
 
 pub use channels::{ChannelSettings, KnownPrivacy};
-pub use decisions::{DecisionRow, NewDecision, OpenTopic, Recorded, Supersede};
+pub use decisions::{DecisionRow, NewDecision, OpenTopic, Recorded, Reopen, Supersede};
 pub use digests::{DigestClaim, SentDigest};
 pub use flags::{FactsQuery, FlagRow, NewFlag};
 pub use home::{HomeChannel, HomeDecision, HomeQuestion, HomeTopic};
@@ -33,6 +36,7 @@ pub use home_views::StaleHome;
 pub use inbox::{ClaimedEvent, NewEvent};
 pub use outbox::{ClaimedOutbox, NewOutboxMessage, SentKind, Settlement};
 pub use questions::{DueQuestion, NewQuestion, QuestionRow};
+pub use receptions::{NewReception, ReceptionRow};
 pub use threads::ThreadContext;
 
 use secrecy::{ExposeSecret, SecretString};

@@ -190,8 +190,12 @@ async fn a_newer_decision_supersedes_the_older_and_decisions_lists_newest_first(
     let search = list.find("BM25 first").expect("the search decision");
     assert!(pricing < search, "newest first: {list}");
     assert!(
-        !list.contains("two tiers"),
+        !list.contains("• *Pricing* — two tiers"),
         "superseded decisions are not current: {list}"
+    );
+    assert!(
+        list.contains("three tiers") && list.contains("← replaced “two tiers” ("),
+        "the newer one names the one it replaced: {list}"
     );
     // The history stays.
     let superseded: i64 =

@@ -23,6 +23,9 @@ fn reply_text(post: &serde_json::Value) -> String {
     post.to_string()
 }
 
+/// These tests are about the ask, not the decision's reasoning.
+const NO_ASK_WHY: &str = "[after]\nask_why = false\n";
+
 async fn a_premature_alignment_ask_gets_one_threaded_reply_naming_the_topic(backend: Backend) {
     let app = spawn_app(backend).await;
     send_all(
@@ -159,7 +162,8 @@ async fn bot_messages_own_messages_edits_and_joins_are_ignored(backend: Backend)
 }
 
 async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // The question for a stated decision's reasoning is tested in after.rs.
+    let app = spawn_app_with(backend, NO_ASK_WHY).await;
     send_all(
         &app,
         &[message_event(
@@ -206,7 +210,8 @@ async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Ba
 }
 
 async fn an_ask_under_a_root_stating_the_decision_gets_no_reply(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // The question for a stated decision's reasoning is tested in after.rs.
+    let app = spawn_app_with(backend, NO_ASK_WHY).await;
     let root = message_event(
         "EvRoot",
         "C400",
@@ -373,7 +378,8 @@ async fn editing_the_decision_into_a_flagged_message_withdraws_the_question(back
 }
 
 async fn a_decision_is_read_whole_and_answers_an_ask_on_what_it_was_for(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // The question for a stated decision's reasoning is tested in after.rs.
+    let app = spawn_app_with(backend, NO_ASK_WHY).await;
     send_all(
         &app,
         &[message_event(

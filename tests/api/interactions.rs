@@ -712,7 +712,7 @@ async fn an_ask_on_a_decided_topic_gets_the_decision_once_per_thread(backend: Ba
     assert_eq!(
         posts[0]["text"],
         format!(
-            "For reference: decided on <!date^{}^{{date_short_pretty}}|{day}> by <@W111> — *ship search first*",
+            "For reference: decided on <!date^{}^{{date_short}}|{day}> by <@W111> — *ship search first*",
             at / 1000
         )
     );

@@ -91,7 +91,8 @@ async fn ten_long_decisions_are_listed_within_the_limits(backend: Backend) {
 async fn a_long_decision_stated_in_a_message_is_surfaced_later_with_its_source_link(
     backend: Backend,
 ) {
-    let app = spawn_app(backend).await;
+    // Only the surfaced decision: no question for its reasoning.
+    let app = spawn_app_with(backend, "[after]\nask_why = false\n").await;
     let statement = format!(
         "Decision: the Q3 roadmap is search relevance first, then the mobile app. {} We're going with that.",
         heavy(2800)

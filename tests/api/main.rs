@@ -1,6 +1,7 @@
 //! Integration tests of the running bot: real HTTP, real SQLite and
 //! PostgreSQL, fake Slack.
 
+mod after;
 mod commands;
 mod digest;
 mod feedback;
