@@ -64,8 +64,9 @@ pub fn manifest(base_url: &str) -> Value {
                     // Answer @clarity (app_mention).
                     "app_mentions:read",
                     // `[mute] who` other than "anyone": whether the person
-                    // muting is a workspace admin or owner (users.info).
-                    // Not read otherwise.
+                    // muting is a workspace admin or owner (users.info);
+                    // and user_change, to forget what a deactivated or
+                    // erased person wrote.
                     "users:read"
                 ]
             }
@@ -89,7 +90,14 @@ pub fn manifest(base_url: &str) -> Value {
                     "app_mention",
                     "app_home_opened",
                     "member_joined_channel",
-                    "member_left_channel"
+                    "member_left_channel",
+                    // What asks the bot to forget (docs/privacy.md): a
+                    // deleted channel (group_deleted above: a private
+                    // one), a person deactivated or erased, an uninstall.
+                    "channel_deleted",
+                    "user_change",
+                    "app_uninstalled",
+                    "tokens_revoked"
                 ]
             },
             "interactivity": {
@@ -168,8 +176,9 @@ mod tests {
     }
 
     /// What the bot subscribes to: messages, what changes a channel's
-    /// privacy, mentions, the Home tab, and its own joins and leaves.
-    const EVENTS: [&str; 12] = [
+    /// privacy, mentions, the Home tab, its own joins and leaves, and what
+    /// asks it to forget.
+    const EVENTS: [&str; 16] = [
         "message.channels",
         "message.groups",
         "channel_shared",
@@ -182,6 +191,10 @@ mod tests {
         "app_home_opened",
         "member_joined_channel",
         "member_left_channel",
+        "channel_deleted",
+        "user_change",
+        "app_uninstalled",
+        "tokens_revoked",
     ];
 
     #[test]

@@ -33,6 +33,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("home", 2),
     ("reminders", 2),
     ("digest", 2),
+    ("lifecycle", 2),
     // What every handler asks of a channel.
     ("privacy", 3),
     ("mute", 3),
@@ -50,6 +51,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("domain", 9),
     ("classify", 9),
     ("policy", 9),
+    ("retention", 9),
     ("digest::schedule", 9),
     ("respond", 9),
 ];

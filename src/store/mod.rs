@@ -10,7 +10,8 @@
 //! This file connects, migrates and holds the [`Transaction`] a caller
 //! drives; each table family has its file: `inbox` (events), `threads`,
 //! `flags`, `decisions`, `questions` (open questions and reminders),
-//! `channels` (privacy and settings), `outbox`, `digests`. The store never
+//! `channels` (privacy and settings), `outbox`, `digests`, and `lifecycle`
+//! (what a deletion, retention or an uninstall takes). The store never
 //! calls back into its callers: it reads, writes and returns rows.
 
 mod channels;
@@ -19,6 +20,7 @@ mod digests;
 mod flags;
 mod home;
 mod inbox;
+mod lifecycle;
 mod outbox;
 mod questions;
 mod threads;
@@ -317,6 +319,8 @@ const TABLES: &[&str] = &[
     "outbox",
     "digests",
     "channels",
+    "seen_events",
+    "uninstalled_teams",
 ];
 
 /// The event id of [`Store::probe_write`]'s row; Slack's ids start with `Ev`.
