@@ -1,19 +1,25 @@
 //! Keep little, forget on request (DESIGN.md, principle 8; what is kept and
 //! for how long: docs/privacy.md). What Slack asks the bot to forget (a
 //! deleted message, a deleted channel, an uninstall, a person deactivated
-//! or erased), and the hourly retention step ([`run_once`],
-//! `[retention]`).
+//! or erased), what a person asks (`/clarity forget`), what an operator
+//! asks (`clarity-bot purge`), and the hourly retention step
+//! ([`run_once`], `[retention]`).
 //!
 //! Decide, then act: the inbox rows that go are picked here (the store
 //! cannot read their payloads), the deletion of the reply Slack shows is
 //! queued as an [`Outgoing`], and the store deletes the rows, one
-//! transaction per request.
+//! transaction per request. A person's admin rights come from Slack
+//! (`users.info`), never from the click or the command.
 
 use crate::classify::decisions;
 use crate::domain::Incoming;
 use crate::respond::outgoing::Outgoing;
+use crate::settings::Settings;
 use crate::state::AppState;
-use crate::store::NewOutboxMessage;
+use crate::store::{DecisionRecord, NewOutboxMessage, Store};
+
+/// How many decisions `/clarity forget` lists to choose from.
+pub const LISTED: i64 = 10;
 
 /// The outbox row that deletes the bot's reply to a message, once: an
 /// edit that withdraws the question and the message's deletion queue the
@@ -179,6 +185,88 @@ async fn purge(state: &AppState, team_id: &str, now: i64) -> anyhow::Result<u64>
         tracing::info!(team = %team_id, rows = deleted, "deleted an uninstalled workspace's data");
     }
     Ok(deleted)
+}
+
+/// What came of `/clarity forget <id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forget {
+    /// Deleted; its topic when the asker may see it (its channel is the
+    /// asker's or public).
+    Forgotten { id: i64, topic: Option<String> },
+    /// No such decision in this workspace.
+    NotFound { id: i64 },
+    /// Only its recorder or a workspace admin may.
+    Refused { id: i64 },
+    /// Slack could not say whether the asker is an admin: nothing changed.
+    Unsure,
+}
+
+/// Deletes decision `id` of `team_id` for `user` (asking in `channel_id`)
+/// when they recorded it or are a workspace admin or owner.
+pub async fn forget_decision(
+    state: &AppState,
+    (team_id, channel_id): (&str, &str),
+    user: &str,
+    id: i64,
+) -> Result<Forget, sqlx::Error> {
+    let Some(record) = state.store.decision_record(team_id, id).await? else {
+        return Ok(Forget::NotFound { id });
+    };
+    if record.recorded_by.as_deref() != Some(user) {
+        match state.slack.is_admin(user).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(Forget::Refused { id }),
+            Err(err) => {
+                tracing::warn!(error = %err, "users.info failed; the decision is kept");
+                return Ok(Forget::Unsure);
+            }
+        }
+    }
+    if !state.store.delete_decision(team_id, id).await? {
+        return Ok(Forget::NotFound { id });
+    }
+    forget_index(state, team_id, Some(&record.channel_id)).await;
+    tracing::info!(team = %team_id, decision = id, "forgot a decision on request");
+    let visible = record.channel_id == channel_id || !record.channel_private;
+    Ok(Forget::Forgotten {
+        id,
+        topic: visible.then_some(record.topic),
+    })
+}
+
+/// The channel's latest decisions with their ids, for `/clarity forget`.
+pub async fn forgettable(
+    state: &AppState,
+    (team_id, channel_id): (&str, &str),
+) -> Result<Vec<DecisionRecord>, sqlx::Error> {
+    state
+        .store
+        .channel_decision_records(team_id, channel_id, LISTED)
+        .await
+}
+
+/// `clarity-bot purge --team T…`: deletes everything stored for the
+/// workspace, whether or not the bot runs, and says how many rows went
+/// from each table.
+pub async fn purge_command(settings: Settings, team_id: String) -> anyhow::Result<()> {
+    let store = Store::open(&settings.database_url, 1).await?;
+    let deleted = store.purge_team(&team_id).await?;
+    let total: u64 = deleted.iter().map(|(_, rows)| rows).sum();
+    let detail: Vec<String> = deleted
+        .iter()
+        .filter(|(_, rows)| *rows > 0)
+        .map(|(table, rows)| format!("{table} {rows}"))
+        .collect();
+    println!(
+        "purged workspace {team_id}: {total} rows{}",
+        if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", detail.join(", "))
+        }
+    );
+    store.checkpoint_truncate().await?;
+    Ok(())
 }
 
 /// Deletes the inbox rows of `team_id` received before `before` (the

@@ -39,7 +39,7 @@ pub fn manifest(base_url: &str) -> Value {
                 "command": "/clarity",
                 "url": format!("{base}/slack/commands"),
                 "description": "Check a draft, record or find a decision, see what is undecided, or mute me",
-                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | digest | mute [30m|3 days|until monday]",
+                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | digest | mute [30m|3 days|until monday] | forget [id]",
                 "should_escape": false
             }]
         },
@@ -63,10 +63,11 @@ pub fn manifest(base_url: &str) -> Value {
                     "mpim:read",
                     // Answer @clarity (app_mention).
                     "app_mentions:read",
-                    // `[mute] who` other than "anyone": whether the person
-                    // muting is a workspace admin or owner (users.info);
-                    // and user_change, to forget what a deactivated or
-                    // erased person wrote.
+                    // `[mute] who` other than "anyone", and `/clarity
+                    // forget` by someone else than the recorder: whether
+                    // the person is a workspace admin or owner
+                    // (users.info); and user_change, to forget what a
+                    // deactivated or erased person wrote.
                     "users:read"
                 ]
             }

@@ -1,5 +1,5 @@
 //! Forgetting: the rows a deleted message, a deleted channel, an erased
-//! person or an uninstalled workspace takes with it;
+//! person, a forgotten decision or an uninstalled workspace takes with it;
 //! what retention deletes as time passes; and an operator's purge. Each
 //! deletion is one transaction. The caller matches what only it can read
 //! (the inbox's payloads) and queues what it decided (the reply's
@@ -27,6 +27,19 @@ const TEAM_TABLES: &[&str] = &[
     "events",
     "seen_events",
 ];
+
+/// A decision as `/clarity forget` needs it: where, on what, and who
+/// recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRecord {
+    pub id: i64,
+    pub channel_id: String,
+    pub topic: String,
+    pub decision: String,
+    pub recorded_by: Option<String>,
+    pub channel_private: bool,
+    pub created_at: i64,
+}
 
 impl Store {
     /// The inbox rows of `team_id` not yet worked (pending or failed), as
@@ -343,6 +356,66 @@ impl Store {
         .rows_affected();
         Ok(flags + reasons)
     }
+
+    /// A decision of workspace `team_id` by id, as `/clarity forget` reads it.
+    pub async fn decision_record(&self, team_id: &str, id: i64) -> Result<Option<DecisionRecord>> {
+        let row = sqlx::query(
+            "SELECT id, channel_id, topic, decision, recorded_by, channel_private, created_at \
+             FROM decisions WHERE team_id = $1 AND id = $2",
+        )
+        .bind(team_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decision_record).transpose()
+    }
+
+    /// The channel's decisions, newest first, as `/clarity forget` lists them.
+    pub async fn channel_decision_records(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        limit: i64,
+    ) -> Result<Vec<DecisionRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, channel_id, topic, decision, recorded_by, channel_private, created_at \
+             FROM decisions WHERE team_id = $1 AND channel_id = $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decision_record).collect()
+    }
+
+    /// Deletes a decision (one it had superseded is current again).
+    /// Returns whether it was there.
+    pub async fn delete_decision(&self, team_id: &str, id: i64) -> Result<bool> {
+        let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
+        let id = id.to_string();
+        let deleted = delete_decisions(
+            &mut tx,
+            "team_id = $1 AND id = CAST($2 AS BIGINT)",
+            &[team_id, &id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(!deleted.is_empty())
+    }
+}
+
+fn decision_record(row: &sqlx::any::AnyRow) -> Result<DecisionRecord> {
+    Ok(DecisionRecord {
+        id: row.try_get("id")?,
+        channel_id: row.try_get("channel_id")?,
+        topic: row.try_get("topic")?,
+        decision: row.try_get("decision")?,
+        recorded_by: row.try_get("recorded_by")?,
+        channel_private: row.try_get::<i64, _>("channel_private")? != 0,
+        created_at: row.try_get("created_at")?,
+    })
 }
 
 /// `sql` with `binds` bound in order.

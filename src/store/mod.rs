@@ -31,6 +31,7 @@ pub use digests::{DigestClaim, SentDigest};
 pub use flags::{FactsQuery, FlagRow, NewFlag};
 pub use home::{HomeChannel, HomeDecision, HomeQuestion, HomeTopic};
 pub use inbox::{ClaimedEvent, NewEvent};
+pub use lifecycle::DecisionRecord;
 pub use outbox::{ClaimedOutbox, NewOutboxMessage, SentKind, Settlement};
 pub use questions::{DueQuestion, NewQuestion, QuestionRow};
 pub use threads::ThreadContext;

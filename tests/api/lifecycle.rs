@@ -14,6 +14,8 @@ crate::sqlite_and_postgres! {
     after_an_uninstall_nothing_is_posted_and_the_workspace_data_is_gone => after_an_uninstall_nothing_is_posted_and_the_workspace_data_is_gone;
     with_a_grace_period_an_uninstalled_workspace_gets_nothing_and_is_purged_later => with_a_grace_period_an_uninstalled_workspace_gets_nothing_and_is_purged_later;
     an_erased_persons_texts_go_and_their_decisions_lose_their_name => an_erased_persons_texts_go_and_their_decisions_lose_their_name;
+    forget_removes_a_decision_for_its_recorder_or_an_admin_only => forget_removes_a_decision_for_its_recorder_or_an_admin_only;
+    purge_deletes_a_workspace_and_says_how_much => purge_deletes_a_workspace_and_says_how_much;
 }
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -570,4 +572,118 @@ async fn an_erased_persons_texts_go_and_their_decisions_lose_their_name(backend:
         assert_eq!(count(&app, sql).await, 0, "{sql}");
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM open_questions").await, 1);
+}
+
+async fn forget_removes_a_decision_for_its_recorder_or_an_admin_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for decide in [
+        "decide pricing :: three tiers",
+        "decide search :: BM25 first",
+        "decide billing :: monthly",
+    ] {
+        assert_eq!(app.post_command(&[("text", decide)]).await.status(), 200);
+    }
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM decisions ORDER BY id")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("ids");
+    let forget = |text: String, user: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post_command(&[("text", text.as_str()), ("user_id", user)])
+                .await;
+            assert_eq!(response.status(), 200, "{text}");
+            let answer: Value = response.json().await.expect("JSON");
+            assert_eq!(answer["response_type"], "ephemeral", "{answer}");
+            answer["text"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    let decisions = || count(&app, "SELECT COUNT(*) FROM decisions");
+
+    let listed = forget("forget".into(), AUTHOR).await;
+    assert!(listed.contains("/clarity forget &lt;id&gt;"), "{listed}");
+    for id in &ids {
+        assert!(listed.contains(&format!("`{id}`")), "{listed}");
+    }
+    let not_an_id = forget("forget pricing".into(), AUTHOR).await;
+    assert!(not_an_id.contains("is not a decision id"), "{not_an_id}");
+    let missing = forget("forget 999999".into(), AUTHOR).await;
+    assert!(
+        missing.contains("couldn't find decision 999999"),
+        "{missing}"
+    );
+
+    // Someone else, not an admin: refused, kept.
+    let refused = forget(format!("forget {}", ids[0]), "U0OTHER").await;
+    assert!(
+        refused.contains("Only the person who recorded"),
+        "{refused}"
+    );
+    assert_eq!(decisions().await, 3);
+    // A workspace admin may, and so may its recorder.
+    app.slack.make_admin("U0ADMIN");
+    let by_admin = forget(format!("forget {}", ids[0]), "U0ADMIN").await;
+    assert!(
+        by_admin.contains(&format!("decision `{}` on *pricing*", ids[0])),
+        "{by_admin}"
+    );
+    let by_recorder = forget(format!("forget #{}", ids[1]), AUTHOR).await;
+    assert!(
+        by_recorder.contains(&format!("decision `{}`", ids[1])),
+        "{by_recorder}"
+    );
+    // When Slack cannot say who is an admin: kept.
+    app.slack.fail_user_info("ratelimited");
+    let unsure = forget(format!("forget {}", ids[2]), "U0OTHER").await;
+    assert!(unsure.contains("couldn't check with Slack"), "{unsure}");
+    let rest: Vec<i64> = sqlx::query_scalar("SELECT id FROM decisions")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("ids");
+    assert_eq!(rest, [ids[2]]);
+}
+
+async fn purge_deletes_a_workspace_and_says_how_much(backend: Backend) {
+    let app = spawn_app(backend).await;
+    send_all(
+        &app,
+        &[message_event(
+            "EvAsk",
+            "C111",
+            "1700000100.000100",
+            None,
+            ASK,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    let purge = |team: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
+            .args(["purge", "--team", team])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &app.db.url)
+            .env("CLARITY_CONFIG", app.db.dir.path().join("clarity.toml"))
+            .output()
+            .expect("the binary runs")
+    };
+    let bad = purge("general");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a team id"));
+
+    let out = purge(TEAM);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!("purged workspace {TEAM}: ")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("flags 1"), "{stdout}");
+    let left: Vec<_> = team_rows(&app)
+        .await
+        .into_iter()
+        .filter(|(_, rows)| *rows > 0)
+        .collect();
+    assert!(left.is_empty(), "rows left: {left:?}");
 }
