@@ -73,9 +73,6 @@ pub async fn message_deleted(
             }
         }
     }
-    if !decided.is_empty() {
-        forget_index(state, team_id, Some(channel_id)).await;
-    }
     forget_unworked(state, team_id, event_id, |incoming| match incoming {
         Incoming::Said { message, .. } | Incoming::Mentioned { message } => {
             message.channel_id == channel_id && message.ts == ts
@@ -109,7 +106,6 @@ pub async fn channel_deleted(
     })
     .await?;
     state.privacy.forget(team_id, channel_id);
-    forget_index(state, team_id, Some(channel_id)).await;
     tracing::info!(team = %team_id, channel = %channel_id, rows, "forgot a deleted channel");
     Ok(())
 }
@@ -169,8 +165,7 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
     Ok(usize::try_from(rows).unwrap_or(usize::MAX))
 }
 
-/// Deletes an uninstalled workspace's data and what this process
-/// remembers of it.
+/// Deletes an uninstalled workspace's data.
 async fn purge(state: &AppState, team_id: &str, now: i64) -> anyhow::Result<u64> {
     let deleted: u64 = state
         .store
@@ -180,7 +175,6 @@ async fn purge(state: &AppState, team_id: &str, now: i64) -> anyhow::Result<u64>
         .map(|(_, rows)| rows)
         .sum();
     state.store.mark_purged(team_id, now).await?;
-    forget_index(state, team_id, None).await;
     if deleted > 0 {
         tracing::info!(team = %team_id, rows = deleted, "deleted an uninstalled workspace's data");
     }
@@ -225,7 +219,6 @@ pub async fn forget_decision(
     if !state.store.delete_decision(team_id, id).await? {
         return Ok(Forget::NotFound { id });
     }
-    forget_index(state, team_id, Some(&record.channel_id)).await;
     tracing::info!(team = %team_id, decision = id, "forgot a decision on request");
     let visible = record.channel_id == channel_id || !record.channel_private;
     Ok(Forget::Forgotten {
@@ -314,17 +307,4 @@ fn channel_of(incoming: &Incoming) -> Option<&str> {
         | Incoming::Uninstalled
         | Incoming::PersonGone { .. } => None,
     }
-}
-
-/// Drops this process's decision index of a channel (or of every channel
-/// of the workspace), so a deleted decision answers no ask: it is rebuilt
-/// from the database at its next use.
-async fn forget_index(state: &AppState, team_id: &str, channel_id: Option<&str>) {
-    state
-        .decision_indexes
-        .lock()
-        .await
-        .retain(|(team, channel), _| {
-            team != team_id || channel_id.is_some_and(|only| only != channel)
-        });
 }

@@ -339,6 +339,18 @@ async fn refreshed_index<'a>(
     if !fresh.insert(key) {
         return Ok(&entry.1);
     }
+    // A decision deleted since (a deleted message, `/clarity forget`, a
+    // purge; on any replica) leaves fewer rows than the index holds: the
+    // index is read afresh.
+    if !entry.1.is_empty() {
+        let kept = state
+            .store
+            .decisions_through(team_id, channel_id, entry.0)
+            .await?;
+        if usize::try_from(kept).unwrap_or(0) < entry.1.len() {
+            *entry = (0, DecisionIndex::new());
+        }
+    }
     for (id, topic, decision) in state
         .store
         .decisions_after(team_id, channel_id, entry.0)

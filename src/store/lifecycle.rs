@@ -357,6 +357,20 @@ impl Store {
         Ok(flags + reasons)
     }
 
+    /// How many of the channel's decisions have an id up to `id`: fewer
+    /// than a decision index built from them holds means one was deleted
+    /// since (on any replica).
+    pub async fn decisions_through(&self, team_id: &str, channel_id: &str, id: i64) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM decisions WHERE team_id = $1 AND channel_id = $2 AND id <= $3",
+        )
+        .bind(team_id)
+        .bind(channel_id)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+    }
+
     /// A decision of workspace `team_id` by id, as `/clarity forget` reads it.
     pub async fn decision_record(&self, team_id: &str, id: i64) -> Result<Option<DecisionRecord>> {
         let row = sqlx::query(

@@ -15,6 +15,7 @@ crate::sqlite_and_postgres! {
     with_a_grace_period_an_uninstalled_workspace_gets_nothing_and_is_purged_later => with_a_grace_period_an_uninstalled_workspace_gets_nothing_and_is_purged_later;
     an_erased_persons_texts_go_and_their_decisions_lose_their_name => an_erased_persons_texts_go_and_their_decisions_lose_their_name;
     forget_removes_a_decision_for_its_recorder_or_an_admin_only => forget_removes_a_decision_for_its_recorder_or_an_admin_only;
+    an_ask_on_a_forgotten_decision_gets_the_question_again => an_ask_on_a_forgotten_decision_gets_the_question_again;
     purge_deletes_a_workspace_and_says_how_much => purge_deletes_a_workspace_and_says_how_much;
 }
 
@@ -642,6 +643,58 @@ async fn forget_removes_a_decision_for_its_recorder_or_an_admin_only(backend: Ba
         .await
         .expect("ids");
     assert_eq!(rest, [ids[2]]);
+}
+
+async fn an_ask_on_a_forgotten_decision_gets_the_question_again(backend: Backend) {
+    let app = spawn_app_with(backend, "[noise]\nchannel_cooldown_secs = 0\n").await;
+    let decide = [("text", "decide Q3 roadmap :: we ship search first")];
+    assert_eq!(app.post_command(&decide).await.status(), 200);
+    send_all(
+        &app,
+        &[message_event(
+            "EvBefore",
+            "C111",
+            "1700000100.000100",
+            None,
+            ASK,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    let first = app.slack.posts()[0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.starts_with("For reference: decided on "), "{first}");
+
+    let id: i64 = sqlx::query_scalar("SELECT id FROM decisions")
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("the decision");
+    let forget = format!("forget {id}");
+    assert_eq!(app.post_command(&[("text", &forget)]).await.status(), 200);
+    // The bot's index of the channel's log knew the decision: it reads the
+    // log afresh, as another replica's would.
+    send_all(
+        &app,
+        &[message_event(
+            "EvAfter",
+            "C111",
+            "1700000200.000100",
+            None,
+            ASK,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1]["thread_ts"], "1700000200.000100");
+    let second = posts[1]["text"].as_str().unwrap_or_default();
+    assert!(
+        second.contains("which decision has actually been made?"),
+        "{second}"
+    );
 }
 
 async fn purge_deletes_a_workspace_and_says_how_much(backend: Backend) {
