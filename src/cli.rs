@@ -32,6 +32,31 @@ pub enum Command {
     Digest(DigestArgs),
     /// Fits the learned scorer's weights on labelled corpora, deterministically.
     Train(TrainArgs),
+    /// Deletes everything stored for a workspace (its events, flags, decisions, threads, settings and queued messages).
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PurgeArgs {
+    /// The workspace's team id (T0123ABCD).
+    #[arg(long, value_name = "ID", value_parser = parse_team)]
+    pub team: String,
+}
+
+/// A team id as Slack writes it: `T` and letters or digits.
+fn parse_team(text: &str) -> Result<String, String> {
+    let valid = text.len() >= 2
+        && text.starts_with('T')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a team id; expected T followed by capital letters and digits, such as T0123ABCD"
+        ))
+    }
 }
 
 #[derive(Debug, clap::Args)]

@@ -32,6 +32,8 @@ pub mod domain;
 pub mod classify;
 // the noise policy: whether a premature ask is posted
 pub mod policy;
+// how long what is stored is kept
+pub mod retention;
 
 // ---- the handlers: decide, then act ----
 // the inbox step: an event to a stored flag and its queued reply
@@ -52,6 +54,8 @@ pub mod reminders;
 pub mod reception;
 // the weekly digest
 pub mod digest;
+// forgetting what Slack or a person asks it to forget; retention
+pub mod lifecycle;
 // a channel's privacy, one way for every handler
 pub mod privacy;
 // muting a channel: who may, and the line the channel sees

@@ -18,6 +18,9 @@ fn main() -> ExitCode {
             clarity_bot::jobs::digest::command(settings, args.channel, args.post)
         }),
         Command::Scan(args) => clarity_bot::scan::run(&args),
+        Command::Purge(args) => {
+            run_async(move |settings| clarity_bot::lifecycle::purge_command(settings, args.team))
+        }
         Command::Manifest(args) => {
             let manifest = if args.socket_mode {
                 clarity_bot::manifest::socket_mode_manifest()

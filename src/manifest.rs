@@ -39,7 +39,7 @@ pub fn manifest(base_url: &str) -> Value {
                 "command": "/clarity",
                 "url": format!("{base}/slack/commands"),
                 "description": "Check a draft, record or find a decision, see what is undecided, or mute me",
-                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | digest | mute [30m|3 days|until monday]",
+                "usage_hint": "help | check <text> | decide <topic> :: <decision> | decisions [query] | status | digest | mute [30m|3 days|until monday] | forget [id]",
                 "should_escape": false
             }]
         },
@@ -63,9 +63,11 @@ pub fn manifest(base_url: &str) -> Value {
                     "mpim:read",
                     // Answer @clarity (app_mention).
                     "app_mentions:read",
-                    // `[mute] who` other than "anyone": whether the person
-                    // muting is a workspace admin or owner (users.info).
-                    // Not read otherwise.
+                    // `[mute] who` other than "anyone", and `/clarity
+                    // forget` by someone else than the recorder: whether
+                    // the person is a workspace admin or owner
+                    // (users.info); and user_change, to forget what a
+                    // deactivated or erased person wrote.
                     "users:read"
                 ]
             }
@@ -89,7 +91,14 @@ pub fn manifest(base_url: &str) -> Value {
                     "app_mention",
                     "app_home_opened",
                     "member_joined_channel",
-                    "member_left_channel"
+                    "member_left_channel",
+                    // What asks the bot to forget (docs/privacy.md): a
+                    // deleted channel (group_deleted above: a private
+                    // one), a person deactivated or erased, an uninstall.
+                    "channel_deleted",
+                    "user_change",
+                    "app_uninstalled",
+                    "tokens_revoked"
                 ]
             },
             "interactivity": {
@@ -168,8 +177,9 @@ mod tests {
     }
 
     /// What the bot subscribes to: messages, what changes a channel's
-    /// privacy, mentions, the Home tab, and its own joins and leaves.
-    const EVENTS: [&str; 12] = [
+    /// privacy, mentions, the Home tab, its own joins and leaves, and what
+    /// asks it to forget.
+    const EVENTS: [&str; 16] = [
         "message.channels",
         "message.groups",
         "channel_shared",
@@ -182,6 +192,10 @@ mod tests {
         "app_home_opened",
         "member_joined_channel",
         "member_left_channel",
+        "channel_deleted",
+        "user_change",
+        "app_uninstalled",
+        "tokens_revoked",
     ];
 
     #[test]

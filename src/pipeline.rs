@@ -1,7 +1,8 @@
 //! The one path from a persisted event to a planned reply: read what
 //! ingress decoded ([`Incoming`]) → learn what it says of its channel's
-//! privacy → keep only people's channel messages (an edit or a deletion of
-//! a flagged one revisits its reply) → thread context → classify with the
+//! privacy → keep only people's channel messages (an edit of a flagged
+//! one revisits its reply; a deletion, a deleted channel, a person gone or
+//! an uninstall is `lifecycle`'s to forget) → thread context → classify with the
 //! channel's decision log → record decisions → noise policy → store the
 //! flag and queue its reply (the question with its buttons, or, for an ask
 //! on a topic the log has decided or a "let's revisit" of it, that decision
@@ -16,6 +17,7 @@
 
 use crate::classify::{Context, DecisionIndex, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
+use crate::lifecycle;
 use crate::respond::blocks::{AskWhy, Reply};
 use crate::respond::outgoing::Outgoing;
 use crate::state::AppState;
@@ -30,8 +32,9 @@ const MAX_ATTEMPTS: i64 = 5;
 /// Assessments scoring below this are not stored at all.
 const STORE_FLOOR: f64 = 0.2;
 
-/// Top-level messages waiting to be remembered as thread roots, per team.
-type PendingRoots = BTreeMap<String, Vec<(String, String, String)>>;
+/// Top-level messages waiting to be remembered as thread roots, per team:
+/// channel, ts, text and author.
+type PendingRoots = BTreeMap<String, Vec<(String, String, String, String)>>;
 
 /// What one step carries from event to event.
 #[derive(Default)]
@@ -39,6 +42,8 @@ struct Step {
     roots: PendingRoots,
     /// Channels whose decision index was brought up to date in this step.
     fresh_indexes: HashSet<(String, String)>,
+    /// Workspaces that uninstalled the app: their events are dropped.
+    uninstalled: HashSet<String>,
 }
 
 /// Claims pending events and processes them in order. Returns how many
@@ -49,6 +54,9 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let events = state.store.claim_events(now, lease_ms, limit).await?;
     let mut done = Vec::with_capacity(events.len());
     let mut step = Step::default();
+    if !events.is_empty() {
+        step.uninstalled = state.store.uninstalled_teams().await?;
+    }
     for event in &events {
         match process(state, event, now, &mut step).await {
             Ok(()) => done.push(event.id),
@@ -67,7 +75,7 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
         }
     }
     flush_roots(state, &mut step.roots, now).await?;
-    state.store.finish_events(&done).await?;
+    state.store.finish_events(&done, now).await?;
     if !events.is_empty() {
         checkpoint_when_quiet(state, now).await?;
     }
@@ -90,6 +98,15 @@ async fn checkpoint_when_quiet(state: &AppState, now: i64) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Before something is forgotten: the roots this step buffered are
+/// written first (so what the forgetting deletes is not written after it),
+/// and every decision index is read afresh at its next use.
+async fn forgetting(state: &AppState, step: &mut Step, now: i64) -> anyhow::Result<()> {
+    flush_roots(state, &mut step.roots, now).await?;
+    step.fresh_indexes.clear();
+    Ok(())
+}
+
 async fn flush_roots(state: &AppState, roots: &mut PendingRoots, now: i64) -> anyhow::Result<()> {
     for (team, rows) in std::mem::take(roots) {
         state.store.remember_roots(&team, &rows, now).await?;
@@ -103,6 +120,11 @@ async fn process(
     now: i64,
     step: &mut Step,
 ) -> anyhow::Result<()> {
+    if step.uninstalled.contains(&event.team_id) {
+        // Nothing is done for a workspace that uninstalled the app.
+        metrics::counter!("clarity_events_skipped_total", "reason" => "uninstalled").increment(1);
+        return Ok(());
+    }
     // The inbox holds what ingress decoded; the team is a column.
     let incoming: Incoming = match serde_json::from_str(&event.payload) {
         Ok(incoming) => incoming,
@@ -142,7 +164,28 @@ async fn process(
             message
         }
         Incoming::Deleted { channel_id, ts, .. } => {
-            return forget_reply(state, &event.team_id, &channel_id, &ts, now).await;
+            forgetting(state, step, now).await?;
+            return lifecycle::message_deleted(
+                state,
+                (&event.team_id, &channel_id, &ts),
+                event.id,
+                now,
+            )
+            .await;
+        }
+        Incoming::ChannelDeleted { channel_id } => {
+            forgetting(state, step, now).await?;
+            return lifecycle::channel_deleted(state, &event.team_id, &channel_id, event.id, now)
+                .await;
+        }
+        Incoming::PersonGone { user_id } => {
+            forgetting(state, step, now).await?;
+            return lifecycle::person_gone(state, &event.team_id, &user_id, event.id).await;
+        }
+        Incoming::Uninstalled => {
+            forgetting(state, step, now).await?;
+            step.uninstalled.insert(event.team_id.clone());
+            return lifecycle::uninstalled(state, &event.team_id, now).await;
         }
         Incoming::Edited {
             channel_id,
@@ -195,6 +238,7 @@ async fn process(
                 message.channel_id.clone(),
                 message.ts.clone(),
                 message.text.clone(),
+                message.user_id.clone(),
             ));
     }
 
@@ -406,6 +450,18 @@ async fn refreshed_index<'a>(
         .or_insert_with(|| (0, DecisionIndex::new()));
     if !fresh.insert(key) {
         return Ok(&entry.1);
+    }
+    // A decision deleted since (a deleted message, `/clarity forget`, a
+    // purge; on any replica) leaves fewer rows than the index holds: the
+    // index is read afresh.
+    if !entry.1.is_empty() {
+        let kept = state
+            .store
+            .decisions_through(team_id, channel_id, entry.0)
+            .await?;
+        if usize::try_from(kept).unwrap_or(0) < entry.1.len() {
+            *entry = (0, DecisionIndex::new());
+        }
     }
     for (id, topic, decision) in state
         .store
@@ -729,8 +785,8 @@ async fn reassess_edit(
     forget_reply(state, team_id, channel, message_ts, now).await
 }
 
-/// When a flagged message is deleted, its question goes too: the bot's
-/// reply is deleted through the outbox.
+/// When a flagged message is edited out of being an ask, its question
+/// goes: the bot's reply is deleted through the outbox.
 async fn forget_reply(
     state: &AppState,
     team_id: &str,
@@ -741,14 +797,7 @@ async fn forget_reply(
     let Some((_, reply_ts)) = state.store.reply_to(team_id, channel, message_ts).await? else {
         return Ok(());
     };
-    let message = Outgoing::Delete {
-        channel: channel.to_string(),
-        ts: reply_ts,
-    }
-    .queued(
-        team_id,
-        format!("flag-delete:{team_id}:{channel}:{message_ts}"),
-    );
+    let message = lifecycle::reply_deletion((team_id, channel, message_ts), reply_ts);
     if state.store.enqueue(&message, now).await? {
         state.outbox_ready.notify_one();
     }

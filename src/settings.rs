@@ -7,6 +7,7 @@
 
 use crate::digest::schedule::DigestSettings;
 use crate::policy::{MuteSettings, NoisePolicy};
+use crate::retention::RetentionSettings;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::fmt;
@@ -57,6 +58,7 @@ pub struct FileSettings {
     pub workers: WorkerSettings,
     pub socket_mode: SocketModeSettings,
     pub digest: DigestSettings,
+    pub retention: RetentionSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -258,6 +260,27 @@ const RANGES: &[Range] = &[
         min: 1.0,
         max: 3650.0,
         why: "thread context is kept at least a day and at most ten years",
+    },
+    Range {
+        section: "retention",
+        key: "inbox_days",
+        min: 1.0,
+        max: 365.0,
+        why: "a failed event is kept at least a day, for a look at its error, and at most a year",
+    },
+    Range {
+        section: "retention",
+        key: "flag_text_days",
+        min: 1.0,
+        max: 3650.0,
+        why: "a flag keeps its matched words at least a day and at most ten years",
+    },
+    Range {
+        section: "retention",
+        key: "uninstall_grace_days",
+        min: 0.0,
+        max: 365.0,
+        why: "0 deletes an uninstalled workspace's data at once; at most a year",
     },
     Range {
         section: "workers",
@@ -745,6 +768,37 @@ mod tests {
         );
         assert!(problems[0].contains("-1"), "{problems:?}");
         assert!(problems[0].contains("expected 1 to 10000"), "{problems:?}");
+    }
+
+    #[test]
+    fn retention_days_are_read_and_each_bad_one_is_named_with_its_range() {
+        let text = "[retention]\ninbox_days = 3\nflag_text_days = 60\nuninstall_grace_days = 0\n";
+        let parsed = parse_file(Path::new("x.toml"), text).expect("valid");
+        assert_eq!(
+            (
+                parsed.retention.inbox_days,
+                parsed.retention.flag_text_days,
+                parsed.retention.uninstall_grace_days
+            ),
+            (3, 60, 0)
+        );
+        let text =
+            "[retention]\ninbox_days = 0\nflag_text_days = 4000\nuninstall_grace_days = -1\n";
+        let problems = parse_file(Path::new("bad.toml"), text).expect_err("out of range");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert_eq!(
+            problems[..2],
+            [
+                "bad.toml: [retention] flag_text_days = 4000 is out of range; expected 1 to 3650 (a flag keeps its matched words at least a day and at most ten years)",
+                "bad.toml: [retention] inbox_days = 0 is out of range; expected 1 to 365 (a failed event is kept at least a day, for a look at its error, and at most a year)",
+            ]
+        );
+        assert!(
+            problems[2].starts_with("bad.toml: [retention] uninstall_grace_days: ")
+                && problems[2].contains("-1")
+                && problems[2].ends_with("expected 0 to 365 (0 deletes an uninstalled workspace's data at once; at most a year)"),
+            "{problems:?}"
+        );
     }
 
     #[test]

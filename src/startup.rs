@@ -70,6 +70,14 @@ impl Application {
                 settings.slack_api_url
             )
         })?;
+        // The token works: its workspace has the app installed (again).
+        if store
+            .clear_uninstalled(&identity.team_id.0)
+            .await
+            .context("while reading which workspaces uninstalled the app")?
+        {
+            tracing::info!("the app was installed again; this workspace is served again");
+        }
         let upgraded = ingress::decode::upgrade_inbox(&store, &identity.user_id.0)
             .await
             .context("while reading the inbox an earlier version left")?;

@@ -37,8 +37,9 @@ pub struct Inner {
     /// Wakes the outbox sender when a reply was queued.
     pub outbox_ready: Notify,
     /// Per channel: the decision log as a lookup index and the highest id in
-    /// it. Refreshed from the database (ids above the highest) before each
-    /// use, so replicas sharing a database never disagree.
+    /// it. Refreshed from the database (ids above the highest; read afresh
+    /// when a decision in it was deleted) before each use, so replicas
+    /// sharing a database never disagree.
     pub decision_indexes: Mutex<HashMap<(String, String), (i64, DecisionIndex)>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// What this process last recorded of channels' privacy.

@@ -34,6 +34,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("reminders", 2),
     ("reception", 2),
     ("digest", 2),
+    ("lifecycle", 2),
     // What every handler asks of a channel.
     ("privacy", 3),
     ("mute", 3),
@@ -51,6 +52,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("domain", 9),
     ("classify", 9),
     ("policy", 9),
+    ("retention", 9),
     ("digest::schedule", 9),
     ("respond", 9),
 ];

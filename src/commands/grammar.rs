@@ -61,6 +61,11 @@ enum Command {
     },
     /// Preview this channel's weekly digest for last week (only you see it).
     Digest,
+    /// Remove a decision from the log (its recorder or a workspace admin); alone, lists this channel's with their ids.
+    Forget {
+        #[arg(value_name = "decision id", num_args = 0.., allow_hyphen_values = true)]
+        id: Vec<String>,
+    },
 }
 
 /// How long a mute lasts, as typed.
@@ -178,6 +183,9 @@ pub enum Plan {
         everyone: bool,
     },
     Digest,
+    /// `forget` alone: the channel's decisions with their ids.
+    ListForgettable,
+    Forget(i64),
 }
 
 /// Each command's syntax and what it does, from the grammar's doc comments.
@@ -295,6 +303,18 @@ pub fn plan(text: &str) -> Plan {
             }
         }
         Command::Digest => Plan::Digest,
+        Command::Forget { .. } if rest.is_empty() => Plan::ListForgettable,
+        Command::Forget { .. } => match rest.trim_start_matches('#').parse::<i64>() {
+            Ok(id) if id > 0 => Plan::Forget(id),
+            _ => Plan::Answer(Reply::Problem {
+                what: format!(
+                    "“{}” is not a decision id.",
+                    rest.chars().take(40).collect::<String>()
+                ),
+                next: "`/clarity forget` alone lists this channel's decisions with their ids."
+                    .into(),
+            }),
+        },
     }
 }
 
@@ -357,6 +377,20 @@ mod tests {
             plan("settings notes maybe"),
             Plan::Answer(Reply::Usage { .. })
         ));
+    }
+
+    #[test]
+    fn forget_takes_a_decision_id_and_alone_lists_them() {
+        assert_eq!(plan("forget"), Plan::ListForgettable);
+        assert_eq!(plan("forget 12"), Plan::Forget(12));
+        assert_eq!(plan("forget #12"), Plan::Forget(12));
+        for text in ["forget pricing", "forget -3", "forget 0", "forget 1 2"] {
+            let Plan::Answer(Reply::Problem { what, next }) = plan(text) else {
+                panic!("{text}: not a problem");
+            };
+            assert!(what.ends_with("is not a decision id."), "{text}: {what}");
+            assert!(next.contains("`/clarity forget` alone"), "{text}: {next}");
+        }
     }
 
     #[test]
@@ -453,7 +487,8 @@ mod tests {
                 "mute",
                 "unmute",
                 "settings",
-                "digest"
+                "digest",
+                "forget"
             ]
         );
         assert!(usage.iter().all(|(_, about)| !about.is_empty()));

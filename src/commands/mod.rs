@@ -324,6 +324,57 @@ async fn act(
                 muted_until: settings.muted_until.filter(|until| *until > now),
             })
         }
+        Plan::ListForgettable => {
+            let records =
+                crate::lifecycle::forgettable(state, (&who.team_id, &who.channel_id)).await?;
+            Answer::ephemeral(Reply::ForgetWhich {
+                items: records
+                    .into_iter()
+                    .map(|record| {
+                        (
+                            record.id,
+                            DecisionLine {
+                                topic: record.topic,
+                                decision: record.decision,
+                                recorded_at: record.created_at,
+                                owner: None,
+                                channel: None,
+                                link: None,
+                                reasoning: None,
+                                replaces: Vec::new(),
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+        }
+        Plan::Forget(id) => {
+            use crate::lifecycle::Forget;
+            let forgot = crate::lifecycle::forget_decision(
+                state,
+                (&who.team_id, &who.channel_id),
+                &who.user_id,
+                id,
+            )
+            .await?;
+            Answer::ephemeral(match forgot {
+                Forget::Forgotten { id, topic } => Reply::DecisionForgotten { id, topic },
+                Forget::NotFound { id } => Reply::Problem {
+                    what: format!("I couldn't find decision {id} in this workspace."),
+                    next: "`/clarity forget` lists this channel's decisions with their ids.".into(),
+                },
+                Forget::Refused { id } => Reply::Problem {
+                    what: format!(
+                        "Only the person who recorded decision {id} or a workspace admin can remove it."
+                    ),
+                    next: "Nothing was changed; ask one of them.".into(),
+                },
+                Forget::Unsure => Reply::Problem {
+                    what: "I couldn't check with Slack whether you are a workspace admin.".into(),
+                    next: "Nothing was changed; please try again in a minute.".into(),
+                },
+            })
+        }
         Plan::Digest => {
             let workspace = workspace_url(&who.team_domain);
             match crate::digest::job::preview(

@@ -81,6 +81,21 @@ pub enum Incoming {
         #[serde(rename = "user")]
         user_id: String,
     },
+    /// A channel was deleted (`channel_deleted`, `group_deleted`): what
+    /// the bot kept of it goes.
+    ChannelDeleted {
+        #[serde(rename = "channel")]
+        channel_id: String,
+    },
+    /// The app was uninstalled from the workspace (`app_uninstalled`, or
+    /// `tokens_revoked` revoking the bot's token).
+    Uninstalled,
+    /// A person was deactivated or erased (`user_change` with `deleted` or
+    /// `is_forgotten`): what they wrote goes.
+    PersonGone {
+        #[serde(rename = "user")]
+        user_id: String,
+    },
 }
 
 impl Incoming {
@@ -110,7 +125,10 @@ impl Incoming {
             | Incoming::Mentioned { .. }
             | Incoming::BotJoined { .. }
             | Incoming::BotLeft { .. }
-            | Incoming::HomeOpened { .. } => None,
+            | Incoming::HomeOpened { .. }
+            | Incoming::ChannelDeleted { .. }
+            | Incoming::Uninstalled
+            | Incoming::PersonGone { .. } => None,
         }
     }
 }
@@ -277,6 +295,13 @@ mod tests {
                 channel_id: "C1".into(),
             },
             Incoming::HomeOpened {
+                user_id: "U1".into(),
+            },
+            Incoming::ChannelDeleted {
+                channel_id: "C1".into(),
+            },
+            Incoming::Uninstalled,
+            Incoming::PersonGone {
                 user_id: "U1".into(),
             },
         ] {

@@ -6,8 +6,10 @@
 //! A person's message in a channel is [`Incoming::Said`]; bot posts, the
 //! bot's own messages, joins and DMs are [`Incoming::Skipped`] with the
 //! reason; edits and deletions are their own kinds; a mention of the bot
-//! and the bot joining or leaving a channel too. Event types the pipeline
-//! does not act on decode to `None` and are never stored.
+//! and the bot joining or leaving a channel too, and what asks the bot to
+//! forget (a deleted channel, an uninstall, a person deactivated or
+//! erased). Event types the pipeline does not act on decode to `None` and
+//! are never stored.
 
 use crate::domain::{
     Click, FieldValue, Incoming, Interaction, Message, MessageShortcut, Skipped, Submission,
@@ -27,7 +29,6 @@ const CHANNEL_EVENT_TYPES: &[&str] = &[
     "channel_unshared",
     "group_archive",
     "group_close",
-    "group_deleted",
     "group_left",
     "group_open",
     "group_rename",
@@ -61,8 +62,24 @@ pub fn from_json(event: &str, team_id: &str, bot_user_id: &str) -> Option<Incomi
     }
 }
 
-/// An event of another type than `message`, through slack-morphism's parse.
+/// Event types that ask the bot to forget: read by [`forgetting`].
+const FORGETTING_EVENT_TYPES: &[&str] = &[
+    "app_uninstalled",
+    "tokens_revoked",
+    "channel_deleted",
+    "group_deleted",
+    "user_change",
+];
+
+/// An event of another type than `message`, through slack-morphism's parse
+/// (those asking to forget read whole: slack-morphism does not model a
+/// user's `is_forgotten`).
 fn parsed(event: &str, team_id: &str, bot_user_id: &str) -> Option<Incoming> {
+    if serde_json::from_str::<Kind>(event)
+        .is_ok_and(|kind| FORGETTING_EVENT_TYPES.contains(&kind.kind.as_ref()))
+    {
+        return forgetting(&serde_json::from_str(event).ok()?);
+    }
     let body: SlackEventCallbackBody = serde_json::from_str(event).ok()?;
     from_event(&body, team_id, bot_user_id)
 }
@@ -107,12 +124,28 @@ pub fn from_event(
                 channel_id: event.channel.0.clone(),
             })
         }
+        SlackEventCallbackBody::AppUninstalled(_) => Some(Incoming::Uninstalled),
+        SlackEventCallbackBody::ChannelDeleted(event) if !event.channel.0.is_empty() => {
+            Some(Incoming::ChannelDeleted {
+                channel_id: event.channel.0.clone(),
+            })
+        }
+        // Over Socket Mode a user's `is_forgotten` is not modelled; Slack
+        // erases only deactivated people, whose `deleted` is set.
+        SlackEventCallbackBody::UserChange(event) => (event.user.deleted == Some(true)
+            && !event.user.id.0.is_empty())
+        .then(|| Incoming::PersonGone {
+            user_id: event.user.id.0.clone(),
+        }),
         // A type slack-morphism models whose shape did not fit lands in
         // `Unknown`, as do the channel events it does not model.
         SlackEventCallbackBody::Unknown(value) => {
             let kind = value.get("type").and_then(serde_json::Value::as_str)?;
             if kind == "message" {
                 return Some(Incoming::Malformed);
+            }
+            if FORGETTING_EVENT_TYPES.contains(&kind) {
+                return forgetting(value);
             }
             if !CHANNEL_EVENT_TYPES.contains(&kind) {
                 return None;
@@ -134,6 +167,35 @@ pub fn from_event(
                     reason: Skipped::NotAMessage,
                     channel: None,
                 },
+            })
+        }
+        _ => None,
+    }
+}
+
+/// An event asking the bot to forget, read from Slack's JSON: an
+/// uninstall (`tokens_revoked` counts when it revokes a bot token: the
+/// bot holds no other), a deleted channel, a person deactivated
+/// (`deleted`) or erased (`is_forgotten`). `None`: nothing to forget.
+fn forgetting(event: &serde_json::Value) -> Option<Incoming> {
+    use serde_json::Value;
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_string);
+    let set = |value: Option<&Value>| value.and_then(Value::as_bool) == Some(true);
+    match event.get("type").and_then(Value::as_str)? {
+        "app_uninstalled" => Some(Incoming::Uninstalled),
+        "tokens_revoked" => event
+            .pointer("/tokens/bot")
+            .and_then(Value::as_array)
+            .is_some_and(|bots| !bots.is_empty())
+            .then_some(Incoming::Uninstalled),
+        "channel_deleted" | "group_deleted" => Some(Incoming::ChannelDeleted {
+            channel_id: text(event.get("channel")).filter(|id| !id.is_empty())?,
+        }),
+        "user_change" => {
+            let user = event.get("user")?;
+            (set(user.get("deleted")) || set(user.get("is_forgotten"))).then_some(())?;
+            Some(Incoming::PersonGone {
+                user_id: text(user.get("id")).filter(|id| !id.is_empty())?,
             })
         }
         _ => None,
@@ -515,6 +577,84 @@ mod tests {
         event["type"] = serde_json::json!("reaction_added");
         assert_eq!(from_json(&event.to_string(), "T111", "UBOT"), None);
         assert_eq!(from_json("[1, 2]", "T111", "UBOT"), None);
+    }
+
+    /// An inner event fixture, changed by `change`, as both decoders see it.
+    fn both_ways(name: &str, change: impl FnOnce(&mut serde_json::Value)) -> [Option<Incoming>; 2] {
+        let path = format!("{}/tests/fixtures/slack/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+        let mut event: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
+        change(&mut event);
+        let body: SlackEventCallbackBody =
+            serde_json::from_value(event.clone()).expect("slack-morphism reads it");
+        [
+            from_json(&event.to_string(), "T111", "UBOT"),
+            from_event(&body, "T111", "UBOT"),
+        ]
+    }
+
+    #[test]
+    fn what_asks_to_forget_decodes_alike_over_http_and_socket_mode() {
+        let gone = |user: &str| {
+            Some(Incoming::PersonGone {
+                user_id: user.into(),
+            })
+        };
+        /// A fixture, what the test changes in it, and what it decodes to.
+        type Case = (&'static str, fn(&mut serde_json::Value), Option<Incoming>);
+        let cases: [Case; 8] = [
+            (
+                "event_only_app_uninstalled.json",
+                |_| {},
+                Some(Incoming::Uninstalled),
+            ),
+            (
+                "event_only_tokens_revoked.json",
+                |_| {},
+                Some(Incoming::Uninstalled),
+            ),
+            (
+                "event_only_tokens_revoked.json",
+                |event| event["tokens"]["bot"] = serde_json::json!([]),
+                None,
+            ),
+            (
+                "event_only_channel_deleted.json",
+                |_| {},
+                Some(Incoming::ChannelDeleted {
+                    channel_id: "C024BE91L".into(),
+                }),
+            ),
+            (
+                "event_only_group_deleted.json",
+                |_| {},
+                Some(Incoming::ChannelDeleted {
+                    channel_id: "G0QN9RGTT".into(),
+                }),
+            ),
+            ("event_only_user_change.json", |_| {}, None),
+            (
+                "event_only_user_change.json",
+                |event| {
+                    event["user"]["id"] = serde_json::json!("W111");
+                    event["user"]["deleted"] = serde_json::json!(true);
+                },
+                gone("W111"),
+            ),
+            (
+                "event_only_user_change.json",
+                |event| {
+                    event["user"]["id"] = serde_json::json!("W111");
+                    event["user"]["is_forgotten"] = serde_json::json!(true);
+                },
+                gone("W111"),
+            ),
+        ];
+        for (name, change, expected) in cases {
+            let [http, socket] = both_ways(name, change);
+            assert_eq!(http, expected, "{name} over HTTP");
+            assert_eq!(socket, expected, "{name} over Socket Mode");
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! module that owns it: the inbox, [`pipeline::run_once`]; the one sender,
 //! [`outbox::run_once`]; App Home tabs a change made out of date,
 //! [`home::run_once`]; the hourly `maintenance` (thread context past
-//! its retention, then [`reminders::run_once`] and [`reception::run_once`]); the weekly digest,
+//! its retention, [`lifecycle::run_once`]'s retention and uninstalls, then
+//! [`reminders::run_once`] and [`reception::run_once`]); the weekly digest,
 //! `digest::job::run_due`, whose loop and by-hand twin `clarity-bot digest`
 //! are in [`digest`]. Tests call the steps with the time they choose and
 //! never wait for a timer; a loop here only schedules its step, survives a
@@ -12,6 +13,7 @@
 pub mod digest;
 
 use crate::home;
+use crate::lifecycle;
 use crate::pipeline;
 use crate::reception;
 use crate::reminders;
@@ -139,15 +141,16 @@ async fn yield_to_ingest(state: &AppState) -> bool {
     true
 }
 
-/// Hourly upkeep: forget thread context past its retention; remind the
-/// owners of open questions past their due date; note to decisions' owners
-/// their reception of the day before.
+/// Hourly upkeep: forget thread context past its retention, and what
+/// `[retention]` says goes; remind the owners of open questions past their
+/// due date; note to decisions' owners their reception of the day before.
 async fn maintenance(state: &AppState) -> anyhow::Result<usize> {
     let days = i64::from(state.settings.file.threads.context_retention_days);
     state
         .store
         .prune_thread_context(now_ms() - days * 24 * 3600 * 1000)
         .await?;
+    lifecycle::run_once(state, now_ms()).await?;
     reminders::run_once(state, now_ms()).await?;
     reception::run_once(state, now_ms()).await?;
     Ok(0)

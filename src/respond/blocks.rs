@@ -171,6 +171,11 @@ pub enum Reply {
     /// An @mention asking whether a topic was decided, and none is
     /// recorded: says so, with a button that records one.
     MentionUndecided { query: String },
+    /// `/clarity forget` without an id: the channel's latest decisions
+    /// with the ids that forget them.
+    ForgetWhich { items: Vec<(i64, DecisionLine)> },
+    /// `/clarity forget <id>` done; the topic when the asker may see it.
+    DecisionForgotten { id: i64, topic: Option<String> },
     /// The weekly digest (posted, or previewed with `/clarity digest`);
     /// rendered by the digest's own renderer.
     Digest(Box<crate::domain::digest::Digest>),
@@ -744,6 +749,28 @@ impl Reply {
                             .into(),
                     ])
             }
+            Reply::ForgetWhich { items } => {
+                if items.is_empty() {
+                    return plain(
+                        "No decisions are recorded in this channel, so there is nothing to forget."
+                            .to_string(),
+                    );
+                }
+                let mut lines = vec![
+                    "Which one? `/clarity forget &lt;id&gt;` removes a decision from the log; its recorder or a workspace admin may. This channel's latest:".to_string(),
+                ];
+                lines.extend(items.iter().map(|(id, item)| {
+                    format!("• `{id}` {}", decision_line(item).trim_start_matches("• "))
+                }));
+                plain(lines.join("\n"))
+            }
+            Reply::DecisionForgotten { id, topic } => plain(match topic {
+                Some(topic) => format!(
+                    "Done: decision `{id}` on *{}* is gone from the decision log.",
+                    short_topic(topic)
+                ),
+                None => format!("Done: decision `{id}` is gone from the decision log."),
+            }),
             Reply::Digest(digest) => super::digest::blocks(digest),
         }
     }
@@ -1299,6 +1326,27 @@ mod command_snapshots {
                 Reply::Problem {
                     what: "I couldn't reach my database just now.".into(),
                     next: "Please try the command again in a minute.".into(),
+                },
+            ),
+            (
+                "forget_which",
+                Reply::ForgetWhich {
+                    items: vec![(12, decision())],
+                },
+            ),
+            ("forget_which_none", Reply::ForgetWhich { items: vec![] }),
+            (
+                "decision_forgotten",
+                Reply::DecisionForgotten {
+                    id: 12,
+                    topic: Some("search relevance".into()),
+                },
+            ),
+            (
+                "decision_forgotten_elsewhere",
+                Reply::DecisionForgotten {
+                    id: 12,
+                    topic: None,
                 },
             ),
         ]

@@ -685,6 +685,12 @@ mod properties {
                     why,
                 })
                 .boxed(),
+            proptest::collection::vec((id, decision_line()), 0..20)
+                .prop_map(|items| Reply::ForgetWhich { items })
+                .boxed(),
+            (id, maybe(text()))
+                .prop_map(|(id, topic)| Reply::DecisionForgotten { id, topic })
+                .boxed(),
             digest()
                 .prop_map(|digest| Reply::Digest(Box::new(digest)))
                 .boxed(),

@@ -1,6 +1,7 @@
 //! The inbox: every event, persisted (group commit) before it is
 //! acknowledged, then claimed by the inbox worker, worked off in order and
-//! marked done, or retried and at last given up.
+//! deleted (its event id kept in `seen_events`, so a late retry adds
+//! nothing), or retried and at last given up.
 
 use super::{Result, Store, placeholder_rows, scalar};
 use sqlx::Row;
@@ -26,7 +27,8 @@ pub struct ClaimedEvent {
 
 impl Store {
     /// Persists a batch of events in one transaction (group commit). Events
-    /// whose `event_id` is already stored are skipped; returns how many were new.
+    /// whose `event_id` is already stored, or was worked, are skipped;
+    /// returns how many were new.
     pub async fn insert_events(&self, events: &[NewEvent], now: i64) -> Result<u64> {
         // Two replicas given the same events (Slack's retries) in other
         // orders can deadlock on PostgreSQL; the loser's statement is rolled
@@ -121,21 +123,32 @@ impl Store {
         Ok(())
     }
 
-    /// Marks processed events done.
-    pub async fn finish_events(&self, ids: &[i64]) -> Result<()> {
+    /// Deletes processed events, payload and all, keeping their event ids
+    /// (`seen_events`) so a retry of one is still recognised.
+    pub async fn finish_events(&self, ids: &[i64], now: i64) -> Result<()> {
         let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
         for chunk in ids.chunks(500) {
+            let set = placeholder_rows(1, chunk.len());
+            let at = chunk.len() + 1;
             let sql = format!(
-                "UPDATE events SET state = 'done' WHERE id IN {}",
-                placeholder_rows(1, chunk.len())
+                "INSERT INTO seen_events (event_id, team_id, seen_at) \
+                 SELECT event_id, team_id, ${at} FROM events WHERE id IN {set} \
+                 ON CONFLICT (event_id) DO NOTHING"
             );
             let mut query = sqlx::query(&sql);
             for id in chunk {
                 query = query.bind(*id);
             }
-            query.execute(&self.pool).await?;
+            query.bind(now).execute(&mut *tx).await?;
+            let sql = format!("DELETE FROM events WHERE id IN {set}");
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *tx).await?;
         }
-        Ok(())
+        tx.commit().await
     }
 
     /// Records a processing failure; after `max_attempts` the event is given up.
@@ -167,9 +180,13 @@ impl Store {
 /// PostgreSQL's parameter limits.
 const ROWS_PER_STATEMENT: usize = 1000;
 
+/// Inserts the rows not already in the inbox nor worked before.
 fn sql_for_events(rows: usize) -> String {
     format!(
-        "INSERT INTO events (team_id, event_id, payload, received_at) VALUES {} \
+        "WITH arrived (team_id, event_id, payload, received_at) AS (VALUES {}) \
+         INSERT INTO events (team_id, event_id, payload, received_at) \
+         SELECT team_id, event_id, payload, received_at FROM arrived \
+         WHERE NOT EXISTS (SELECT 1 FROM seen_events s WHERE s.event_id = arrived.event_id) \
          ON CONFLICT (event_id) DO NOTHING",
         placeholder_rows(rows, 4)
     )

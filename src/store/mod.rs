@@ -12,7 +12,8 @@
 //! `flags`, `decisions` (and their reopens), `questions` (open questions
 //! and reminders), `receptions` (a decision's confusion and disagreement,
 //! and who gets the daily note), `channels` (privacy and settings),
-//! `outbox`, `digests`. The store never
+//! `outbox`, `digests`, `home_views` (App Home tabs out of date), and
+//! `lifecycle` (what a deletion, retention or an uninstall takes). The store never
 //! calls back into its callers: it reads, writes and returns rows.
 
 mod channels;
@@ -22,6 +23,7 @@ mod flags;
 mod home;
 mod home_views;
 mod inbox;
+mod lifecycle;
 mod outbox;
 mod questions;
 mod receptions;
@@ -34,6 +36,7 @@ pub use flags::{FactsQuery, FlagRow, NewFlag};
 pub use home::{HomeChannel, HomeDecision, HomeQuestion, HomeTopic};
 pub use home_views::StaleHome;
 pub use inbox::{ClaimedEvent, NewEvent};
+pub use lifecycle::DecisionRecord;
 pub use outbox::{ClaimedOutbox, NewOutboxMessage, SentKind, Settlement};
 pub use questions::{DueQuestion, NewQuestion, QuestionRow};
 pub use receptions::{NewReception, ReceptionRow};
@@ -323,6 +326,8 @@ const TABLES: &[&str] = &[
     "outbox",
     "digests",
     "channels",
+    "seen_events",
+    "uninstalled_teams",
 ];
 
 /// The event id of [`Store::probe_write`]'s row; Slack's ids start with `Ev`.

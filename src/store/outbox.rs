@@ -69,6 +69,10 @@ pub enum SentKind {
     Other,
 }
 
+/// Nothing is sent for a workspace that uninstalled the app: its rows are
+/// never claimed, and go with its data.
+const INSTALLED: &str = "team_id NOT IN (SELECT team_id FROM uninstalled_teams)";
+
 impl Transaction {
     /// Queues an outbox row; a second row with the same dedupe key is
     /// dropped. Returns whether it was added.
@@ -99,7 +103,7 @@ impl Store {
         let sql = format!(
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
-             AND locked_until < $2 ORDER BY id LIMIT $3{lock}) \
+             AND locked_until < $2 AND {INSTALLED} ORDER BY id LIMIT $3{lock}) \
              RETURNING id, team_id, kind, payload, flag_id, attempts, claims, settled"
         );
         let rows = sqlx::query(&sql)
@@ -123,16 +127,17 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Option<ClaimedOutbox>> {
         let _write = self.write_gate().await;
-        let row = sqlx::query(
+        let sql = format!(
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claims = claims + 1 \
-             WHERE id = $2 AND state = 'pending' AND locked_until < $3 \
-             RETURNING id, team_id, kind, payload, flag_id, attempts, claims, settled",
-        )
-        .bind(now + lease_ms)
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+             WHERE id = $2 AND state = 'pending' AND locked_until < $3 AND {INSTALLED} \
+             RETURNING id, team_id, kind, payload, flag_id, attempts, claims, settled"
+        );
+        let row = sqlx::query(&sql)
+            .bind(now + lease_ms)
+            .bind(id)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(outbox_row).transpose()
     }
 

@@ -23,11 +23,12 @@ impl ThreadContext {
 }
 
 impl Store {
-    /// Remembers thread roots (top-level messages) in one transaction.
+    /// Remembers thread roots (top-level messages: channel, ts, text and
+    /// author) in one transaction.
     pub async fn remember_roots(
         &self,
         team_id: &str,
-        roots: &[(String, String, String)],
+        roots: &[(String, String, String, String)],
         now: i64,
     ) -> Result<()> {
         let _write = self.write_gate().await;
@@ -37,18 +38,19 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for chunk in roots.chunks(200) {
             let sql = format!(
-                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, last_seen) \
+                "INSERT INTO thread_context (team_id, channel_id, thread_ts, root_text, root_user, last_seen) \
                  VALUES {} ON CONFLICT (team_id, channel_id, thread_ts) DO UPDATE SET \
-                 root_text = excluded.root_text, last_seen = excluded.last_seen",
-                placeholder_rows(chunk.len(), 5)
+                 root_text = excluded.root_text, root_user = excluded.root_user, last_seen = excluded.last_seen",
+                placeholder_rows(chunk.len(), 6)
             );
             let mut query = sqlx::query(&sql);
-            for (channel, ts, text) in chunk {
+            for (channel, ts, text, user) in chunk {
                 query = query
                     .bind(team_id)
                     .bind(channel.as_str())
                     .bind(ts.as_str())
                     .bind(text.as_str())
+                    .bind(user.as_str())
                     .bind(now);
             }
             query.execute(&mut *tx).await?;

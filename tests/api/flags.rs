@@ -300,6 +300,10 @@ async fn deleting_a_flagged_message_deletes_the_reply(backend: Backend) {
     .await;
     app.wait_until_idle().await;
     assert_eq!(app.slack.posts().len(), 1);
+    let stored: Vec<String> = sqlx::query_scalar("SELECT reply_ts FROM flags WHERE posted = 1")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("query");
     // Slack's own message_deleted payload for that message.
     let mut deleted = fixture_json("events_message_deleted.json");
     deleted["event_id"] = json!("EvDeleted");
@@ -308,10 +312,6 @@ async fn deleting_a_flagged_message_deletes_the_reply(backend: Backend) {
     let deletes = app.slack.calls("chat.delete");
     assert_eq!(deletes.len(), 1, "{deletes:?}");
     assert_eq!(deletes[0].body["channel"], "C111");
-    let stored: Vec<String> = sqlx::query_scalar("SELECT reply_ts FROM flags WHERE posted = 1")
-        .fetch_all(app.app.store.pool())
-        .await
-        .expect("query");
     assert_eq!(
         deletes[0].body["ts"],
         json!(stored[0]),

@@ -10,6 +10,7 @@ mod helpers;
 mod home;
 mod ingress;
 mod interactions;
+mod lifecycle;
 mod limits;
 mod mute;
 mod outage;

@@ -165,11 +165,11 @@ async fn database_outage() {
     .map(|ts| (ts.to_string(), 1))
     .collect();
     assert_eq!(per_thread, expected, "one reply per ask, none twice");
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seen_events")
         .fetch_one(app.app.store.pool())
         .await
         .expect("count events");
-    assert_eq!(stored, 4, "each event stored once");
+    assert_eq!(stored, 4, "each event stored once, and worked");
     let unreplied: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE posted = 1 AND reply_ts IS NULL")
             .fetch_one(app.app.store.pool())

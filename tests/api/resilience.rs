@@ -285,7 +285,7 @@ async fn after_sigterm_a_copy_of_the_sqlite_file_alone_holds_every_row_on_sqlite
         .await
         .expect("the copy opens");
     let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
-    let events = count("SELECT COUNT(*) FROM events WHERE state = 'done'")
+    let events = count("SELECT COUNT(*) FROM seen_events")
         .fetch_one(&mut connection)
         .await
         .expect("events");
