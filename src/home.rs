@@ -1,6 +1,6 @@
 //! The App Home tab (`app_home_opened` → `views.publish`): for the person
 //! looking, the decisions they may see (searchable by topic, newest first,
-//! with owner, date and link), the topics asked about and not decided
+//! with owner, date, link, reasoning and the decisions each replaced), the topics asked about and not decided
 //! (most repeated first), the open questions they decide with due dates,
 //! and the channels the bot is in with whether it would ask there now
 //! (muted until, quiet after a recent question until), and how often it
@@ -96,23 +96,37 @@ async fn content(
     };
     let store = &state.store;
     let policy = &state.settings.file.noise;
-    let decisions = store
+    let mut decisions = Vec::new();
+    for row in store
         .home_decisions(team_id, query)
         .await?
         .into_iter()
         .filter(|row| may_see(&row.channel_id, row.public))
         .take(HOME_LINES)
-        .map(|row| DecisionLine {
+    {
+        // Its reasoning, and the chain it replaced (in its own channel).
+        let (reasoning, replaces) = match store.decision(team_id, row.id).await? {
+            Some(full) => {
+                let replaced = store.replaced_by(team_id, &full).await?;
+                let chain = replaced
+                    .into_iter()
+                    .map(|old| (old.decision, old.created_at))
+                    .collect();
+                (full.reasoning, chain)
+            }
+            None => (None, Vec::new()),
+        };
+        decisions.push(DecisionLine {
             topic: row.topic,
             decision: row.decision,
             recorded_at: row.created_at,
             owner: row.owner,
             channel: Some(row.channel_id),
             link: row.permalink,
-            reasoning: None,
-            replaces: Vec::new(),
-        })
-        .collect();
+            reasoning,
+            replaces,
+        });
+    }
     let open = store
         .home_topics(team_id, now - OPEN_WINDOW_MS)
         .await?

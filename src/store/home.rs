@@ -17,6 +17,7 @@ const KNOWN_PUBLIC: &str = "CAST(CASE WHEN t.channel_private = 0 AND EXISTS (SEL
 /// A decision as App Home lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HomeDecision {
+    pub id: i64,
     pub channel_id: String,
     pub public: bool,
     pub topic: String,
@@ -78,7 +79,7 @@ impl Store {
     ) -> Result<Vec<HomeDecision>> {
         let pattern = super::decisions::like_pattern(query.unwrap_or_default());
         let rows = sqlx::query(&format!(
-            "SELECT t.channel_id, {KNOWN_PUBLIC} AS public, t.topic, t.decision, t.owner, \
+            "SELECT t.id, t.channel_id, {KNOWN_PUBLIC} AS public, t.topic, t.decision, t.owner, \
              t.permalink, t.created_at FROM decisions t \
              WHERE t.team_id = $1 AND t.superseded_by IS NULL AND LOWER(t.topic) LIKE $2 ESCAPE '\\' \
              ORDER BY t.created_at DESC, t.id DESC LIMIT $3"
@@ -91,6 +92,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(HomeDecision {
+                    id: row.try_get("id")?,
                     channel_id: row.try_get("channel_id")?,
                     public: public(row)?,
                     topic: row.try_get("topic")?,

@@ -13,6 +13,7 @@ crate::sqlite_and_postgres! {
     when_slack_cannot_say_who_is_in_a_private_channel_its_rows_are_left_out => when_slack_cannot_say_who_is_in_a_private_channel_its_rows_are_left_out;
     the_search_box_lists_decisions_on_that_topic => the_search_box_lists_decisions_on_that_topic;
     open_tabs_are_published_again_when_a_decision_is_recorded_private_rows_for_members_only => open_tabs_are_published_again_when_a_decision_is_recorded_private_rows_for_members_only;
+    a_decision_shows_its_reasoning_and_the_one_it_replaced => a_decision_shows_its_reasoning_and_the_one_it_replaced;
 }
 
 /// Slack's `app_home_opened` for `user` on the Home tab.
@@ -263,5 +264,43 @@ async fn open_tabs_are_published_again_when_a_decision_is_recorded_private_rows_
             .iter()
             .all(|(user, _)| user == "W111" || user == "W999"),
         "only tabs that were opened: {homes:?}"
+    );
+}
+
+/// The Home tab lists a decision as `/clarity decisions` does: with its
+/// reasoning and the decision it replaced.
+async fn a_decision_shows_its_reasoning_and_the_one_it_replaced(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for text in [
+        "decide pricing :: one flat price",
+        "decide pricing :: three tiers because small teams start cheap",
+    ] {
+        let response = app.post_command(&[("text", text)]).await;
+        assert_eq!(response.status(), 200);
+    }
+    app.wait_until_idle().await;
+    let blocks = open_home(&app, "EvHome", "W111").await;
+    let decisions = blocks[2]["text"]["text"].as_str().unwrap_or_default();
+    let replaced_at: i64 =
+        sqlx::query_scalar("SELECT created_at FROM decisions WHERE superseded_by IS NOT NULL")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("the replaced decision");
+    let old = clarity_bot::respond::format::recorded_on(replaced_at);
+    assert!(
+        decisions.starts_with(
+            "*Decisions*, newest first\n• *pricing* — three tiers because small teams start cheap ("
+        ),
+        "{decisions}"
+    );
+    assert!(
+        decisions.contains(&format!(
+            " — why: because small teams start cheap ← replaced “one flat price” ({old})"
+        )),
+        "{decisions}"
+    );
+    assert!(
+        !decisions.contains("\n• *pricing* — one flat price"),
+        "{decisions}"
     );
 }
