@@ -518,6 +518,8 @@ async fn record_decision(
     if let Some(recorded) = recorded
         && reasoning.is_none()
         && state.settings.file.after.ask_why
+        && stated_deliberately(assessment)
+        && listening(state, message, now).await?
     {
         // The one question for the reasoning, in the decision's thread.
         let ask = Outgoing::Post {
@@ -549,6 +551,27 @@ async fn record_decision(
             .await?;
     }
     Ok(())
+}
+
+/// Whether a message states its decision as one ("Decision: …",
+/// "Decided: …", "Outcome: …"): only then is its owner asked for the
+/// reasoning. A decision the bot reads in passing ("ok we're going with the
+/// blue one") joins the log, but a question about it would be a nag.
+fn stated_deliberately(assessment: &Assessment) -> bool {
+    assessment
+        .reasons
+        .iter()
+        .any(|reason| reason.rule == "decision.marker")
+}
+
+/// Whether the bot speaks in the message's channel now: watched, and not
+/// muted.
+async fn listening(state: &AppState, message: &Message, now: i64) -> anyhow::Result<bool> {
+    let settings = state
+        .store
+        .channel_settings(&message.team_id, &message.channel_id)
+        .await?;
+    Ok(settings.monitored && settings.muted_until.is_none_or(|until| until <= now))
 }
 
 /// Stores the assessment; for a premature ask (or an ask on a decided

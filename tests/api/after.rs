@@ -16,6 +16,7 @@ crate::sqlite_and_postgres! {
     a_decision_without_reasoning_gets_one_question_and_its_answer_is_stored_and_posted => ask_why_once;
     a_reopened_topic_gets_the_decision_with_keep_and_supersede_and_superseding_records_the_chain => reopened_topic;
     a_workspace_admin_turns_the_notes_off_for_everyone_and_on_again => workspace_notes;
+    a_decision_read_in_passing_or_in_a_muted_channel_gets_no_question => no_question_unasked;
 }
 
 crate::postgres_only! {
@@ -702,4 +703,57 @@ async fn workspace_notes(backend: Backend) {
     app.wait_until_idle().await;
     assert_eq!(sweep(&app, tomorrow + DAY_MS).await, 1);
     assert_eq!(dms_to(&app, "U0ANA").len(), 1);
+}
+
+/// The question for the reasoning follows a decision stated as one
+/// ("Decision: …"), in a channel the bot speaks in: a decision read in
+/// passing joins the log without a question, and a muted channel hears
+/// nothing.
+async fn no_question_unasked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    send_all(
+        &app,
+        &[said(
+            "EvInPassing",
+            "C111",
+            DECISION_TS,
+            None,
+            "W111",
+            "ok we're going with three tiers for pricing, monthly and yearly",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM decisions").await, 1);
+    assert!(app.slack.posts().is_empty(), "{:?}", app.slack.posts());
+
+    let muted = app
+        .post_command(&[("text", "mute 3 days"), ("channel_id", "C222")])
+        .await;
+    assert_eq!(muted.status(), 200);
+    app.wait_until_idle().await;
+    let before = app.slack.posts().len();
+    send_all(
+        &app,
+        &[said(
+            "EvMuted",
+            "C222",
+            "1700000400.000100",
+            None,
+            "W111",
+            "Decision: we're going with weekly releases, Tuesdays.",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM decisions").await, 2);
+    let posts = app.slack.posts();
+    assert!(
+        posts[before..].iter().all(|post| post["channel"] != "C222"
+            || !post["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("reasoning")),
+        "{posts:?}"
+    );
 }
