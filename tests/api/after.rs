@@ -27,21 +27,6 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const DECISION_TS: &str = "1700000200.000100";
 const DECISION: &str = "Decision: we're going with three tiers for pricing because churn is highest on the flat plan. Owner: <@U0ANA>.";
 
-/// A person's message: `message_event` by `user`.
-fn said(
-    event_id: &str,
-    channel: &str,
-    ts: &str,
-    thread: Option<&str>,
-    user: &str,
-    text: &str,
-) -> String {
-    let mut body: Value =
-        serde_json::from_str(&message_event(event_id, channel, ts, thread, text)).expect("JSON");
-    body["event"]["user"] = json!(user);
-    body.to_string()
-}
-
 /// The same message in a private channel (Slack says `group`).
 fn said_privately(
     event_id: &str,
@@ -51,7 +36,7 @@ fn said_privately(
     text: &str,
 ) -> String {
     let mut body: Value =
-        serde_json::from_str(&said(event_id, "G222", ts, thread, user, text)).expect("JSON");
+        serde_json::from_str(&message_by(event_id, "G222", ts, thread, user, text)).expect("JSON");
     body["event"]["channel_type"] = json!("group");
     body.to_string()
 }
@@ -153,18 +138,25 @@ async fn reception_note_once(backend: Backend) {
     let app = spawn_app(backend).await;
     send_all(
         &app,
-        &[said("EvD", "C111", DECISION_TS, None, "W111", DECISION)],
+        &[message_by(
+            "EvD",
+            "C111",
+            DECISION_TS,
+            None,
+            "W111",
+            DECISION,
+        )],
     )
     .await;
     app.wait_until_idle().await;
     let in_thread = |e: &str, ts: &str, user: &str, text: &str| {
-        said(e, "C111", ts, Some(DECISION_TS), user, text)
+        message_by(e, "C111", ts, Some(DECISION_TS), user, text)
     };
     send_all(&app, &reception(in_thread)).await;
     // The owner's own reply is no reception.
     send_all(
         &app,
-        &[said(
+        &[message_by(
             "EvOwn",
             "C111",
             "1700000204.000100",
@@ -239,7 +231,7 @@ async fn reception_note_once(backend: Backend) {
     );
     send_all(
         &app,
-        &[said(
+        &[message_by(
             "EvX2",
             "C111",
             "1700000205.000100",
@@ -326,7 +318,14 @@ async fn ask_why_once(backend: Backend) {
     let decision = "Decision: we're going with three tiers for pricing, monthly and yearly.";
     send_all(
         &app,
-        &[said("EvD", "C111", DECISION_TS, None, "W111", decision)],
+        &[message_by(
+            "EvD",
+            "C111",
+            DECISION_TS,
+            None,
+            "W111",
+            decision,
+        )],
     )
     .await;
     app.wait_until_idle().await;
@@ -350,7 +349,14 @@ async fn ask_why_once(backend: Backend) {
     // The same message again (Slack's retry under another id) asks nothing more.
     send_all(
         &app,
-        &[said("EvD2", "C111", DECISION_TS, None, "W111", decision)],
+        &[message_by(
+            "EvD2",
+            "C111",
+            DECISION_TS,
+            None,
+            "W111",
+            decision,
+        )],
     )
     .await;
     app.wait_until_idle().await;
@@ -432,7 +438,14 @@ async fn ask_why_once(backend: Backend) {
     let quiet = spawn_app_with(backend, "[after]\nask_why = false\n").await;
     send_all(
         &quiet,
-        &[said("EvD", "C111", DECISION_TS, None, "W111", decision)],
+        &[message_by(
+            "EvD",
+            "C111",
+            DECISION_TS,
+            None,
+            "W111",
+            decision,
+        )],
     )
     .await;
     quiet.wait_until_idle().await;
@@ -451,7 +464,7 @@ async fn reopened_topic(backend: Backend) {
     let revisit_ts = "1700000300.000100";
     send_all(
         &app,
-        &[said(
+        &[message_by(
             "EvRe",
             "C111",
             revisit_ts,
@@ -517,7 +530,7 @@ async fn reopened_topic(backend: Backend) {
     let ask_ts = "1700000400.000100";
     send_all(
         &app,
-        &[said(
+        &[message_by(
             "EvAsk",
             "C111",
             ask_ts,
@@ -611,7 +624,7 @@ async fn reopened_topic(backend: Backend) {
         .await;
     send_all(
         &quiet,
-        &[said(
+        &[message_by(
             "EvRe",
             "C111",
             revisit_ts,
@@ -631,11 +644,18 @@ async fn two_replicas_note_once() {
     let second = spawn_on(first.db.clone(), first.slack.clone(), "").await;
     send_all(
         &first,
-        &[said("EvD", "C111", DECISION_TS, None, "W111", DECISION)],
+        &[message_by(
+            "EvD",
+            "C111",
+            DECISION_TS,
+            None,
+            "W111",
+            DECISION,
+        )],
     )
     .await;
     let in_thread = |e: &str, ts: &str, user: &str, text: &str| {
-        said(e, "C111", ts, Some(DECISION_TS), user, text)
+        message_by(e, "C111", ts, Some(DECISION_TS), user, text)
     };
     send_all(&first, &reception(in_thread)).await;
     first.wait_until_idle().await;
@@ -674,11 +694,18 @@ async fn workspace_notes(backend: Backend) {
 
     send_all(
         &app,
-        &[said("EvD", "C111", DECISION_TS, None, "W111", DECISION)],
+        &[message_by(
+            "EvD",
+            "C111",
+            DECISION_TS,
+            None,
+            "W111",
+            DECISION,
+        )],
     )
     .await;
     let in_thread = |e: &str, ts: &str, user: &str, text: &str| {
-        said(e, "C111", ts, Some(DECISION_TS), user, text)
+        message_by(e, "C111", ts, Some(DECISION_TS), user, text)
     };
     send_all(&app, &reception(in_thread)).await;
     app.wait_until_idle().await;
@@ -690,7 +717,7 @@ async fn workspace_notes(backend: Backend) {
     assert!(on.starts_with("Owners in this workspace get"), "{on}");
     send_all(
         &app,
-        &[said(
+        &[message_by(
             "EvX2",
             "C111",
             "1700000205.000100",
@@ -713,7 +740,7 @@ async fn no_question_unasked(backend: Backend) {
     let app = spawn_app(backend).await;
     send_all(
         &app,
-        &[said(
+        &[message_by(
             "EvInPassing",
             "C111",
             DECISION_TS,
@@ -735,7 +762,7 @@ async fn no_question_unasked(backend: Backend) {
     let before = app.slack.posts().len();
     send_all(
         &app,
-        &[said(
+        &[message_by(
             "EvMuted",
             "C222",
             "1700000400.000100",

@@ -939,3 +939,27 @@ pub async fn recorded_on(app: &TestApp, topic: &str) -> String {
     .expect("the decision");
     clarity_bot::respond::format::recorded_on(at)
 }
+
+/// Slack's `member_joined_channel` for the bot joining `channel`.
+pub fn joined(event_id: &str, channel: &str) -> String {
+    let mut body = fixture_json("events_member_joined_channel.json");
+    body["event_id"] = json!(event_id);
+    body["event"]["user"] = json!(BOT_USER);
+    body["event"]["channel"] = json!(channel);
+    body.to_string()
+}
+
+/// A person's message: [`message_event`] written by `user`.
+pub fn message_by(
+    event_id: &str,
+    channel: &str,
+    ts: &str,
+    thread: Option<&str>,
+    user: &str,
+    text: &str,
+) -> String {
+    let mut body: Value =
+        serde_json::from_str(&message_event(event_id, channel, ts, thread, text)).expect("JSON");
+    body["event"]["user"] = json!(user);
+    body.to_string()
+}

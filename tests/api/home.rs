@@ -25,14 +25,6 @@ fn home_opened(event_id: &str, user: &str, tab: &str) -> String {
     body.to_string()
 }
 
-fn joined(event_id: &str, channel: &str) -> String {
-    let mut body = fixture_json("events_member_joined_channel.json");
-    body["event_id"] = json!(event_id);
-    body["event"]["user"] = json!(BOT_USER);
-    body["event"]["channel"] = json!(channel);
-    body.to_string()
-}
-
 /// A public C111 and a private G111, each with a decision and the bot in
 /// it; an undecided ask in G111; C111 muted. Returns the mute's end (ms).
 async fn two_channels(app: &TestApp) -> i64 {

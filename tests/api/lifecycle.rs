@@ -67,15 +67,6 @@ fn wrapped(event_id: &str, fixture: &str, change: impl FnOnce(&mut Value)) -> St
     wrap_event(event_id, event)
 }
 
-/// Slack's `member_joined_channel` for the bot joining `channel`.
-fn joined(event_id: &str, channel: &str) -> String {
-    let mut body = fixture_json("events_member_joined_channel.json");
-    body["event_id"] = json!(event_id);
-    body["event"]["user"] = json!(BOT_USER);
-    body["event"]["channel"] = json!(channel);
-    body.to_string()
-}
-
 /// Slack's `message_deleted` for message `ts` in `channel`.
 fn deletion(event_id: &str, channel: &str, ts: &str) -> String {
     let mut body = fixture_json("events_message_deleted.json");
@@ -756,10 +747,7 @@ async fn a_deleted_channel_takes_its_decisions_reception_and_reopens(backend: Ba
     let doomed = "C024BE91L";
     let decided = "1700000100.000100";
     let said = |event_id: &str, ts: &str, thread: Option<&str>, user: &str, text: &str| {
-        let mut body: Value =
-            serde_json::from_str(&message_event(event_id, doomed, ts, thread, text)).expect("json");
-        body["event"]["user"] = json!(user);
-        body.to_string()
+        message_by(event_id, doomed, ts, thread, user, text)
     };
     send_all(
         &app,
