@@ -31,6 +31,14 @@ use std::collections::{BTreeMap, HashSet};
 const MAX_ATTEMPTS: i64 = 5;
 /// Assessments scoring below this are not stored at all.
 const STORE_FLOOR: f64 = 0.2;
+/// A decision read in a message joins the channel's log only at this
+/// confidence or more. Below it, a status update or one person's plan
+/// ("I'll pair with Sam on it after standup") could join the log and answer
+/// a later ask with "For reference: decided …" on something nobody decided.
+/// Measured out of fold (5-fold cross-validation grouped by source, 5,746
+/// items): of the messages judged decisions at 0.8 or more, 0.89 are
+/// decisions; below it, 0.57.
+const LOG_FLOOR: f64 = 0.8;
 
 /// Top-level messages waiting to be remembered as thread roots, per team:
 /// channel, ts, text and author.
@@ -242,7 +250,7 @@ async fn process(
             ));
     }
 
-    if assessment.kind == Kind::Decision {
+    if assessment.kind == Kind::Decision && assessment.score >= LOG_FLOOR {
         record_decision(state, &message, &assessment, thread, now).await?;
         // The next message in this channel must see the new decision.
         step.fresh_indexes

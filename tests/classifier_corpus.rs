@@ -86,22 +86,22 @@ fn every_label_of_the_written_corpus_is_mostly_right() {
 }
 
 /// The lockbox's figures as measured when the scorer was trained (see
-/// docs/classifier.md, "Measured"): precision 0.894 and recall 0.673 on
-/// premature asks; recall 0.694 on confusion, 0.533 on disagreement and
-/// 0.557 on decisions, over 758 items (393 set aside first, then 203 and
-/// 162 more from new sources as each round was written). The issue's
+/// docs/classifier.md, "Measured"): precision 0.896 and recall 0.659 on
+/// premature asks; recall 0.770 on confusion, 0.557 on disagreement and
+/// 0.660 on decisions, over 867 items (393 set aside first, then 203, 162
+/// and 109 more from new sources as each round was written). The issue's
 /// targets (0.90 / 0.75; 0.60, 0.60, 0.70) are not all met; these floors
 /// keep what was reached from slipping.
 #[test]
 fn the_lockbox_keeps_its_measured_figures() {
     let report = lockbox();
-    assert_eq!(report.n, 758);
+    assert_eq!(report.n, 867);
     assert!(report.precision >= 0.89, "precision {}", report.precision);
-    assert!(report.recall >= 0.67, "recall {}", report.recall);
+    assert!(report.recall >= 0.65, "recall {}", report.recall);
     for (label, floor) in [
-        ("confusion", 0.69),
-        ("disagreement", 0.53),
-        ("decision", 0.55),
+        ("confusion", 0.76),
+        ("disagreement", 0.55),
+        ("decision", 0.65),
     ] {
         let recall = report.label_accuracy(label).expect("label present");
         assert!(recall >= floor, "{label} recall {recall}");

@@ -14,6 +14,7 @@ crate::sqlite_and_postgres! {
     deleting_a_flagged_message_deletes_the_reply => deleting_a_flagged_message_deletes_the_reply;
     editing_the_decision_into_a_flagged_message_withdraws_the_question => editing_the_decision_into_a_flagged_message_withdraws_the_question;
     a_decision_is_read_whole_and_answers_an_ask_on_what_it_was_for => a_decision_is_read_whole_and_answers_an_ask_on_what_it_was_for;
+    a_status_update_read_as_a_decision_with_little_confidence_joins_no_log => a_status_update_read_as_a_decision_with_little_confidence_joins_no_log;
 }
 use serde_json::json;
 
@@ -207,6 +208,59 @@ async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Ba
         "the decision was logged with its permalink"
     );
     assert!(decisions[0].contains("/archives/C300/"));
+}
+
+/// A status update the classifier reads as a decision, unsure: it joins no
+/// log, so a later ask on its subject is asked about, not answered "For
+/// reference" with the status line.
+async fn a_status_update_read_as_a_decision_with_little_confidence_joins_no_log(backend: Backend) {
+    let app = spawn_app_with(backend, NO_ASK_WHY).await;
+    let status = "the build for billing takes 14 minutes now, that's up from 9";
+    let read = app
+        .app
+        .classifier
+        .assess(status, &clarity_bot::classify::Context::default());
+    assert!(
+        read.kind == clarity_bot::domain::Kind::Decision && read.score < 0.8,
+        "this case needs a status line read as an unsure decision; pick another: {read:?}"
+    );
+    send_all(
+        &app,
+        &[message_event(
+            "EvStatus",
+            "C301",
+            "1700000500.000100",
+            None,
+            status,
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    let decisions = sqlx::query_scalar::<_, String>("SELECT decision FROM decisions")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("query");
+    assert_eq!(decisions, Vec::<String>::new());
+    send_all(
+        &app,
+        &[message_event(
+            "EvAsk",
+            "C301",
+            "1700000600.000100",
+            None,
+            "can we get aligned on the billing build before friday?",
+        )],
+    )
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(
+        posts[0]["text"]
+            .as_str()
+            .is_some_and(|t| !t.starts_with("For reference")),
+        "{posts:?}"
+    );
 }
 
 async fn an_ask_under_a_root_stating_the_decision_gets_no_reply(backend: Backend) {
