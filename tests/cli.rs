@@ -169,6 +169,17 @@ fn manifest_prints_json_with_request_urls_under_the_given_base() {
         manifest["settings"]["event_subscriptions"]["request_url"],
         "https://bot.acme.dev/slack/events"
     );
+    // "Add to Slack": where Slack sends the installer back, in the
+    // manifest's oauth_config and said on stderr.
+    assert_eq!(
+        manifest["oauth_config"]["redirect_urls"][0],
+        "https://bot.acme.dev/slack/oauth_redirect"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("https://bot.acme.dev/slack/oauth_redirect"),
+        "{stderr}"
+    );
 }
 
 #[test]
