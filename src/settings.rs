@@ -921,6 +921,74 @@ mod tests {
     }
 
     #[test]
+    fn multi_workspace_mode_needs_a_token_key_and_says_how_to_make_one() {
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let multi = [
+            ("SLACK_CLIENT_ID", "1111.2222"),
+            ("SLACK_CLIENT_SECRET", "client-secret-value"),
+            ("SLACK_SIGNING_SECRET", "shh"),
+        ];
+        let settings = load(&multi).expect("loads");
+        let err = settings.require_for_serve().expect_err("no key");
+        let text = err.to_string();
+        assert!(
+            text.contains("CLARITY_TOKEN_KEY: required when SLACK_CLIENT_ID is set"),
+            "{text}"
+        );
+        assert!(text.contains("openssl rand -base64 32"), "{text}");
+        assert!(!text.contains("SLACK_BOT_TOKEN"), "{text}");
+        assert!(!format!("{settings:?}").contains("client-secret-value"));
+
+        let mut with_key = multi.to_vec();
+        with_key.push(("CLARITY_TOKEN_KEY", key));
+        let settings = load(&with_key).expect("loads");
+        settings.require_for_serve().expect("serves");
+        assert!(!format!("{settings:?}").contains(key));
+
+        // Multi-workspace mode takes no bot token and no Socket Mode.
+        let mut both = with_key.clone();
+        both.push(("SLACK_BOT_TOKEN", "xoxb-one"));
+        both.push(("SLACK_APP_TOKEN", "xapp-one"));
+        let err = load(&both)
+            .expect("loads")
+            .require_for_serve()
+            .expect_err("ambiguous");
+        assert_eq!(err.problems.len(), 2, "{err}");
+        assert!(
+            err.problems[0].starts_with("SLACK_BOT_TOKEN: not used"),
+            "{err}"
+        );
+        assert!(err.problems[1].starts_with("SLACK_APP_TOKEN: "), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_token_key_or_half_the_oauth_credentials_are_named_without_the_values() {
+        for (value, what) in [
+            ("not*base64*at*all", "is not base64"),
+            ("c2hvcnQ=", "decodes to 5 bytes"),
+        ] {
+            let err = load(&[("CLARITY_TOKEN_KEY", value)]).expect_err("malformed");
+            let text = err.to_string();
+            assert!(text.contains(&format!("CLARITY_TOKEN_KEY: {what} (the value is not shown); expected 32 random bytes in base64")), "{text}");
+            assert!(text.contains("openssl rand -base64 32"), "{text}");
+            assert!(!text.contains(value), "{text}");
+        }
+        let err = load(&[("SLACK_CLIENT_ID", "1111.2222")]).expect_err("no secret");
+        assert!(
+            err.to_string()
+                .contains("SLACK_CLIENT_SECRET: required with SLACK_CLIENT_ID"),
+            "{err}"
+        );
+        let err = load(&[("SLACK_CLIENT_SECRET", "half-of-it")]).expect_err("no id");
+        assert!(
+            err.to_string()
+                .contains("SLACK_CLIENT_ID: required with SLACK_CLIENT_SECRET"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("half-of-it"), "{err}");
+    }
+
+    #[test]
     fn invalid_environment_values_are_all_reported() {
         let err = load(&[
             ("CLARITY_BIND", "nowhere"),

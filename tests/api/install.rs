@@ -16,6 +16,7 @@ crate::sqlite_and_postgres! {
     a_refused_refresh_marks_the_installation_for_reinstall_and_stops_its_calls => refused_refresh;
     an_org_wide_installs_events_with_a_null_team_in_authorizations_are_handled => org_wide;
     an_uninstall_deletes_the_tokens_at_once_and_later_events_post_nothing => uninstalled;
+    with_one_bot_token_there_is_nothing_to_install => single_workspace;
 }
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -508,4 +509,18 @@ async fn uninstalled(backend: Backend) {
     .await;
     app.wait_until_idle().await;
     assert_eq!(app.slack.tokens("chat.postMessage"), ["xoxb-a", "xoxb-b"]);
+}
+
+async fn single_workspace(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (response, _, cookie) = app.start_install().await;
+    assert_eq!(response.status(), 404);
+    assert!(cookie.is_empty());
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("serves one workspace")
+    );
 }
