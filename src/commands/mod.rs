@@ -24,6 +24,9 @@ const STATUS_WINDOW_MS: i64 = 30 * DAY_MS;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Invocation {
     pub team_id: String,
+    /// The Enterprise Grid organization, when the workspace is in one.
+    #[serde(default)]
+    pub enterprise_id: String,
     #[serde(default)]
     pub team_domain: String,
     pub channel_id: String,

@@ -156,6 +156,12 @@ async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Byte
             return (StatusCode::BAD_REQUEST, "malformed form body").into_response();
         }
     };
+    ingress::note_organization(
+        &state.app,
+        &invocation.team_id,
+        Some(&invocation.enterprise_id),
+    )
+    .await;
     Json(
         commands::answer_in_time(&state.app, invocation)
             .await
@@ -183,6 +189,16 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
         tracing::warn!("malformed interaction body");
         return (StatusCode::BAD_REQUEST, "malformed interaction payload").into_response();
     };
+    let team = &payload["team"];
+    let enterprise = team["enterprise_id"]
+        .as_str()
+        .or_else(|| payload["enterprise"]["id"].as_str());
+    ingress::note_organization(
+        &state.app,
+        team["id"].as_str().unwrap_or_default(),
+        enterprise,
+    )
+    .await;
     let started = Instant::now();
     let ack = ingress::interaction(&state.app, payload, now_ms()).await;
     metrics::histogram!("clarity_interaction_ack_seconds").record(started.elapsed().as_secs_f64());

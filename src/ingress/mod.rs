@@ -79,6 +79,36 @@ pub async fn recipient(
     Ok(found)
 }
 
+/// Multi-workspace mode: a command or a click from a workspace of an
+/// organization with an org-wide installation says which organization the
+/// workspace is in, so its calls find that installation even before any of
+/// its events arrived. Anything else changes nothing.
+pub async fn note_organization(state: &AppState, team_id: &str, enterprise_id: Option<&str>) {
+    let Some(enterprise_id) = enterprise_id.filter(|e| !e.is_empty()) else {
+        return;
+    };
+    if !state.workspaces.is_multi() || team_id.is_empty() {
+        return;
+    }
+    let noted = match state
+        .store
+        .installation_for(team_id, Some(enterprise_id))
+        .await
+    {
+        Ok(Some(row)) if row.org_wide => {
+            state
+                .store
+                .remember_enterprise(team_id, &row.key.enterprise_id)
+                .await
+        }
+        Ok(_) => Ok(()),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = noted {
+        tracing::warn!(error = %err, team = %team_id, "could not note a workspace's organization");
+    }
+}
+
 /// Multi-workspace mode: the installation an event's authorizations (or,
 /// without any, its team) name.
 async fn installed_recipient(

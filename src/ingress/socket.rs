@@ -195,6 +195,8 @@ async fn on_command(
 fn invocation(event: SlackCommandEvent) -> Invocation {
     Invocation {
         team_id: event.team_id.to_string(),
+        // Socket Mode serves one workspace: its organization changes nothing.
+        enterprise_id: String::new(),
         team_domain: event.team_domain.unwrap_or_default(),
         channel_id: event.channel_id.to_string(),
         channel_name: event.channel_name.unwrap_or_default(),

@@ -460,6 +460,27 @@ async fn org_wide(backend: Backend) {
         count(&app, "SELECT COUNT(*) FROM flags WHERE team_id = 'T111'").await,
         1
     );
+
+    // A command from another workspace of the organization, before any of
+    // its events: answered with the organization's token too.
+    let mute = app
+        .post_command(&[
+            ("team_id", "T222"),
+            ("enterprise_id", "E111"),
+            ("channel_id", "C222"),
+            ("text", "mute 30m"),
+        ])
+        .await;
+    assert_eq!(mute.status(), 200);
+    app.wait_until_idle().await;
+    let lines: Vec<_> = app
+        .slack
+        .calls("chat.postMessage")
+        .into_iter()
+        .filter(|call| call.body["channel"] == "C222")
+        .map(|call| call.token.unwrap_or_default())
+        .collect();
+    assert_eq!(lines, ["xoxb-org"]);
 }
 
 async fn uninstalled(backend: Backend) {
