@@ -160,8 +160,17 @@ impl Store {
     }
 
     /// Remembers that `team_id` belongs to `enterprise_id`, for the rows
-    /// (outbox, jobs) that know only a team.
+    /// (outbox, jobs) that know only a team. Read first: every event of an
+    /// org-wide install says so, and only the first needs a write.
     pub async fn remember_enterprise(&self, team_id: &str, enterprise_id: &str) -> Result<()> {
+        let known: Option<String> =
+            sqlx::query_scalar("SELECT enterprise_id FROM team_enterprises WHERE team_id = $1")
+                .bind(team_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        if known.as_deref() == Some(enterprise_id) {
+            return Ok(());
+        }
         let _write = self.write_gate().await;
         sqlx::query(
             "INSERT INTO team_enterprises (team_id, enterprise_id) VALUES ($1, $2) \
