@@ -130,6 +130,15 @@ pub async fn finish(state: &AppState, redirect: Redirect, cookie: Option<&str>, 
     };
     match stored {
         Ok(new) => {
+            let id = if new.org_wide {
+                &new.key.enterprise_id
+            } else {
+                &new.key.team_id
+            };
+            let named = match granted.name.as_str() {
+                "" => id.clone(),
+                name => format!("{name} ({id})"),
+            };
             tracing::info!(
                 enterprise = %new.key.enterprise_id,
                 team = %new.key.team_id,
@@ -140,9 +149,9 @@ pub async fn finish(state: &AppState, redirect: Redirect, cookie: Option<&str>, 
             metrics::counter!("clarity_installs_total").increment(1);
             Page::Installed {
                 name: if new.org_wide {
-                    format!("the organization {}", new.key.enterprise_id)
+                    format!("the organization {named}, for its workspaces")
                 } else {
-                    format!("the workspace {}", new.key.team_id)
+                    format!("the workspace {named}")
                 },
             }
         }

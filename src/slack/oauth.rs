@@ -36,6 +36,8 @@ pub struct Granted {
     /// Empty outside Enterprise Grid.
     pub enterprise_id: String,
     pub org_wide: bool,
+    /// The workspace's name (the organization's, for an org-wide install).
+    pub name: String,
     pub bot_user_id: String,
     pub scopes: String,
     /// Who installed the app (empty on a refresh, which names nobody).
@@ -80,6 +82,7 @@ struct Answer {
 #[derive(Deserialize)]
 struct Named {
     id: Option<String>,
+    name: Option<String>,
 }
 
 /// The longest `oauth.v2.access` may take.
@@ -191,11 +194,18 @@ fn granted(answer: Answer) -> Result<Granted, CallError> {
     {
         return Err(CallError::Permanent("not a bot token".into()));
     }
+    let name = |named: &Option<Named>| named.as_ref().and_then(|n| n.name.clone());
+    let name = if answer.is_enterprise_install {
+        name(&answer.enterprise)
+    } else {
+        name(&answer.team)
+    };
     let id = |named: Option<Named>| named.and_then(|n| n.id).unwrap_or_default();
     let granted = Granted {
         team_id: id(answer.team),
         enterprise_id: id(answer.enterprise),
         org_wide: answer.is_enterprise_install,
+        name: name.unwrap_or_default(),
         bot_user_id,
         scopes: answer.scope.unwrap_or_default(),
         installer_user_id: id(answer.authed_user),
@@ -232,6 +242,7 @@ mod tests {
             ("", "E1")
         );
         assert!(granted.org_wide);
+        assert_eq!(granted.name, "Org");
         assert!(!format!("{granted:?}").contains("xoxb-e"));
     }
 

@@ -109,7 +109,7 @@ async fn installed_and_answered(backend: Backend) {
         page.text()
             .await
             .expect("page")
-            .contains("installed in the workspace TA")
+            .contains("installed in the workspace Slack Softball Team (TA)")
     );
     // oauth.v2.access got the code, the app authenticating with HTTP Basic.
     let exchanges = app.slack.calls("oauth.v2.access");
@@ -421,7 +421,7 @@ async fn org_wide(backend: Backend) {
         page.text()
             .await
             .expect("page")
-            .contains("the organization E111")
+            .contains("the organization slack-sports (E111)")
     );
     assert_eq!(
         count(
