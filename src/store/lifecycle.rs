@@ -279,7 +279,9 @@ impl Store {
     /// Marks a workspace uninstalled at `now`, unless it already is (an
     /// `app_uninstalled` and a `tokens_revoked` arrive in either order).
     /// Its installation's tokens go at once, whatever the grace period
-    /// left of its data.
+    /// left of its data: its own installation, or, without one, the
+    /// org-wide installation of its organization (the app uninstalled from
+    /// the organization).
     pub async fn mark_uninstalled(&self, team_id: &str, now: i64) -> Result<()> {
         let _write = self.write_gate().await;
         let mut tx = self.pool.begin().await?;
@@ -291,10 +293,20 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM installations WHERE team_id = $1")
+        let own = sqlx::query("DELETE FROM installations WHERE team_id = $1")
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if own == 0 {
+            sqlx::query(
+                "DELETE FROM installations WHERE team_id = '' AND org_wide = 1 AND enterprise_id = \
+                 (SELECT enterprise_id FROM team_enterprises WHERE team_id = $1)",
+            )
             .bind(team_id)
             .execute(&mut *tx)
             .await?;
+        }
         tx.commit().await
     }
 

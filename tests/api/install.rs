@@ -481,6 +481,24 @@ async fn org_wide(backend: Backend) {
         .map(|call| call.token.unwrap_or_default())
         .collect();
     assert_eq!(lines, ["xoxb-org"]);
+
+    // Uninstalled from the organization (an org-wide envelope): the
+    // organization's tokens go at once, and nothing more is posted.
+    let mut uninstall = opened.clone();
+    uninstall["event_id"] = json!("EvOrgGone");
+    uninstall["event"] = fixture_json("event_only_app_uninstalled.json");
+    assert_eq!(app.post_event(&uninstall.to_string()).await.status(), 200);
+    wait_for("the organization's tokens gone", || async {
+        count(&app, "SELECT COUNT(*) FROM installations").await == 0
+    })
+    .await;
+    let posted = app.slack.posts().len();
+    let mut again = ask.clone();
+    again["event_id"] = json!("EvOrgAfter");
+    again["event"]["ts"] = json!("1700009500.000200");
+    assert_eq!(app.post_event(&again.to_string()).await.status(), 200);
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), posted);
 }
 
 async fn uninstalled(backend: Backend) {
