@@ -17,6 +17,7 @@ crate::sqlite_and_postgres! {
     an_org_wide_installs_events_with_a_null_team_in_authorizations_are_handled => org_wide;
     an_uninstall_deletes_the_tokens_at_once_and_later_events_post_nothing => uninstalled;
     with_one_bot_token_there_is_nothing_to_install => single_workspace;
+    the_weekly_digest_runs_per_installation_each_with_its_token_and_its_decisions => digest_per_installation;
 }
 
 const ASK: &str = "before we go further we need to get aligned on the Q3 roadmap";
@@ -562,4 +563,58 @@ async fn single_workspace(backend: Backend) {
             .expect("page")
             .contains("serves one workspace")
     );
+}
+
+async fn digest_per_installation(backend: Backend) {
+    let app = spawn_multi(backend).await;
+    install(&app, "TA", "xoxb-a").await;
+    install(&app, "TB", "xoxb-b").await;
+    let recorded = jiff::civil::date(2025, 10, 14)
+        .at(9, 0, 0, 0)
+        .in_tz("UTC")
+        .expect("a time")
+        .timestamp()
+        .as_millisecond();
+    for (team, topic) in [("TA", "pricing tiers"), ("TB", "hiring plan")] {
+        sqlx::query(
+            "INSERT INTO decisions (team_id, channel_id, topic, decision, owner, recorded_by, \
+             created_at, channel_private) VALUES ($1, 'C111', $2, 'we go with it', 'U1', 'U1', $3, 0)",
+        )
+        .bind(team)
+        .bind(topic)
+        .bind(recorded)
+        .execute(app.app.store.pool())
+        .await
+        .expect("a decision");
+    }
+    // Monday 20 October 2025, 09:05 UTC: last week's digests are due.
+    let monday = recorded + 6 * 86_400_000 + 5 * 60_000;
+    let queued = clarity_bot::digest::job::run_due(&app.app, monday)
+        .await
+        .expect("the digest step");
+    assert_eq!(queued, 2);
+    app.wait_until_idle().await;
+    let digests: Vec<(String, String)> = app
+        .slack
+        .calls("chat.postMessage")
+        .into_iter()
+        .map(|call| (call.token.unwrap_or_default(), call.body.to_string()))
+        .collect();
+    assert_eq!(digests.len(), 2, "{digests:?}");
+    for (token, body) in &digests {
+        let (own, other) = if token == "xoxb-a" {
+            ("pricing tiers", "hiring plan")
+        } else {
+            assert_eq!(token, "xoxb-b");
+            ("hiring plan", "pricing tiers")
+        };
+        assert!(
+            body.contains(own) && !body.contains(other),
+            "{token}: {body}"
+        );
+    }
+    // Each workspace's links point into it, as its own auth.test says.
+    let mut identified = app.slack.tokens("auth.test");
+    identified.sort();
+    assert_eq!(identified, ["xoxb-a", "xoxb-b"]);
 }
