@@ -6,6 +6,12 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
+use std::process::{Command, Stdio};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_secret_or_key_reaches_the_log_even_at_debug() {
+    no_secret_in_the_log_on_sqlite().await;
+}
 
 crate::sqlite_and_postgres! {
     add_to_slack_stores_the_installation_sealed_and_its_events_are_answered_with_its_token => installed_and_answered;
@@ -617,4 +623,119 @@ async fn digest_per_installation(backend: Backend) {
     let mut identified = app.slack.tokens("auth.test");
     identified.sort();
     assert_eq!(identified, ["xoxb-a", "xoxb-b"]);
+}
+
+/// The deployed binary in multi-workspace mode, logging at debug: an
+/// install with rotation, a refresh, an answered ask. Its log names none
+/// of the tokens, the client secret or the key.
+async fn no_secret_in_the_log_on_sqlite() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let slack = FakeSlack::start().await;
+    slack.grant_install(
+        "code-log",
+        "TA",
+        "xoxb-log-bot-secret",
+        "UBOTA",
+        Some(("xoxe-1-log-refresh-secret", 300)),
+    );
+    slack.grant_refresh(
+        "xoxe-1-log-refresh-secret",
+        "TA",
+        "xoxb-log-rotated-secret",
+        "xoxe-1-log-next-secret",
+        43_200,
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let config = db.dir.path().join("clarity.toml");
+    std::fs::write(&config, "").expect("config");
+    let log = db.dir.path().join("bot.log");
+    let _bot = Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
+        .arg("serve")
+        .env("CLARITY_CONFIG", &config)
+        .env("CLARITY_BIND", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", &db.url)
+        .env("SLACK_API_URL", &slack.base_url)
+        .env_remove("SLACK_BOT_TOKEN")
+        .env_remove("SLACK_APP_TOKEN")
+        .env("SLACK_CLIENT_ID", CLIENT_ID)
+        .env("SLACK_CLIENT_SECRET", CLIENT_SECRET)
+        .env("CLARITY_TOKEN_KEY", TOKEN_KEY)
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .map(crate::resilience::Bot)
+        .expect("the binary starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = http();
+    wait_for("the bot to be ready", || {
+        let request = client.get(format!("{base}/readyz")).send();
+        async move { request.await.is_ok_and(|r| r.status() == 200) }
+    })
+    .await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let start = browser
+        .get(format!("{base}/slack/install"))
+        .send()
+        .await
+        .expect("reaches the bot");
+    let location = start
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| reqwest::Url::parse(v).ok())
+        .expect("a way to Slack");
+    let state = location
+        .query_pairs()
+        .find(|(key, _)| key == "state")
+        .map(|(_, value)| value.into_owned())
+        .expect("a state");
+    let page = browser
+        .get(format!(
+            "{base}/slack/oauth_redirect?code=code-log&state={state}"
+        ))
+        .header("cookie", format!("clarity_install_state={state}"))
+        .send()
+        .await
+        .expect("reaches the bot");
+    assert_eq!(page.status(), 200);
+
+    let body = ask_from("TA", "EvLog", "C111", "1700009700.000100");
+    let timestamp = now_secs().to_string();
+    let response = client
+        .post(format!("{base}/slack/events"))
+        .header("x-slack-request-timestamp", &timestamp)
+        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
+        .body(body)
+        .send()
+        .await
+        .expect("reaches the bot");
+    assert_eq!(response.status(), 200);
+    wait_for("the ask answered with the rotated token", || async {
+        slack.tokens("chat.postMessage") == ["xoxb-log-rotated-secret"]
+    })
+    .await;
+
+    let text = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        text.contains("refreshed the installation's bot token"),
+        "{text}"
+    );
+    for secret in [
+        "log-bot-secret",
+        "log-refresh-secret",
+        "log-rotated-secret",
+        "log-next-secret",
+        CLIENT_SECRET,
+        TOKEN_KEY,
+    ] {
+        assert!(!text.contains(secret), "the log shows {secret}");
+    }
 }
