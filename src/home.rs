@@ -73,7 +73,15 @@ async fn refresh(
     now: i64,
 ) -> anyhow::Result<()> {
     let home = content(state, team_id, user, query, now).await?;
-    if let Err(err) = state.slack.publish_home(user, home::view(&home)).await {
+    if let Err(err) = async {
+        state
+            .slack(team_id)
+            .await?
+            .publish_home(user, home::view(&home))
+            .await
+    }
+    .await
+    {
         tracing::warn!(error = %err, team = %team_id, "could not publish a Home tab");
     }
     Ok(())
@@ -207,7 +215,7 @@ async fn private_channels_of(
             return Some(channels.clone());
         }
     }
-    match state.slack.private_channels_of(user).await {
+    match async { state.slack(team_id).await?.private_channels_of(user).await }.await {
         Ok(channels) => {
             let mut cache = state
                 .memberships

@@ -150,7 +150,7 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
     match id {
         ActionId::RecordDecision => {
             let form = views::decide_form(&context, flag.topic.as_deref(), &user);
-            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+            if let Err(err) = open_view(state, &click.team_id, &click.trigger_id, form).await {
                 tracing::warn!(error = %err, "could not open the decide form");
                 tell(state, click, &form_failed()).await;
             }
@@ -162,7 +162,7 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 &user,
                 format::day_of(now),
             );
-            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+            if let Err(err) = open_view(state, &click.team_id, &click.trigger_id, form).await {
                 tracing::warn!(error = %err, "could not open the open-question form");
                 tell(state, click, &form_failed()).await;
             }
@@ -188,7 +188,7 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                 state.outbox_ready.notify_one();
             }
             let form = views::feedback_reason_form(&context, helpful);
-            if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+            if let Err(err) = open_view(state, &click.team_id, &click.trigger_id, form).await {
                 tracing::warn!(error = %err, "could not open the feedback reason form");
             }
         }
@@ -253,7 +253,7 @@ async fn clicked(state: &AppState, click: &Click, now: i64) -> anyhow::Result<()
                     Some(&decision.decision),
                     &user,
                 );
-                if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+                if let Err(err) = open_view(state, &click.team_id, &click.trigger_id, form).await {
                     tracing::warn!(error = %err, "could not open the decide form to supersede");
                     tell(state, click, &form_failed()).await;
                 }
@@ -322,7 +322,15 @@ async fn record_as_decision(
     ) else {
         return Ok(());
     };
-    let permalink = match state.slack.permalink(&channel_id, ts).await {
+    let permalink = match async {
+        state
+            .slack(&shortcut.team_id)
+            .await?
+            .permalink(&channel_id, ts)
+            .await
+    }
+    .await
+    {
         Ok(link) => Some(link),
         Err(err) => {
             tracing::warn!(error = %err, "no permalink for a shortcut's message");
@@ -344,7 +352,7 @@ async fn record_as_decision(
     };
     let owner = shortcut.author.as_deref().unwrap_or(&shortcut.user_id);
     let form = views::decision_form(&context, topic.as_deref(), Some(text), owner);
-    if let Err(err) = state.slack.open_view(&shortcut.trigger_id, form).await {
+    if let Err(err) = open_view(state, &shortcut.team_id, &shortcut.trigger_id, form).await {
         tracing::warn!(error = %err, "could not open the decide form from a shortcut");
         let mut body = serde_json::to_value(form_failed().render()).unwrap_or_default();
         if let Some(map) = body.as_object_mut() {
@@ -411,7 +419,7 @@ async fn add_reasoning(
             .or_else(|| click.message_ts.clone()),
     };
     let form = views::reasoning_form(&context);
-    if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+    if let Err(err) = open_view(state, &click.team_id, &click.trigger_id, form).await {
         tracing::warn!(error = %err, "could not open the reasoning form");
         tell(state, click, &form_failed()).await;
     }
@@ -440,7 +448,7 @@ async fn record_topic(
         thread_ts: None,
     };
     let form = views::decide_form(&context, topic, user);
-    if let Err(err) = state.slack.open_view(&click.trigger_id, form).await {
+    if let Err(err) = open_view(state, &click.team_id, &click.trigger_id, form).await {
         tracing::warn!(error = %err, "could not open the decide form");
         tell(state, click, &form_failed()).await;
     }
@@ -871,6 +879,20 @@ fn post(
         content: reply.render(),
     }
     .queued(team, dedupe_key)
+}
+
+/// `views.open` with the workspace's token: the click's, the shortcut's.
+async fn open_view(
+    state: &AppState,
+    team_id: &str,
+    trigger_id: &str,
+    view: slack_morphism::prelude::SlackView,
+) -> Result<(), crate::slack::api::CallError> {
+    state
+        .slack(team_id)
+        .await?
+        .open_view(trigger_id, view)
+        .await
 }
 
 #[cfg(test)]

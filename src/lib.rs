@@ -20,6 +20,8 @@ pub mod startup;
 pub mod jobs;
 // what handlers and jobs share
 pub mod state;
+// which token speaks for which workspace: one, or each installation's
+pub mod workspaces;
 
 // ---- in: Slack → our types, decoded once ----
 // HTTP and Socket Mode, the decoder, the inbox writer
@@ -42,6 +44,8 @@ pub mod pipeline;
 pub mod commands;
 // the buttons and the modals
 pub mod interactions;
+// "Add to Slack": the install link and Slack's redirect back
+pub mod install;
 // `@clarity …`: help, and questions for the decision log
 pub mod mentions;
 // joining a channel: the greeting, once ever

@@ -207,7 +207,7 @@ pub async fn forget_decision(
         return Ok(Forget::NotFound { id });
     };
     if record.recorded_by.as_deref() != Some(user) {
-        match state.slack.is_admin(user).await {
+        match async { state.slack(team_id).await?.is_admin(user).await }.await {
             Ok(true) => {}
             Ok(false) => return Ok(Forget::Refused { id }),
             Err(err) => {

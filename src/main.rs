@@ -32,6 +32,10 @@ fn main() -> ExitCode {
                 if args.url.is_none() {
                     eprintln!("note: no --url given; replace {base} with the bot's public URL");
                 }
+                eprintln!(
+                    "note: for \"Add to Slack\" (SLACK_CLIENT_ID), Slack sends installers back to {} (oauth_config.redirect_urls)",
+                    clarity_bot::manifest::redirect_url(base)
+                );
                 clarity_bot::manifest::manifest(base)
             };
             match serde_json::to_string_pretty(&manifest) {

@@ -44,32 +44,11 @@ pub fn manifest(base_url: &str) -> Value {
             }]
         },
         "oauth_config": {
+            // "Add to Slack" (multi-workspace mode) sends the browser back
+            // here; one URL, so neither request needs to name it.
+            "redirect_urls": [redirect_url(base)],
             "scopes": {
-                "bot": [
-                    // Read messages in the public and private channels the bot is in.
-                    "channels:history",
-                    "groups:history",
-                    // Post the threaded question.
-                    "chat:write",
-                    // Answer /clarity.
-                    "commands",
-                    // Ask Slack whether a channel is private (conversations.info)
-                    // where no event said so: public and private channels,
-                    // DMs and group DMs (/clarity works in each). Without
-                    // them every such channel counts as private.
-                    "channels:read",
-                    "groups:read",
-                    "im:read",
-                    "mpim:read",
-                    // Answer @clarity (app_mention).
-                    "app_mentions:read",
-                    // `[mute] who` other than "anyone", and `/clarity
-                    // forget` by someone else than the recorder: whether
-                    // the person is a workspace admin or owner
-                    // (users.info); and user_change, to forget what a
-                    // deactivated or erased person wrote.
-                    "users:read"
-                ]
+                "bot": crate::slack::BOT_SCOPES
             }
         },
         "settings": {
@@ -112,6 +91,11 @@ pub fn manifest(base_url: &str) -> Value {
     })
 }
 
+/// Where Slack sends the browser back after "Add to Slack".
+pub fn redirect_url(base_url: &str) -> String {
+    format!("{}/slack/oauth_redirect", base_url.trim_end_matches('/'))
+}
+
 /// The manifest for Socket Mode: `socket_mode_enabled` and no request URLs
 /// (Slack delivers events, commands and interactions over the websocket).
 pub fn socket_mode_manifest() -> Value {
@@ -130,6 +114,13 @@ pub fn socket_mode_manifest() -> Value {
         }
         settings.insert("socket_mode_enabled".into(), Value::Bool(true));
     }
+    // Socket Mode serves the one workspace it is installed in.
+    if let Some(oauth) = manifest
+        .get_mut("oauth_config")
+        .and_then(Value::as_object_mut)
+    {
+        oauth.remove("redirect_urls");
+    }
     manifest
 }
 
@@ -140,6 +131,11 @@ mod tests {
     #[test]
     fn request_urls_sit_under_the_base_url() {
         let manifest = manifest("https://bot.acme.dev/");
+        assert_eq!(
+            manifest["oauth_config"]["redirect_urls"],
+            json!(["https://bot.acme.dev/slack/oauth_redirect"])
+        );
+        assert!(socket_mode_manifest()["oauth_config"]["redirect_urls"].is_null());
         assert_eq!(
             manifest["settings"]["event_subscriptions"]["request_url"],
             "https://bot.acme.dev/slack/events"

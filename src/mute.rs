@@ -34,7 +34,7 @@ pub async fn mute(
     now: i64,
 ) -> Result<Mute, sqlx::Error> {
     let who = state.settings.file.mute.who;
-    match may_mute(state, who, channel_id, user).await {
+    match may_mute(state, who, team_id, channel_id, user).await {
         None => return Ok(Mute::Unsure),
         Some(false) => {
             tracing::info!(team = %team_id, channel = %channel_id, who = ?who, "refused a mute");
@@ -63,11 +63,17 @@ pub async fn mute(
 }
 
 /// Whether `user` may mute `channel`; `None` when Slack could not say.
-async fn may_mute(state: &AppState, who: WhoMayMute, channel: &str, user: &str) -> Option<bool> {
+async fn may_mute(
+    state: &AppState,
+    who: WhoMayMute,
+    team_id: &str,
+    channel: &str,
+    user: &str,
+) -> Option<bool> {
     if !who.needs_lookup() {
         return Some(true);
     }
-    let admin = match state.slack.is_admin(user).await {
+    let admin = match async { state.slack(team_id).await?.is_admin(user).await }.await {
         Ok(admin) => admin,
         Err(err) => {
             tracing::warn!(error = %err, "users.info failed; the mute is refused");
@@ -75,7 +81,7 @@ async fn may_mute(state: &AppState, who: WhoMayMute, channel: &str, user: &str) 
         }
     };
     let channel_creator = if who == WhoMayMute::ChannelManagers && !admin {
-        match state.slack.channel_creator(channel).await {
+        match async { state.slack(team_id).await?.channel_creator(channel).await }.await {
             Ok(creator) => creator.as_deref() == Some(user),
             Err(err) => {
                 tracing::warn!(error = %err, "conversations.info failed; the mute is refused");

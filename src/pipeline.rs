@@ -411,7 +411,15 @@ async fn thread_context(
     if !state.settings.file.threads.fetch_missing_roots {
         return Ok(ThreadContext::default());
     }
-    match state.slack.replies(&message.channel_id, root).await {
+    match async {
+        state
+            .slack(&message.team_id)
+            .await?
+            .replies(&message.channel_id, root)
+            .await
+    }
+    .await
+    {
         Ok(messages) => {
             let mut context = ThreadContext::default();
             for (i, reply) in messages
@@ -854,10 +862,14 @@ async fn forget_reply(
 
 /// A message's link, when Slack gives one (a failure is logged, never fatal).
 async fn permalink(state: &AppState, message: &Message) -> Option<String> {
-    match state
-        .slack
-        .permalink(&message.channel_id, &message.ts)
-        .await
+    match async {
+        state
+            .slack(&message.team_id)
+            .await?
+            .permalink(&message.channel_id, &message.ts)
+            .await
+    }
+    .await
     {
         Ok(link) => Some(link),
         Err(err) => {

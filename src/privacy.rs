@@ -60,7 +60,15 @@ pub async fn is_private(state: &AppState, team_id: &str, channel_id: &str, now: 
             return true;
         }
     }
-    match state.slack.channel_is_private(channel_id).await {
+    match async {
+        state
+            .slack(team_id)
+            .await?
+            .channel_is_private(channel_id)
+            .await
+    }
+    .await
+    {
         Ok(private) => {
             if let Err(err) = observe(state, team_id, channel_id, private, now).await {
                 tracing::warn!(channel = channel_id, error = %err, "could not remember a channel's privacy");

@@ -92,7 +92,7 @@ async fn recipient(
     if !private {
         return Ok(Recipient::Owner(owner));
     }
-    match state.slack.private_channels_of(&owner).await {
+    match async { state.slack(team).await?.private_channels_of(&owner).await }.await {
         Ok(channels) if channels.contains(&decision.channel_id) => Ok(Recipient::Owner(owner)),
         Ok(_) => Ok(Recipient::Nobody),
         Err(err) => {

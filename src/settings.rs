@@ -8,6 +8,7 @@
 use crate::digest::schedule::DigestSettings;
 use crate::policy::{MuteSettings, NoisePolicy};
 use crate::retention::RetentionSettings;
+use crate::slack::token_key::{KeyProblem, TokenKey};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::fmt;
@@ -31,10 +32,23 @@ pub struct Settings {
     pub bot_token: Option<SecretString>,
     pub signing_secret: Option<SecretString>,
     pub app_token: Option<SecretString>,
+    /// `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET`: set together, the bot
+    /// serves every workspace that installs it through "Add to Slack"
+    /// (multi-workspace mode), each with its own tokens.
+    pub oauth: Option<OAuthApp>,
+    /// `CLARITY_TOKEN_KEY`: seals the installations' tokens in the database.
+    pub token_key: Option<TokenKey>,
     pub log_format: LogFormat,
     /// The file the rest came from (it may not exist: then defaults apply).
     pub config_path: PathBuf,
     pub file: FileSettings,
+}
+
+/// The app's OAuth credentials (*Basic Information* → *App Credentials*).
+#[derive(Debug, Clone)]
+pub struct OAuthApp {
+    pub client_id: String,
+    pub client_secret: SecretString,
 }
 
 /// Log output: human-readable lines or one JSON object per line.
@@ -473,6 +487,33 @@ impl Settings {
         let bot_token = secret("SLACK_BOT_TOKEN", Some("xoxb-"), &mut problems);
         let signing_secret = secret("SLACK_SIGNING_SECRET", None, &mut problems);
         let app_token = secret("SLACK_APP_TOKEN", Some("xapp-"), &mut problems);
+        let client_secret = secret("SLACK_CLIENT_SECRET", None, &mut problems);
+        let oauth = match (env("SLACK_CLIENT_ID"), client_secret) {
+            (Some(client_id), Some(client_secret)) => Some(OAuthApp {
+                client_id,
+                client_secret,
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                problems.push("SLACK_CLIENT_SECRET: required with SLACK_CLIENT_ID (multi-workspace mode); expected the app's Client Secret from Basic Information → App Credentials".to_string());
+                None
+            }
+            (None, Some(_)) => {
+                problems.push("SLACK_CLIENT_ID: required with SLACK_CLIENT_SECRET (multi-workspace mode); expected the app's Client ID from Basic Information → App Credentials".to_string());
+                None
+            }
+        };
+        let token_key = env("CLARITY_TOKEN_KEY").and_then(|text| {
+            TokenKey::from_base64(&text)
+                .map_err(|problem| {
+                    let what = match problem {
+                        KeyProblem::NotBase64 => "is not base64".to_string(),
+                        KeyProblem::WrongLength(n) => format!("decodes to {n} bytes"),
+                    };
+                    problems.push(format!("CLARITY_TOKEN_KEY: {what} (the value is not shown); expected 32 random bytes in base64, made with `openssl rand -base64 32`"));
+                })
+                .ok()
+        });
 
         if problems.is_empty() {
             Ok(Self {
@@ -482,6 +523,8 @@ impl Settings {
                 bot_token,
                 signing_secret,
                 app_token,
+                oauth,
+                token_key,
                 log_format,
                 config_path,
                 file,
@@ -494,11 +537,25 @@ impl Settings {
     /// What `serve` needs beyond the defaults; every missing variable at once.
     pub fn require_for_serve(&self) -> Result<(), SettingsError> {
         let mut problems = Vec::new();
-        if self.bot_token.is_none() {
-            problems
-                .push("SLACK_BOT_TOKEN: required by `serve` (the bot token, xoxb-…)".to_string());
+        if self.oauth.is_some() {
+            if self.token_key.is_none() {
+                problems.push("CLARITY_TOKEN_KEY: required when SLACK_CLIENT_ID is set (multi-workspace mode keeps each workspace's tokens encrypted with it); expected 32 random bytes in base64: make one with `openssl rand -base64 32` and keep it with your other secrets".to_string());
+            }
+            if self.bot_token.is_some() {
+                problems.push("SLACK_BOT_TOKEN: not used when SLACK_CLIENT_ID is set (each workspace's token comes from its installation); expected one of the two: unset SLACK_BOT_TOKEN for \"Add to Slack\", or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for one workspace".to_string());
+            }
+            if self.app_token.is_some() {
+                problems.push("SLACK_APP_TOKEN: Socket Mode serves one workspace; expected HTTP mode (SLACK_SIGNING_SECRET) when SLACK_CLIENT_ID is set".to_string());
+            }
+            if self.signing_secret.is_none() {
+                problems.push("SLACK_SIGNING_SECRET: required when SLACK_CLIENT_ID is set (Slack reaches every workspace's bot over HTTP)".to_string());
+            }
+        } else if self.bot_token.is_none() {
+            problems.push(
+                "SLACK_BOT_TOKEN: required by `serve` (the bot token, xoxb-…), or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for \"Add to Slack\" in many workspaces".to_string(),
+            );
         }
-        if self.signing_secret.is_none() && self.app_token.is_none() {
+        if self.oauth.is_none() && self.signing_secret.is_none() && self.app_token.is_none() {
             problems.push(
                 "SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)".to_string(),
             );
@@ -861,6 +918,74 @@ mod tests {
         assert!(err.to_string().contains("SLACK_APP_TOKEN"), "{err}");
         assert!(err.to_string().contains("xapp-"), "{err}");
         assert!(!err.to_string().contains("not-an-app-token"), "{err}");
+    }
+
+    #[test]
+    fn multi_workspace_mode_needs_a_token_key_and_says_how_to_make_one() {
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let multi = [
+            ("SLACK_CLIENT_ID", "1111.2222"),
+            ("SLACK_CLIENT_SECRET", "client-secret-value"),
+            ("SLACK_SIGNING_SECRET", "shh"),
+        ];
+        let settings = load(&multi).expect("loads");
+        let err = settings.require_for_serve().expect_err("no key");
+        let text = err.to_string();
+        assert!(
+            text.contains("CLARITY_TOKEN_KEY: required when SLACK_CLIENT_ID is set"),
+            "{text}"
+        );
+        assert!(text.contains("openssl rand -base64 32"), "{text}");
+        assert!(!text.contains("SLACK_BOT_TOKEN"), "{text}");
+        assert!(!format!("{settings:?}").contains("client-secret-value"));
+
+        let mut with_key = multi.to_vec();
+        with_key.push(("CLARITY_TOKEN_KEY", key));
+        let settings = load(&with_key).expect("loads");
+        settings.require_for_serve().expect("serves");
+        assert!(!format!("{settings:?}").contains(key));
+
+        // Multi-workspace mode takes no bot token and no Socket Mode.
+        let mut both = with_key.clone();
+        both.push(("SLACK_BOT_TOKEN", "xoxb-one"));
+        both.push(("SLACK_APP_TOKEN", "xapp-one"));
+        let err = load(&both)
+            .expect("loads")
+            .require_for_serve()
+            .expect_err("ambiguous");
+        assert_eq!(err.problems.len(), 2, "{err}");
+        assert!(
+            err.problems[0].starts_with("SLACK_BOT_TOKEN: not used"),
+            "{err}"
+        );
+        assert!(err.problems[1].starts_with("SLACK_APP_TOKEN: "), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_token_key_or_half_the_oauth_credentials_are_named_without_the_values() {
+        for (value, what) in [
+            ("not*base64*at*all", "is not base64"),
+            ("c2hvcnQ=", "decodes to 5 bytes"),
+        ] {
+            let err = load(&[("CLARITY_TOKEN_KEY", value)]).expect_err("malformed");
+            let text = err.to_string();
+            assert!(text.contains(&format!("CLARITY_TOKEN_KEY: {what} (the value is not shown); expected 32 random bytes in base64")), "{text}");
+            assert!(text.contains("openssl rand -base64 32"), "{text}");
+            assert!(!text.contains(value), "{text}");
+        }
+        let err = load(&[("SLACK_CLIENT_ID", "1111.2222")]).expect_err("no secret");
+        assert!(
+            err.to_string()
+                .contains("SLACK_CLIENT_SECRET: required with SLACK_CLIENT_ID"),
+            "{err}"
+        );
+        let err = load(&[("SLACK_CLIENT_SECRET", "half-of-it")]).expect_err("no id");
+        assert!(
+            err.to_string()
+                .contains("SLACK_CLIENT_ID: required with SLACK_CLIENT_SECRET"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("half-of-it"), "{err}");
     }
 
     #[test]

@@ -11,8 +11,10 @@ use crate::ingress;
 use crate::jobs;
 use crate::settings::Settings;
 use crate::slack::api::Slack;
+use crate::slack::oauth::OAuthClient;
 use crate::state::{AppState, Inner, now_ms};
 use crate::store::Store;
+use crate::workspaces::{Installations, Workspace, Workspaces};
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use slack_morphism::prelude::SlackSigningSecret;
@@ -58,35 +60,32 @@ impl Application {
             settings.file.database.max_connections,
         )
         .await?;
-        let token = settings
-            .bot_token
-            .clone()
-            .context("SLACK_BOT_TOKEN is required")?;
-        let slack = Slack::new(&settings.slack_api_url, &token)
-            .context("while setting up the Slack client")?;
-        let identity = slack.auth_test().await.with_context(|| {
-            format!(
-                "auth.test at {} failed: check SLACK_BOT_TOKEN and SLACK_API_URL",
-                settings.slack_api_url
-            )
-        })?;
-        // The token works: its workspace has the app installed (again).
-        if store
-            .clear_uninstalled(&identity.team_id.0)
-            .await
-            .context("while reading which workspaces uninstalled the app")?
-        {
-            tracing::info!("the app was installed again; this workspace is served again");
-        }
-        let upgraded = ingress::decode::upgrade_inbox(&store, &identity.user_id.0)
-            .await
-            .context("while reading the inbox an earlier version left")?;
-        if upgraded > 0 {
-            tracing::info!(
-                upgraded,
-                "pending events an earlier version stored were decoded"
-            );
-        }
+        let connection =
+            Slack::connect(&settings.slack_api_url).context("while setting up the Slack client")?;
+        let (workspaces, identity) = match (&settings.oauth, &settings.token_key) {
+            (Some(oauth), Some(key)) => (
+                Workspaces::Multi(Installations {
+                    connection: connection.clone(),
+                    oauth: OAuthClient::new(
+                        &settings.slack_api_url,
+                        &oauth.client_id,
+                        &oauth.client_secret,
+                    ),
+                    key: key.clone(),
+                }),
+                None,
+            ),
+            _ => {
+                let token = settings
+                    .bot_token
+                    .clone()
+                    .context("SLACK_BOT_TOKEN is required")?;
+                let slack = connection.with_token(&token);
+                let (workspace, team_id, identity) =
+                    single_workspace(&settings, &store, slack).await?;
+                (Workspaces::Single { workspace, team_id }, Some(identity))
+            }
+        };
         let verifier = settings.signing_secret.as_ref().map(|secret| {
             SlackEventSignatureVerifier::new(&SlackSigningSecret::new(
                 secret.expose_secret().to_string(),
@@ -101,11 +100,10 @@ impl Application {
         let state = AppState(std::sync::Arc::new(Inner {
             settings,
             store,
-            slack,
+            workspaces,
+            connection,
             classifier,
             verifier,
-            bot_user_id: identity.user_id.0,
-            bot_team_id: identity.team_id.0,
             last_write_failed: std::sync::atomic::AtomicBool::new(false),
             last_ingest_ms: std::sync::atomic::AtomicI64::new(0),
             last_checkpoint_ms: std::sync::atomic::AtomicI64::new(now_ms()),
@@ -122,7 +120,7 @@ impl Application {
             ),
             None => None,
         };
-        log_started(&state, &listener, &identity.team, identity.user.as_deref());
+        log_started(&state, &listener, identity.as_ref());
         Ok(Self {
             port,
             listener,
@@ -199,24 +197,90 @@ impl Application {
 }
 
 /// The start-up line: where the bot listens, how Slack reaches it, which
-/// database it uses (never the password) and who it is, as `auth.test` said.
-fn log_started(state: &AppState, listener: &TcpListener, workspace: &str, bot_user: Option<&str>) {
+/// database it uses (never the password) and who it is, as `auth.test` said
+/// (in multi-workspace mode, each installation is someone else).
+fn log_started(state: &AppState, listener: &TcpListener, identity: Option<&Identity>) {
     let address = listener
         .local_addr()
         .map_or_else(|_| state.settings.bind.to_string(), |a| a.to_string());
+    let (workspace, bot_user) = match identity {
+        Some(identity) => (
+            format!("{} ({})", identity.team, identity.team_id),
+            match &identity.user {
+                Some(name) => format!("{name} ({})", identity.user_id),
+                None => identity.user_id.clone(),
+            },
+        ),
+        None => (
+            "each installation's (\"Add to Slack\" at /slack/install)".to_string(),
+            "each installation's".to_string(),
+        ),
+    };
     tracing::info!(
         address = %address,
         mode = crate::telemetry::mode(state.verifier.is_some(), state.settings.app_token.is_some()),
         database = crate::telemetry::database_description(
             state.settings.database_url.expose_secret()
         ),
-        workspace = format!("{workspace} ({})", state.bot_team_id),
-        bot_user = match bot_user {
-            Some(name) => format!("{name} ({})", state.bot_user_id),
-            None => state.bot_user_id.clone(),
-        },
+        workspace,
+        bot_user,
         "clarity-bot listening"
     );
+}
+
+/// Who the one bot token is, as `auth.test` said.
+struct Identity {
+    team: String,
+    team_id: String,
+    user: Option<String>,
+    user_id: String,
+}
+
+/// Single-workspace mode: `auth.test` with the token (start-up fails when
+/// it does not work), the workspace served again if it had uninstalled the
+/// app, and the inbox an earlier version left decoded.
+async fn single_workspace(
+    settings: &Settings,
+    store: &Store,
+    slack: Slack,
+) -> anyhow::Result<(Workspace, String, Identity)> {
+    let identity = slack.auth_test().await.with_context(|| {
+        format!(
+            "auth.test at {} failed: check SLACK_BOT_TOKEN and SLACK_API_URL",
+            settings.slack_api_url
+        )
+    })?;
+    // The token works: its workspace has the app installed (again).
+    if store
+        .clear_uninstalled(&identity.team_id.0)
+        .await
+        .context("while reading which workspaces uninstalled the app")?
+    {
+        tracing::info!("the app was installed again; this workspace is served again");
+    }
+    let upgraded = ingress::decode::upgrade_inbox(store, &identity.user_id.0)
+        .await
+        .context("while reading the inbox an earlier version left")?;
+    if upgraded > 0 {
+        tracing::info!(
+            upgraded,
+            "pending events an earlier version stored were decoded"
+        );
+    }
+    let team_id = identity.team_id.0.clone();
+    Ok((
+        Workspace {
+            slack,
+            bot_user_id: identity.user_id.0.clone(),
+        },
+        team_id.clone(),
+        Identity {
+            team: identity.team,
+            team_id,
+            user: identity.user,
+            user_id: identity.user_id.0,
+        },
+    ))
 }
 
 async fn os_signal() {

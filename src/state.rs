@@ -3,8 +3,9 @@
 
 use crate::classify::{Classifier, DecisionIndex};
 use crate::settings::Settings;
-use crate::slack::api::Slack;
+use crate::slack::api::{CallError, Slack, SlackConnection};
 use crate::store::Store;
+use crate::workspaces::{NotServed, Workspace, Workspaces};
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,14 +18,14 @@ pub struct AppState(pub Arc<Inner>);
 pub struct Inner {
     pub settings: Settings,
     pub store: Store,
-    pub slack: Slack,
+    /// Which token speaks for which workspace: the one `SLACK_BOT_TOKEN`
+    /// (events for any other workspace are dropped at the edge), or each
+    /// installation's ("Add to Slack").
+    pub workspaces: Workspaces,
+    /// The Web API's connections, whatever the token.
+    pub connection: SlackConnection,
     pub classifier: Classifier,
     pub verifier: Option<SlackEventSignatureVerifier>,
-    /// The bot's own user id, from `auth.test`.
-    pub bot_user_id: String,
-    /// The workspace the bot token belongs to, from `auth.test`: events for
-    /// any other are dropped at the edge.
-    pub bot_team_id: String,
     /// Whether the last database write failed (the ingest writer's or a
     /// worker's): `/readyz` then answers 503 until a write succeeds.
     pub last_write_failed: std::sync::atomic::AtomicBool,
@@ -100,6 +101,23 @@ impl RememberedPrivacy {
 pub struct IngestRequest {
     pub event: crate::store::NewEvent,
     pub done: oneshot::Sender<Result<(), ()>>,
+}
+
+impl AppState {
+    /// The handle that speaks for `team_id` now: its token and bot user.
+    pub async fn workspace(&self, team_id: &str) -> Result<Workspace, NotServed> {
+        self.workspaces.get(&self.store, team_id, now_ms()).await
+    }
+
+    /// The Web API with `team_id`'s token; a workspace it may not speak
+    /// for is a call Slack would refuse (or, a database hiccup, one to
+    /// retry).
+    pub async fn slack(&self, team_id: &str) -> Result<Slack, CallError> {
+        self.workspace(team_id)
+            .await
+            .map(|workspace| workspace.slack)
+            .map_err(CallError::from)
+    }
 }
 
 impl std::ops::Deref for AppState {

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("pipeline", 2),
     ("commands", 2),
     ("interactions", 2),
+    ("install", 2),
     ("mentions", 2),
     ("greeting", 2),
     ("home", 2),
@@ -42,6 +43,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("respond::outbox", 4),
     // What handlers and jobs share.
     ("state", 5),
+    ("workspaces", 5),
     ("settings", 6),
     // The one shape of an outbox row.
     ("respond::outgoing", 7),

@@ -169,6 +169,17 @@ fn manifest_prints_json_with_request_urls_under_the_given_base() {
         manifest["settings"]["event_subscriptions"]["request_url"],
         "https://bot.acme.dev/slack/events"
     );
+    // "Add to Slack": where Slack sends the installer back, in the
+    // manifest's oauth_config and said on stderr.
+    assert_eq!(
+        manifest["oauth_config"]["redirect_urls"][0],
+        "https://bot.acme.dev/slack/oauth_redirect"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("https://bot.acme.dev/slack/oauth_redirect"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -233,6 +244,57 @@ fn serve_refuses_an_out_of_range_setting_naming_file_key_value_and_range() {
         )),
         "{stderr}"
     );
+    assert!(
+        !dir.path().join("c.db").exists(),
+        "refused before opening the database"
+    );
+}
+
+#[test]
+fn serve_in_multi_workspace_mode_refuses_to_start_without_a_token_key_and_says_how_to_make_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("clarity.toml");
+    std::fs::write(&config, "").expect("written");
+    let serve = |key: Option<&str>| {
+        let mut command = bin();
+        command
+            .arg("serve")
+            .env("CLARITY_CONFIG", &config)
+            .env("CLARITY_BIND", "127.0.0.1:0")
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("c.db").display()),
+            )
+            .env("SLACK_CLIENT_ID", "1111.2222")
+            .env("SLACK_CLIENT_SECRET", "the-client-secret")
+            .env("SLACK_SIGNING_SECRET", "secret")
+            .env_remove("SLACK_BOT_TOKEN")
+            .env_remove("SLACK_APP_TOKEN")
+            .env_remove("CLARITY_TOKEN_KEY");
+        if let Some(key) = key {
+            command.env("CLARITY_TOKEN_KEY", key);
+        }
+        command.output().expect("the binary runs")
+    };
+    let missing = serve(None);
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("CLARITY_TOKEN_KEY: required when SLACK_CLIENT_ID is set"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("openssl rand -base64 32"), "{stderr}");
+    assert!(!stderr.contains("the-client-secret"), "{stderr}");
+
+    let malformed = serve(Some("too-short-a-key"));
+    assert_eq!(malformed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&malformed.stderr);
+    assert!(stderr.contains("CLARITY_TOKEN_KEY: "), "{stderr}");
+    assert!(
+        stderr.contains("expected 32 random bytes in base64"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("too-short-a-key"), "{stderr}");
     assert!(
         !dir.path().join("c.db").exists(),
         "refused before opening the database"

@@ -24,6 +24,9 @@ const STATUS_WINDOW_MS: i64 = 30 * DAY_MS;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Invocation {
     pub team_id: String,
+    /// The Enterprise Grid organization, when the workspace is in one.
+    #[serde(default)]
+    pub enterprise_id: String,
     #[serde(default)]
     pub team_domain: String,
     pub channel_id: String,
@@ -216,7 +219,15 @@ async fn act(
                 thread_ts: None,
             };
             let form = views::decide_form(&context, None, &who.user_id);
-            match state.slack.open_view(&who.trigger_id, form).await {
+            match async {
+                state
+                    .slack(&who.team_id)
+                    .await?
+                    .open_view(&who.trigger_id, form)
+                    .await
+            }
+            .await
+            {
                 Ok(()) => Answer::ephemeral(Reply::DecideFormOpened),
                 Err(err) => {
                     tracing::warn!(error = %err, "could not open the decide form");
@@ -302,7 +313,14 @@ async fn act(
             Answer::ephemeral(Reply::Unmuted)
         }
         Plan::Notes { on, everyone } => {
-            if everyone && !matches!(state.slack.is_admin(&who.user_id).await, Ok(true)) {
+            let admin = async {
+                state
+                    .slack(&who.team_id)
+                    .await?
+                    .is_admin(&who.user_id)
+                    .await
+            };
+            if everyone && !matches!(admin.await, Ok(true)) {
                 return Ok(Answer::ephemeral(Reply::Problem {
                     what: "Only workspace admins can turn the notes on or off for everyone.".into(),
                     next: "`/clarity settings notes off` turns off yours.".into(),

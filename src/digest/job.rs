@@ -16,6 +16,7 @@ use super::schedule::{DigestSettings, DigestWeek, Target};
 use crate::domain::digest::Digest;
 use crate::respond::digest as render;
 use crate::respond::outgoing::Outgoing;
+use crate::slack::api::CallError;
 use crate::state::AppState;
 use crate::store::{DigestClaim, Store};
 use anyhow::Context as _;
@@ -196,27 +197,38 @@ pub async fn run_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
     if pending.is_empty() {
         return Ok(0);
     }
-    // The bot's token posts in one workspace: its team's digests only,
-    // with links into it.
-    let identity = state
-        .slack
-        .auth_test()
-        .await
-        .context("auth.test before posting the digest")?;
-    let workspace_url = identity.url.0.to_string();
+    // Each workspace's digests with links into it, as its own token's
+    // auth.test names it: in single-workspace mode, the token's workspace
+    // only; in multi-workspace mode, each installed one.
+    let mut teams: Vec<&str> = pending.iter().map(|t| t.team_id.as_str()).collect();
+    teams.sort_unstable();
+    teams.dedup();
     let mut queued = 0;
-    for target in pending
-        .iter()
-        .filter(|target| target.team_id == identity.team_id.0)
-    {
-        let digest = build(store, settings, target, &week, Some(&workspace_url), now).await?;
-        if store
-            .claim_digest(&claim_for(target, &digest), now)
-            .await?
-            .is_some()
+    for team in teams {
+        let identity = match async { state.slack(team).await?.auth_test().await }.await {
+            Ok(identity) => identity,
+            Err(CallError::Permanent(reason)) => {
+                tracing::warn!(team = %team, %reason, "no digest for a workspace the bot cannot speak in");
+                continue;
+            }
+            Err(err) => {
+                return Err(anyhow::Error::new(err).context("auth.test before posting the digest"));
+            }
+        };
+        let workspace_url = identity.url.0.to_string();
+        for target in pending
+            .iter()
+            .filter(|target| target.team_id == team && target.team_id == identity.team_id.0)
         {
-            queued += 1;
-            tracing::info!(channel = %target.channel_id, week = %digest.week.label, "digest queued");
+            let digest = build(store, settings, target, &week, Some(&workspace_url), now).await?;
+            if store
+                .claim_digest(&claim_for(target, &digest), now)
+                .await?
+                .is_some()
+            {
+                queued += 1;
+                tracing::info!(channel = %target.channel_id, week = %digest.week.label, "digest queued");
+            }
         }
     }
     if queued > 0 {

@@ -2,7 +2,9 @@
 //! before anything parses the body), `GET /healthz`, `GET /readyz`,
 //! `GET /metrics`, `POST /slack/commands` (`/clarity`, verified the same way)
 //! and `POST /slack/interactions` (buttons and modals, verified the same way,
-//! handled by [`crate::interactions::handle`] once decoded).
+//! handled by [`crate::interactions::handle`] once decoded); `GET
+//! /slack/install` and `GET /slack/oauth_redirect`, "Add to Slack" in
+//! multi-workspace mode ([`crate::install`]; 404 otherwise).
 //!
 //! Status codes: bad or missing signature and stale timestamps 401, malformed
 //! JSON 400, bodies over the limit 413 (axum's body limit), an event that
@@ -14,6 +16,7 @@ use crate::commands::{self, Invocation};
 use crate::ingress::decode;
 use crate::ingress::writer::{self, NotPersisted};
 use crate::ingress::{self, server};
+use crate::install;
 use crate::state::{AppState, IngestRequest, now_ms};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -42,6 +45,8 @@ pub fn router(app: AppState, ingest: mpsc::Sender<IngestRequest>) -> Router {
         .route("/slack/events", post(events))
         .route("/slack/commands", post(commands))
         .route("/slack/interactions", post(interactions))
+        .route("/slack/install", get(install_start))
+        .route("/slack/oauth_redirect", get(install_finish))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -63,13 +68,9 @@ struct Envelope<'a> {
     team_id: Option<String>,
     #[serde(borrow)]
     event: Option<&'a RawValue>,
+    enterprise_id: Option<String>,
     #[serde(default)]
-    authorizations: Vec<Authorization>,
-}
-
-#[derive(Deserialize)]
-struct Authorization {
-    team_id: Option<String>,
+    authorizations: Vec<ingress::Authorization>,
 }
 
 async fn events(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -103,18 +104,29 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
             let Some(event) = envelope.event else {
                 return (StatusCode::BAD_REQUEST, "event_callback without event").into_response();
             };
-            let authorized = envelope
-                .authorizations
-                .iter()
-                .filter_map(|a| a.team_id.as_deref());
-            if !ingress::for_this_workspace(&state.app, envelope.team_id.as_deref(), authorized) {
-                return StatusCode::OK.into_response();
-            }
-            let team_id = envelope
-                .team_id
-                .or_else(|| envelope.authorizations.into_iter().find_map(|a| a.team_id))
-                .unwrap_or_default();
-            let incoming = decode::from_json(event.get(), &team_id, &state.app.bot_user_id);
+            let recipient = ingress::recipient(
+                &state.app,
+                envelope.team_id.as_deref(),
+                envelope.enterprise_id.as_deref(),
+                &envelope.authorizations,
+            )
+            .await;
+            let ingress::Recipient {
+                team_id,
+                bot_user_id,
+            } = match recipient {
+                Ok(Some(recipient)) => recipient,
+                Ok(None) => return StatusCode::OK.into_response(),
+                Err(err) => {
+                    tracing::error!(error = %err, "could not read which installation an event is for");
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "could not read the installation; retry",
+                    )
+                        .into_response();
+                }
+            };
+            let incoming = decode::from_json(event.get(), &team_id, &bot_user_id);
             match writer::accept(&state.ingest, team_id, event_id, incoming).await {
                 Ok(_) => StatusCode::OK.into_response(),
                 Err(NotPersisted) => (
@@ -144,6 +156,12 @@ async fn commands(State(state): State<HttpState>, headers: HeaderMap, body: Byte
             return (StatusCode::BAD_REQUEST, "malformed form body").into_response();
         }
     };
+    ingress::note_organization(
+        &state.app,
+        &invocation.team_id,
+        Some(&invocation.enterprise_id),
+    )
+    .await;
     Json(
         commands::answer_in_time(&state.app, invocation)
             .await
@@ -171,6 +189,16 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
         tracing::warn!("malformed interaction body");
         return (StatusCode::BAD_REQUEST, "malformed interaction payload").into_response();
     };
+    let team = &payload["team"];
+    let enterprise = team["enterprise_id"]
+        .as_str()
+        .or_else(|| payload["enterprise"]["id"].as_str());
+    ingress::note_organization(
+        &state.app,
+        team["id"].as_str().unwrap_or_default(),
+        enterprise,
+    )
+    .await;
     let started = Instant::now();
     let ack = ingress::interaction(&state.app, payload, now_ms()).await;
     metrics::histogram!("clarity_interaction_ack_seconds").record(started.elapsed().as_secs_f64());
@@ -179,6 +207,74 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
             (StatusCode::BAD_REQUEST, "unreadable interaction payload").into_response()
         }
         ack => ingress::interaction_response(&ack).into_response(),
+    }
+}
+
+/// `GET /slack/install`: to Slack's consent page, with the state cookie.
+async fn install_start(State(state): State<HttpState>) -> Response {
+    install_page(install::start(&state.app, now_ms()).await)
+}
+
+/// `GET /slack/oauth_redirect`: Slack sends the installer back here.
+async fn install_finish(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let redirect: install::Redirect =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let cookie = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == install::STATE_COOKIE)
+        .map(|(_, value)| value.to_string());
+    let page = install::finish(&state.app, redirect, cookie.as_deref(), now_ms()).await;
+    let mut response = install_page(page);
+    // The state is spent either way: the browser forgets it too.
+    if let Ok(clear) = axum::http::HeaderValue::from_str(&format!(
+        "{}=; Path=/slack; Max-Age=0; HttpOnly; Secure; SameSite=Lax",
+        install::STATE_COOKIE
+    )) {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, clear);
+    }
+    response
+}
+
+fn install_page(page: install::Page) -> Response {
+    use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
+    use axum::response::Html;
+    match page {
+        install::Page::ToSlack { location, state } => {
+            let cookie = format!(
+                "{}={state}; Path=/slack; Max-Age={}; HttpOnly; Secure; SameSite=Lax",
+                install::STATE_COOKIE,
+                install::STATE_TTL_MS / 1000
+            );
+            (
+                StatusCode::FOUND,
+                [
+                    (LOCATION, location),
+                    (SET_COOKIE, cookie),
+                    (CACHE_CONTROL, "no-store".to_string()),
+                ],
+            )
+                .into_response()
+        }
+        install::Page::Installed { name } => Html(install::html(
+            "clarity is installed",
+            &format!("clarity is installed in {name}. In Slack, /invite @clarity to a channel: it greets the channel once and asks, in the thread, which decision has been made when someone asks to align on something nobody decided."),
+        ))
+        .into_response(),
+        install::Page::Failed { status, why } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            Html(install::html("clarity was not installed", &why)),
+        )
+            .into_response(),
     }
 }
 

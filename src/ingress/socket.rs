@@ -59,7 +59,7 @@ impl SocketMode {
         app_token: &SecretString,
         ingest: mpsc::Sender<IngestRequest>,
     ) -> anyhow::Result<Self> {
-        match app.slack.open_socket_connection(app_token).await {
+        match app.connection.open_socket_connection(app_token).await {
             Ok(()) => {}
             Err(CallError::Permanent(code)) => anyhow::bail!(
                 "apps.connections.open at {} refused SLACK_APP_TOKEN ({code}): use the app-level token (xapp-…) with the connections:write scope, from the app's Basic Information page",
@@ -77,7 +77,7 @@ impl SocketMode {
             .with_max_connections_count(settings.connections.get())
             .with_reconnect_timeout_in_seconds(settings.reconnect_secs.get());
         let environment = Arc::new(
-            SlackClientEventsListenerEnvironment::new(app.slack.client().clone())
+            SlackClientEventsListenerEnvironment::new(app.connection.client().clone())
                 .with_error_handler(on_error)
                 .with_user_state(SocketState {
                     app: app.clone(),
@@ -150,17 +150,25 @@ async fn on_push_event(
     let started = Instant::now();
     metrics::counter!("clarity_events_received_total").increment(1);
     let (app, ingest) = socket_state(&states).await?;
-    let authorized = event.authorizations.iter().flatten();
-    if !crate::ingress::for_this_workspace(
-        &app,
-        Some(event.team_id.0.as_str()),
-        authorized.map(|a| a.team_id.0.as_str()),
-    ) {
+    let authorized: Vec<crate::ingress::Authorization> = event
+        .authorizations
+        .iter()
+        .flatten()
+        .map(|a| crate::ingress::Authorization {
+            team_id: Some(a.team_id.0.clone()),
+            ..Default::default()
+        })
+        .collect();
+    let recipient =
+        crate::ingress::recipient(&app, Some(event.team_id.0.as_str()), None, &authorized)
+            .await
+            .map_err(|_| NotPersisted)?;
+    let Some(recipient) = recipient else {
         return Ok(());
-    }
+    };
     // Stopping: leave the envelope unacknowledged for another connection.
     let ingest = ingest.upgrade().ok_or(NotPersisted)?;
-    let incoming = decode::from_event(&event.event, &event.team_id.0, &app.bot_user_id);
+    let incoming = decode::from_event(&event.event, &event.team_id.0, &recipient.bot_user_id);
     writer::accept(
         &ingest,
         event.team_id.to_string(),
@@ -187,6 +195,8 @@ async fn on_command(
 fn invocation(event: SlackCommandEvent) -> Invocation {
     Invocation {
         team_id: event.team_id.to_string(),
+        // Socket Mode serves one workspace: its organization changes nothing.
+        enterprise_id: String::new(),
         team_domain: event.team_domain.unwrap_or_default(),
         channel_id: event.channel_id.to_string(),
         channel_name: event.channel_name.unwrap_or_default(),

@@ -13,6 +13,7 @@ use crate::state::AppState;
 use crate::store::{ClaimedOutbox, SentKind, Settlement};
 use futures::StreamExt;
 use slack_morphism::prelude::*;
+use std::collections::HashMap;
 
 /// The longest wait between two attempts.
 const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
@@ -36,13 +37,42 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
         .claim_outbox(now, lease_ms, (concurrency * 8) as i64)
         .await?;
     let claimed = rows.len();
-    let sender = Sender {
-        slack: &state.slack,
-        bot_user_id: &state.bot_user_id,
-        max_attempts: workers.outbox_max_attempts,
-    };
+    // Each row goes out with its workspace's token (its installation's, in
+    // multi-workspace mode), looked up once per step.
+    let mut workspaces = HashMap::new();
+    for row in &rows {
+        if !workspaces.contains_key(&row.team_id) {
+            let workspace = state.workspace(&row.team_id).await;
+            workspaces.insert(row.team_id.clone(), workspace.map_err(CallError::from));
+        }
+    }
+    let max_attempts = workers.outbox_max_attempts;
     let settlements: Vec<Settlement> = futures::stream::iter(rows)
-        .map(|row| send(sender, row))
+        .map(|row| {
+            let workspace = workspaces.get(&row.team_id);
+            async move {
+                match workspace {
+                    Some(Ok(workspace)) => {
+                        let sender = Sender {
+                            slack: &workspace.slack,
+                            bot_user_id: &workspace.bot_user_id,
+                            max_attempts,
+                        };
+                        send(sender, row).await
+                    }
+                    // Its earlier attempt's doubt, if any, stays with it.
+                    Some(Err(err)) => {
+                        settle(&row, Err(err.clone()), row.abandoned_before, max_attempts)
+                    }
+                    None => settle(
+                        &row,
+                        Err(CallError::Transient("no workspace looked up".into())),
+                        row.abandoned_before,
+                        max_attempts,
+                    ),
+                }
+            }
+        })
         .buffer_unordered(concurrency)
         .collect()
         .await;
@@ -88,6 +118,16 @@ pub async fn send(sender: Sender<'_>, row: ClaimedOutbox) -> Settlement {
         }
         Err(unreadable) => Err(CallError::Permanent(unreadable.to_string())),
     };
+    settle(&row, outcome, still_in_doubt, sender.max_attempts)
+}
+
+/// What becomes of a row after its call's `outcome`.
+fn settle(
+    row: &ClaimedOutbox,
+    outcome: Result<(SentKind, Option<String>), CallError>,
+    still_in_doubt: bool,
+    max_attempts: u32,
+) -> Settlement {
     let now = crate::state::now_ms();
     match outcome {
         Ok((kind, ts)) => {
@@ -108,7 +148,7 @@ pub async fn send(sender: Sender<'_>, row: ClaimedOutbox) -> Settlement {
             unanswered: still_in_doubt,
         },
         Err(err @ (CallError::Transient(_) | CallError::Unanswered(_)))
-            if row.attempts < i64::from(sender.max_attempts) =>
+            if row.attempts < i64::from(max_attempts) =>
         {
             let unanswered = still_in_doubt || matches!(err, CallError::Unanswered(_));
             let reason = err.to_string();

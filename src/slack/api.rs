@@ -39,9 +39,54 @@ impl std::fmt::Debug for Slack {
     }
 }
 
+/// The Web API's connections without a token: one per process, shared by
+/// every workspace's [`Slack`].
+#[derive(Clone)]
+pub struct SlackConnection {
+    client: Arc<SlackHyperClient>,
+}
+
+impl SlackConnection {
+    /// A handle calling with `token`.
+    pub fn with_token(&self, token: &SecretString) -> Slack {
+        let token = SlackApiToken::new(SlackApiTokenValue::new(token.expose_secret().to_string()));
+        Slack {
+            client: self.client.clone(),
+            token: Arc::new(token),
+        }
+    }
+
+    /// The underlying client (Socket Mode opens its connections through it).
+    pub fn client(&self) -> &Arc<SlackHyperClient> {
+        &self.client
+    }
+
+    /// `apps.connections.open` with an app-level token: a Socket Mode URL.
+    /// Socket Mode itself opens its connections through [`SlackConnection::client`];
+    /// this call lets start-up refuse a token Slack does not accept.
+    pub async fn open_socket_connection(&self, app_token: &SecretString) -> Result<(), CallError> {
+        let token = SlackApiToken::new(SlackApiTokenValue::new(
+            app_token.expose_secret().to_string(),
+        ));
+        let session = self.client.open_session(&token);
+        counted(
+            "apps.connections.open",
+            session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
 impl Slack {
     /// A client for `base_url` (http or https) with `token`.
     pub fn new(base_url: &str, token: &SecretString) -> std::io::Result<Self> {
+        Ok(Self::connect(base_url)?.with_token(token))
+    }
+
+    /// The connections to `base_url` (http or https), for clients with a
+    /// token each ([`SlackConnection::with_token`]).
+    pub fn connect(base_url: &str) -> std::io::Result<SlackConnection> {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()?
             .https_or_http()
@@ -49,16 +94,9 @@ impl Slack {
             .enable_http2()
             .build();
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(base_url);
-        let token = SlackApiToken::new(SlackApiTokenValue::new(token.expose_secret().to_string()));
-        Ok(Self {
+        Ok(SlackConnection {
             client: Arc::new(SlackClient::new(connector)),
-            token: Arc::new(token),
         })
-    }
-
-    /// The underlying client (Socket Mode and response_url posts use it).
-    pub fn client(&self) -> &Arc<SlackHyperClient> {
-        &self.client
     }
 
     /// `auth.test`: the bot's own user id and workspace.
@@ -117,22 +155,6 @@ impl Slack {
         counted("chat.getPermalink", session.chat_get_permalink(&request))
             .await
             .map(|r| r.permalink.to_string())
-    }
-
-    /// `apps.connections.open` with an app-level token: a Socket Mode URL.
-    /// Socket Mode itself opens its connections through [`Slack::client`];
-    /// this call lets start-up refuse a token Slack does not accept.
-    pub async fn open_socket_connection(&self, app_token: &SecretString) -> Result<(), CallError> {
-        let token = SlackApiToken::new(SlackApiTokenValue::new(
-            app_token.expose_secret().to_string(),
-        ));
-        let session = self.client.open_session(&token);
-        counted(
-            "apps.connections.open",
-            session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()),
-        )
-        .await
-        .map(|_| ())
     }
 
     /// `conversations.info`: whether the conversation is private (a private

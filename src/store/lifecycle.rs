@@ -30,6 +30,8 @@ const TEAM_TABLES: &[&str] = &[
     "bot_channels",
     "events",
     "seen_events",
+    "team_enterprises",
+    "installations",
 ];
 
 /// A decision as `/clarity forget` needs it: where, on what, and who
@@ -276,17 +278,36 @@ impl Store {
 
     /// Marks a workspace uninstalled at `now`, unless it already is (an
     /// `app_uninstalled` and a `tokens_revoked` arrive in either order).
+    /// Its installation's tokens go at once, whatever the grace period
+    /// left of its data: its own installation, or, without one, the
+    /// org-wide installation of its organization (the app uninstalled from
+    /// the organization).
     pub async fn mark_uninstalled(&self, team_id: &str, now: i64) -> Result<()> {
         let _write = self.write_gate().await;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO uninstalled_teams (team_id, uninstalled_at) VALUES ($1, $2) \
              ON CONFLICT (team_id) DO NOTHING",
         )
         .bind(team_id)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        let own = sqlx::query("DELETE FROM installations WHERE team_id = $1")
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if own == 0 {
+            sqlx::query(
+                "DELETE FROM installations WHERE team_id = '' AND org_wide = 1 AND enterprise_id = \
+                 (SELECT enterprise_id FROM team_enterprises WHERE team_id = $1)",
+            )
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
     }
 
     /// Workspaces marked uninstalled.

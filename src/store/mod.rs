@@ -12,7 +12,8 @@
 //! `flags`, `decisions` (and their reopens), `questions` (open questions
 //! and reminders), `receptions` (a decision's confusion and disagreement,
 //! and who gets the daily note), `channels` (privacy and settings),
-//! `outbox`, `digests`, `home_views` (App Home tabs out of date), and
+//! `outbox`, `digests`, `home_views` (App Home tabs out of date), `installations` (each
+//! workspace's tokens, sealed, and the install link's nonces), and
 //! `lifecycle` (what a deletion, retention or an uninstall takes). The store never
 //! calls back into its callers: it reads, writes and returns rows.
 
@@ -23,6 +24,7 @@ mod flags;
 mod home;
 mod home_views;
 mod inbox;
+mod installations;
 mod lifecycle;
 mod outbox;
 mod questions;
@@ -36,6 +38,7 @@ pub use flags::{FactsQuery, FlagRow, NewFlag};
 pub use home::{HomeChannel, HomeDecision, HomeQuestion, HomeTopic};
 pub use home_views::StaleHome;
 pub use inbox::{ClaimedEvent, NewEvent};
+pub use installations::{InstallationKey, InstallationRow, NewInstallation};
 pub use lifecycle::DecisionRecord;
 pub use outbox::{ClaimedOutbox, NewOutboxMessage, SentKind, Settlement};
 pub use questions::{DueQuestion, NewQuestion, QuestionRow};
@@ -328,6 +331,9 @@ const TABLES: &[&str] = &[
     "channels",
     "seen_events",
     "uninstalled_teams",
+    "installations",
+    "oauth_states",
+    "team_enterprises",
 ];
 
 /// The event id of [`Store::probe_write`]'s row; Slack's ids start with `Ev`.

@@ -22,12 +22,19 @@ use tokio::sync::Notify;
 pub const SIGNING_SECRET: &str = "test-signing-secret";
 pub const BOT_USER: &str = "UBOT";
 pub const TEAM: &str = "T111";
+/// Multi-workspace mode ("Add to Slack"): the app's credentials, and the
+/// key its installations' tokens are sealed with (32 bytes, base64).
+pub const CLIENT_ID: &str = "1111.2222";
+pub const CLIENT_SECRET: &str = "test-client-secret";
+pub const TOKEN_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// One call the bot made to the fake Slack.
 #[derive(Debug, Clone)]
 pub struct Call {
     pub method: String,
     pub body: Value,
+    /// The token it carried (`Authorization: Bearer …`), if any.
+    pub token: Option<String>,
 }
 
 #[derive(Default)]
@@ -67,6 +74,13 @@ struct FakeState {
     members: HashMap<String, std::collections::HashSet<String>>,
     /// users.conversations answers this error instead.
     conversations_error: Option<String>,
+    /// oauth.v2.access answers, by the code (each works once).
+    grants: HashMap<String, Value>,
+    /// oauth.v2.access answers for `grant_type=refresh_token`, by the
+    /// refresh token (each works once).
+    refreshes: HashMap<String, Value>,
+    /// auth.test answers, by token (others: the default workspace).
+    identities: HashMap<String, (String, String)>,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -222,6 +236,78 @@ impl FakeSlack {
         self.lock().user_info_error = Some(error.to_string());
     }
 
+    /// oauth.v2.access trades `code`, once, for an installation in `team`
+    /// with `token` for `bot_user`: Slack's answer
+    /// (`oauth_v2_access.json`) with those replaced, and with `rotation`
+    /// (a refresh token and seconds to expiry) when token rotation is on.
+    /// auth.test with the token names that workspace and bot user.
+    pub fn grant_install(
+        &self,
+        code: &str,
+        team: &str,
+        token: &str,
+        bot_user: &str,
+        rotation: Option<(&str, i64)>,
+    ) {
+        let mut answer = fixture_json("oauth_v2_access.json");
+        answer["team"]["id"] = json!(team);
+        answer["enterprise"] = Value::Null;
+        answer["access_token"] = json!(token);
+        answer["bot_user_id"] = json!(bot_user);
+        if let Some((refresh, expires_in)) = rotation {
+            answer["refresh_token"] = json!(refresh);
+            answer["expires_in"] = json!(expires_in);
+        }
+        self.grant(code, answer);
+        self.identify(token, team, bot_user);
+    }
+
+    /// oauth.v2.access trades `code`, once, for Slack's `answer`.
+    pub fn grant(&self, code: &str, answer: Value) {
+        self.lock().grants.insert(code.to_string(), answer);
+    }
+
+    /// auth.test with `token` names `team` and `bot_user`.
+    pub fn identify(&self, token: &str, team: &str, bot_user: &str) {
+        self.lock()
+            .identities
+            .insert(token.to_string(), (team.to_string(), bot_user.to_string()));
+    }
+
+    /// oauth.v2.access with `grant_type=refresh_token` trades `refresh`,
+    /// once, for `token` and the next refresh token `next`, good for
+    /// `expires_in` seconds: Slack's answer (`oauth_v2_access_bot_refresh.json`)
+    /// with those replaced.
+    pub fn grant_refresh(
+        &self,
+        refresh: &str,
+        team: &str,
+        token: &str,
+        next: &str,
+        expires_in: i64,
+    ) {
+        let mut answer = fixture_json("oauth_v2_access_bot_refresh.json");
+        answer["team"]["id"] = json!(team);
+        answer["enterprise"] = Value::Null;
+        answer["access_token"] = json!(token);
+        answer["refresh_token"] = json!(next);
+        answer["expires_in"] = json!(expires_in);
+        let bot_user = answer["bot_user_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.lock().refreshes.insert(refresh.to_string(), answer);
+        self.identify(token, team, &bot_user);
+    }
+
+    /// The tokens the calls of `method` carried, in order.
+    pub fn tokens(&self, method: &str) -> Vec<String> {
+        self.calls(method)
+            .into_iter()
+            .map(|call| call.token.unwrap_or_default())
+            .collect()
+    }
+
     /// What conversations.replies answers for a thread.
     pub fn set_thread(&self, thread_ts: &str, messages: Value) {
         self.lock().threads.insert(thread_ts.to_string(), messages);
@@ -232,12 +318,23 @@ async fn answer(
     State(fake): State<FakeSlack>,
     Path(method): Path<String>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.trim_start_matches("Bearer ").to_string());
     let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| {
-        let pairs: HashMap<String, String> = url_pairs(query.as_deref().unwrap_or_default())
-            .into_iter()
-            .collect();
+        // A form body (oauth.v2.access), else the query string.
+        let form = std::str::from_utf8(&body).unwrap_or_default();
+        let pairs: HashMap<String, String> = if form.is_empty() {
+            url_pairs(query.as_deref().unwrap_or_default())
+        } else {
+            url_pairs(form)
+        }
+        .into_iter()
+        .collect();
         json!(pairs)
     });
     if method == "conversations.replies" {
@@ -248,6 +345,7 @@ async fn answer(
             state.calls.push(Call {
                 method: method.clone(),
                 body: body.clone(),
+                token: token.clone(),
             });
             return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "0")], "").into_response();
         }
@@ -270,7 +368,7 @@ async fn answer(
             std::future::pending::<()>().await;
         }
     }
-    match record_and_answer(&fake, &method, &body) {
+    match record_and_answer(&fake, &method, &body, token) {
         Some(reply) => axum::Json(reply).into_response(),
         // Delivered, but the answer never comes: the bot dies mid-call.
         None => std::future::pending::<Response>().await,
@@ -278,15 +376,25 @@ async fn answer(
 }
 
 /// Records a delivered call and builds Slack's answer (`None`: hold it).
-fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Value> {
+fn record_and_answer(
+    fake: &FakeSlack,
+    method: &str,
+    body: &Value,
+    token: Option<String>,
+) -> Option<Value> {
     // Refused as Slack refuses it: not delivered, not recorded.
     if let Some(error) = slack_refusal(method, body) {
         return Some(json!({"ok": false, "error": error}));
     }
     let mut state = fake.lock();
+    let identity = token
+        .as_ref()
+        .and_then(|token| state.identities.get(token))
+        .cloned();
     state.calls.push(Call {
         method: method.to_string(),
         body: body.clone(),
+        token,
     });
     state.next_ts += 1;
     let ts = format!("1700000000.{:06}", state.next_ts);
@@ -308,7 +416,37 @@ fn record_and_answer(fake: &FakeSlack, method: &str, body: &Value) -> Option<Val
     let channel = body.get("channel").cloned().unwrap_or(json!("C111"));
     let reply = match method {
         "auth.test" => {
-            json!({"ok": true, "user_id": BOT_USER, "user": "clarity", "team_id": TEAM, "team": "Test", "url": "https://test.slack.com/", "bot_id": "BBOT"})
+            let (team, user, url) = match identity {
+                Some((team, user)) => {
+                    let url = format!("https://{}.slack.com/", team.to_lowercase());
+                    (team, user, url)
+                }
+                None => (
+                    TEAM.into(),
+                    BOT_USER.into(),
+                    "https://test.slack.com/".into(),
+                ),
+            };
+            json!({"ok": true, "user_id": user, "user": "clarity", "team_id": team, "team": "Test", "url": url, "bot_id": "BBOT"})
+        }
+        "oauth.v2.access" => {
+            let field = |name: &str| {
+                body.get(name)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            if field("grant_type") == "refresh_token" {
+                state
+                    .refreshes
+                    .remove(&field("refresh_token"))
+                    .unwrap_or_else(|| json!({"ok": false, "error": "invalid_refresh_token"}))
+            } else {
+                state
+                    .grants
+                    .remove(&field("code"))
+                    .unwrap_or_else(|| json!({"ok": false, "error": "invalid_code"}))
+            }
         }
         "chat.postMessage" => {
             json!({"ok": true, "channel": channel, "ts": ts, "message": {"ts": ts, "text": body.get("text")}})
@@ -633,17 +771,49 @@ pub struct TestApp {
 
 /// Settings for a bot on `db` talking to `slack`, with extra config TOML.
 pub fn settings(db: &TestDb, slack: &FakeSlack, config: &str) -> Settings {
+    settings_with(db, slack, config, &[("SLACK_BOT_TOKEN", "xoxb-test-token")])
+}
+
+/// Settings for multi-workspace mode: no bot token, the app's OAuth
+/// credentials and a token key.
+pub fn multi_settings(db: &TestDb, slack: &FakeSlack, config: &str) -> Settings {
+    settings_with(
+        db,
+        slack,
+        config,
+        &[
+            ("SLACK_CLIENT_ID", CLIENT_ID),
+            ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
+            ("CLARITY_TOKEN_KEY", TOKEN_KEY),
+        ],
+    )
+}
+
+fn settings_with(db: &TestDb, slack: &FakeSlack, config: &str, extra: &[(&str, &str)]) -> Settings {
     let config_path = db.dir.path().join("clarity.toml");
     std::fs::write(&config_path, config).expect("write config");
-    let vars: HashMap<&str, String> = HashMap::from([
+    let mut vars: HashMap<&str, String> = HashMap::from([
         ("CLARITY_CONFIG", config_path.display().to_string()),
         ("CLARITY_BIND", "127.0.0.1:0".to_string()),
         ("DATABASE_URL", db.url.clone()),
         ("SLACK_API_URL", slack.base_url.clone()),
-        ("SLACK_BOT_TOKEN", "xoxb-test-token".to_string()),
         ("SLACK_SIGNING_SECRET", SIGNING_SECRET.to_string()),
     ]);
+    vars.extend(extra.iter().map(|(key, value)| (*key, value.to_string())));
     Settings::load(|key| vars.get(key).cloned()).expect("valid test settings")
+}
+
+/// A bot in multi-workspace mode, with no installation yet.
+pub async fn spawn_multi(backend: Backend) -> TestApp {
+    let db = TestDb::create(backend).await;
+    let slack = FakeSlack::start().await;
+    spawn_multi_on(db, slack).await
+}
+
+/// Another replica (or a restart) in multi-workspace mode.
+pub async fn spawn_multi_on(db: Arc<TestDb>, slack: FakeSlack) -> TestApp {
+    let settings = multi_settings(&db, &slack, "");
+    spawn_with(db, slack, settings).await
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -795,6 +965,71 @@ impl TestApp {
         payload["response_url"] = json!(format!("{}response", self.slack.base_url));
         payload
     }
+}
+
+impl TestApp {
+    /// `GET /slack/install` as a browser opens it (the redirect not
+    /// followed): the response, the `state` in its way to Slack, and the
+    /// cookie it set.
+    pub async fn start_install(&self) -> (reqwest::Response, String, String) {
+        let response = no_redirects()
+            .get(format!("{}/slack/install", self.address))
+            .send()
+            .await
+            .expect("request reaches the bot");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let state = reqwest::Url::parse(&location)
+            .ok()
+            .and_then(|url| {
+                url.query_pairs()
+                    .find(|(key, _)| key == "state")
+                    .map(|(_, value)| value.into_owned())
+            })
+            .unwrap_or_default();
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("clarity_install_state="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .to_string();
+        (response, state, cookie)
+    }
+
+    /// Slack's redirect back: `GET /slack/oauth_redirect?{query}`, with
+    /// `cookie` (`name=value`) if given.
+    pub async fn oauth_redirect(&self, query: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request =
+            no_redirects().get(format!("{}/slack/oauth_redirect?{query}", self.address));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("request reaches the bot")
+    }
+
+    /// "Add to Slack" start to end in one browser, Slack answering `code`;
+    /// the page it ends on.
+    pub async fn install(&self, code: &str) -> reqwest::Response {
+        let (_, state, cookie) = self.start_install().await;
+        self.oauth_redirect(&format!("code={code}&state={state}"), Some(&cookie))
+            .await
+    }
+}
+
+/// A client that shows redirects instead of following them.
+fn no_redirects() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
 }
 
 /// The form body of an interaction: `payload=<urlencoded JSON>`.

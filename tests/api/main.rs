@@ -9,6 +9,7 @@ mod flags;
 mod helpers;
 mod home;
 mod ingress;
+mod install;
 mod interactions;
 mod lifecycle;
 mod limits;
