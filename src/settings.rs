@@ -544,9 +544,6 @@ impl Settings {
             if self.bot_token.is_some() {
                 problems.push("SLACK_BOT_TOKEN: not used when SLACK_CLIENT_ID is set (each workspace's token comes from its installation); expected one of the two: unset SLACK_BOT_TOKEN for \"Add to Slack\", or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for one workspace".to_string());
             }
-            if self.app_token.is_some() {
-                problems.push("SLACK_APP_TOKEN: Socket Mode serves one workspace; expected HTTP mode (SLACK_SIGNING_SECRET) when SLACK_CLIENT_ID is set".to_string());
-            }
             if self.signing_secret.is_none() {
                 problems.push("SLACK_SIGNING_SECRET: required when SLACK_CLIENT_ID is set (Slack reaches every workspace's bot over HTTP)".to_string());
             }
@@ -945,7 +942,8 @@ mod tests {
         settings.require_for_serve().expect("serves");
         assert!(!format!("{settings:?}").contains(key));
 
-        // Multi-workspace mode takes no bot token and no Socket Mode.
+        // Multi-workspace mode takes no bot token; an app token serves
+        // apps.event.authorizations.list there, not Socket Mode.
         let mut both = with_key.clone();
         both.push(("SLACK_BOT_TOKEN", "xoxb-one"));
         both.push(("SLACK_APP_TOKEN", "xapp-one"));
@@ -953,12 +951,11 @@ mod tests {
             .expect("loads")
             .require_for_serve()
             .expect_err("ambiguous");
-        assert_eq!(err.problems.len(), 2, "{err}");
+        assert_eq!(err.problems.len(), 1, "{err}");
         assert!(
             err.problems[0].starts_with("SLACK_BOT_TOKEN: not used"),
             "{err}"
         );
-        assert!(err.problems[1].starts_with("SLACK_APP_TOKEN: "), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::ingress;
 use crate::jobs;
 use crate::settings::Settings;
 use crate::slack::api::Slack;
+use crate::slack::authorizations::EventAuthorizations;
 use crate::slack::oauth::OAuthClient;
 use crate::state::{AppState, Inner, now_ms};
 use crate::store::Store;
@@ -72,6 +73,9 @@ impl Application {
                         &oauth.client_secret,
                     ),
                     key: key.clone(),
+                    event_authorizations: settings.app_token.as_ref().map(|app_token| {
+                        EventAuthorizations::new(&settings.slack_api_url, app_token)
+                    }),
                 }),
                 None,
             ),
@@ -114,11 +118,13 @@ impl Application {
             privacy: Default::default(),
             memberships: Default::default(),
         }));
+        // Socket Mode serves one workspace; with "Add to Slack" the app
+        // token only lists an event's installations.
         let socket = match state.settings.app_token.clone() {
-            Some(app_token) => Some(
+            Some(app_token) if !state.workspaces.is_multi() => Some(
                 ingress::socket::SocketMode::connect(&state, &app_token, ingest_tx.clone()).await?,
             ),
-            None => None,
+            _ => None,
         };
         log_started(&state, &listener, identity.as_ref());
         Ok(Self {
@@ -218,7 +224,10 @@ fn log_started(state: &AppState, listener: &TcpListener, identity: Option<&Ident
     };
     tracing::info!(
         address = %address,
-        mode = crate::telemetry::mode(state.verifier.is_some(), state.settings.app_token.is_some()),
+        mode = crate::telemetry::mode(
+            state.verifier.is_some(),
+            state.settings.app_token.is_some() && !state.workspaces.is_multi()
+        ),
         database = crate::telemetry::database_description(
             state.settings.database_url.expose_secret()
         ),

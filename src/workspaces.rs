@@ -36,6 +36,9 @@ pub struct Installations {
     pub connection: SlackConnection,
     pub oauth: OAuthClient,
     pub key: TokenKey,
+    /// With `SLACK_APP_TOKEN`: the installations an event Slack listed
+    /// only one of is visible to.
+    pub event_authorizations: Option<crate::slack::authorizations::EventAuthorizations>,
 }
 
 /// Why nothing may be sent for a workspace.

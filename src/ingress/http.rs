@@ -71,6 +71,12 @@ struct Envelope<'a> {
     enterprise_id: Option<String>,
     #[serde(default)]
     authorizations: Vec<ingress::Authorization>,
+    /// Set in a channel shared between workspaces: then `authorizations`
+    /// may list only one of the installations that see the event, and
+    /// `event_context` asks Slack for all of them.
+    #[serde(default)]
+    is_ext_shared_channel: bool,
+    event_context: Option<String>,
 }
 
 async fn events(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -109,6 +115,10 @@ async fn handle_event(state: &HttpState, headers: &HeaderMap, body: Bytes) -> Re
                 envelope.team_id.as_deref(),
                 envelope.enterprise_id.as_deref(),
                 &envelope.authorizations,
+                envelope
+                    .event_context
+                    .as_deref()
+                    .filter(|_| envelope.is_ext_shared_channel),
             )
             .await;
             let ingress::Recipient {

@@ -39,7 +39,11 @@ pub struct Recipient {
 /// the event's `team_id` is it or one of its `authorizations` is (an event
 /// from a channel shared with another workspace carries that workspace's
 /// id). Multi-workspace mode: the first authorization with an
-/// installation (an org-wide one answers for the event's workspace). Any
+/// installation (an org-wide one answers for the event's workspace); when
+/// none has one and `event_context` is given (a channel shared between
+/// workspaces, whose event Slack lists only one installation for), the
+/// first of all the installations Slack says see it, asked with the app
+/// token where `SLACK_APP_TOKEN` is set. Any
 /// other event is acknowledged and dropped, counted and logged with its
 /// team: answering it would speak into a workspace with another's token.
 pub async fn recipient(
@@ -47,6 +51,7 @@ pub async fn recipient(
     team_id: Option<&str>,
     enterprise_id: Option<&str>,
     authorizations: &[Authorization],
+    event_context: Option<&str>,
 ) -> Result<Option<Recipient>, sqlx::Error> {
     let found = match &state.workspaces {
         Workspaces::Single {
@@ -64,8 +69,17 @@ pub async fn recipient(
                 bot_user_id: workspace.bot_user_id.clone(),
             })
         }
-        Workspaces::Multi(_) => {
-            installed_recipient(state, team_id, enterprise_id, authorizations).await?
+        Workspaces::Multi(installations) => {
+            match installed_recipient(state, team_id, enterprise_id, authorizations).await? {
+                Some(found) => Some(found),
+                None => match (event_context, &installations.event_authorizations) {
+                    (Some(context), Some(client)) => {
+                        let listed = listed_authorizations(client, context).await;
+                        installed_recipient(state, team_id, enterprise_id, &listed).await?
+                    }
+                    _ => None,
+                },
+            }
         }
     };
     if found.is_none() {
@@ -106,6 +120,29 @@ pub async fn note_organization(state: &AppState, team_id: &str, enterprise_id: O
     };
     if let Err(err) = noted {
         tracing::warn!(error = %err, team = %team_id, "could not note a workspace's organization");
+    }
+}
+
+/// Every installation Slack says an event is visible to; none when it
+/// cannot say (logged: the event is then dropped like any other for no
+/// installation).
+async fn listed_authorizations(
+    client: &crate::slack::authorizations::EventAuthorizations,
+    event_context: &str,
+) -> Vec<Authorization> {
+    match client.list(event_context).await {
+        Ok(listed) => listed
+            .into_iter()
+            .map(|listed| Authorization {
+                team_id: listed.team_id,
+                enterprise_id: listed.enterprise_id,
+                is_enterprise_install: listed.is_enterprise_install,
+            })
+            .collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "apps.event.authorizations.list failed; the event's own authorizations name no installation");
+            Vec::new()
+        }
     }
 }
 

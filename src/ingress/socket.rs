@@ -159,10 +159,15 @@ async fn on_push_event(
             ..Default::default()
         })
         .collect();
-    let recipient =
-        crate::ingress::recipient(&app, Some(event.team_id.0.as_str()), None, &authorized)
-            .await
-            .map_err(|_| NotPersisted)?;
+    let recipient = crate::ingress::recipient(
+        &app,
+        Some(event.team_id.0.as_str()),
+        None,
+        &authorized,
+        None,
+    )
+    .await
+    .map_err(|_| NotPersisted)?;
     let Some(recipient) = recipient else {
         return Ok(());
     };

@@ -3,9 +3,12 @@
 //! `response_url` a command or a click hands over (`response_url`). Every
 //! URL comes from settings, so tests point them at a fake Slack on
 //! 127.0.0.1. `oauth` trades an install's code (or a
-//! refresh token) for tokens; `token_key` seals them for the database.
+//! refresh token) for tokens; `token_key` seals them for the database;
+//! `authorizations` lists every installation an event shared between
+//! workspaces is visible to.
 
 pub mod api;
+pub mod authorizations;
 pub mod oauth;
 pub mod response_url;
 pub mod token_key;

@@ -81,6 +81,9 @@ struct FakeState {
     refreshes: HashMap<String, Value>,
     /// auth.test answers, by token (others: the default workspace).
     identities: HashMap<String, (String, String)>,
+    /// apps.event.authorizations.list answers, by event_context: the teams
+    /// the event is visible to.
+    event_authorizations: HashMap<String, Vec<String>>,
 }
 
 /// A fake Slack Web API server on 127.0.0.1.
@@ -300,6 +303,15 @@ impl FakeSlack {
         self.identify(token, team, &bot_user);
     }
 
+    /// apps.event.authorizations.list says the event of `event_context`
+    /// is visible to the installations in `teams`, in that order.
+    pub fn authorize_event(&self, event_context: &str, teams: &[&str]) {
+        self.lock().event_authorizations.insert(
+            event_context.to_string(),
+            teams.iter().map(|t| t.to_string()).collect(),
+        );
+    }
+
     /// The tokens the calls of `method` carried, in order.
     pub fn tokens(&self, method: &str) -> Vec<String> {
         self.calls(method)
@@ -446,6 +458,23 @@ fn record_and_answer(
                     .grants
                     .remove(&field("code"))
                     .unwrap_or_else(|| json!({"ok": false, "error": "invalid_code"}))
+            }
+        }
+        "apps.event.authorizations.list" => {
+            let context = body
+                .get("event_context")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match state.event_authorizations.get(context) {
+                Some(teams) => json!({
+                    "ok": true,
+                    "authorizations": teams.iter().map(|team| json!({
+                        "enterprise_id": null, "team_id": team, "user_id": "UBOT",
+                        "is_bot": true, "is_enterprise_install": false,
+                    })).collect::<Vec<_>>(),
+                    "response_metadata": {"next_cursor": ""},
+                }),
+                None => json!({"ok": false, "error": "invalid_event_context"}),
             }
         }
         "chat.postMessage" => {
@@ -801,6 +830,16 @@ fn settings_with(db: &TestDb, slack: &FakeSlack, config: &str, extra: &[(&str, &
     ]);
     vars.extend(extra.iter().map(|(key, value)| (*key, value.to_string())));
     Settings::load(|key| vars.get(key).cloned()).expect("valid test settings")
+}
+
+/// A bot in multi-workspace mode with an app-level token (for
+/// apps.event.authorizations.list), with no installation yet.
+pub async fn spawn_multi_with_app_token(backend: Backend) -> TestApp {
+    let db = TestDb::create(backend).await;
+    let slack = FakeSlack::start().await;
+    let mut settings = multi_settings(&db, &slack, "");
+    settings.app_token = Some(secrecy::SecretString::from("xapp-1-test-app-token"));
+    spawn_with(db, slack, settings).await
 }
 
 /// A bot in multi-workspace mode, with no installation yet.

@@ -18,6 +18,7 @@ crate::sqlite_and_postgres! {
     two_workspaces_interleaved_are_each_answered_with_their_own_token_and_see_only_their_own_decisions => two_workspaces;
     a_missing_mismatched_expired_or_replayed_state_is_refused => bad_states;
     an_event_for_a_workspace_with_no_installation_is_acknowledged_and_dropped => not_installed;
+    a_shared_channels_event_listing_another_workspace_is_answered_by_the_installation_slack_lists_for_it => shared_channel_listed;
     a_token_due_for_rotation_is_refreshed_once_by_two_replicas => rotation_once;
     a_refused_refresh_marks_the_installation_for_reinstall_and_stops_its_calls => refused_refresh;
     an_org_wide_installs_events_with_a_null_team_in_authorizations_are_handled => org_wide;
@@ -336,6 +337,59 @@ async fn not_installed(backend: Backend) {
     .expect("events");
     assert_eq!(stored, ["EvHome"]);
     assert_eq!(app.slack.tokens("chat.postMessage"), ["xoxb-a"]);
+}
+
+/// An ask in a channel shared between workspaces, listed for `listed`
+/// only, with the `event_context` Slack gives for the full list.
+fn shared_ask(listed: &str, event_id: &str, ts: &str, context: &str) -> String {
+    let mut body: Value =
+        serde_json::from_str(&ask_from(listed, event_id, "C777", ts)).expect("json");
+    body["is_ext_shared_channel"] = json!(true);
+    body["event_context"] = json!(context);
+    body.to_string()
+}
+
+async fn shared_channel_listed(backend: Backend) {
+    // Without an app token the bot cannot ask who else sees the event.
+    let plain = spawn_multi(backend).await;
+    install(&plain, "TA", "xoxb-a").await;
+    plain.slack.authorize_event("EC-1", &["TZ", "TA"]);
+    let event = shared_ask("TZ", "EvShared", "1700009300.000100", "EC-1");
+    assert_eq!(plain.post_event(&event).await.status(), 200);
+    plain.wait_until_idle().await;
+    assert_eq!(plain.slack.tokens("chat.postMessage"), Vec::<String>::new());
+    assert!(
+        plain
+            .slack
+            .calls("apps.event.authorizations.list")
+            .is_empty()
+    );
+
+    // With one, Slack's full list names TA, installed: TA answers.
+    let app = spawn_multi_with_app_token(backend).await;
+    install(&app, "TA", "xoxb-a").await;
+    app.slack.authorize_event("EC-1", &["TZ", "TA"]);
+    assert_eq!(app.post_event(&event).await.status(), 200);
+    app.wait_until_idle().await;
+    assert_eq!(
+        app.slack.tokens("apps.event.authorizations.list"),
+        ["xapp-1-test-app-token"]
+    );
+    assert_eq!(app.slack.tokens("chat.postMessage"), ["xoxb-a"]);
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["channel"], "C777");
+    let teams: Vec<String> = sqlx::query_scalar("SELECT team_id FROM flags")
+        .fetch_all(app.app.store.pool())
+        .await
+        .expect("flags");
+    assert_eq!(teams, ["TA"]);
+
+    // An event Slack cannot list for is acknowledged and dropped.
+    let unknown = shared_ask("TZ", "EvUnknown", "1700009300.000200", "EC-unknown");
+    assert_eq!(app.post_event(&unknown).await.status(), 200);
+    app.wait_until_idle().await;
+    assert_eq!(app.slack.posts().len(), 1);
 }
 
 /// Installs TA with rotation on: its token expires in five minutes, within
