@@ -6,7 +6,6 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_secret_or_key_reaches_the_log_even_at_debug() {
@@ -699,38 +698,20 @@ async fn no_secret_in_the_log_on_sqlite() {
         "xoxe-1-log-next-secret",
         43_200,
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let config = db.dir.path().join("clarity.toml");
-    std::fs::write(&config, "").expect("config");
+    let port = crate::resilience::free_port();
     let log = db.dir.path().join("bot.log");
-    let _bot = Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
-        .arg("serve")
-        .env("CLARITY_CONFIG", &config)
-        .env("CLARITY_BIND", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", &db.url)
-        .env("SLACK_API_URL", &slack.base_url)
+    let _bot = crate::resilience::bot_command(&db, &slack, port, "debug")
         .env_remove("SLACK_BOT_TOKEN")
         .env_remove("SLACK_APP_TOKEN")
         .env("SLACK_CLIENT_ID", CLIENT_ID)
         .env("SLACK_CLIENT_SECRET", CLIENT_SECRET)
         .env("CLARITY_TOKEN_KEY", TOKEN_KEY)
-        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .map(crate::resilience::Bot)
         .expect("the binary starts");
     let base = format!("http://127.0.0.1:{port}");
-    let client = http();
-    wait_for("the bot to be ready", || {
-        let request = client.get(format!("{base}/readyz")).send();
-        async move { request.await.is_ok_and(|r| r.status() == 200) }
-    })
-    .await;
+    crate::resilience::wait_ready(port).await;
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -762,15 +743,7 @@ async fn no_secret_in_the_log_on_sqlite() {
     assert_eq!(page.status(), 200);
 
     let body = ask_from("TA", "EvLog", "C111", "1700009700.000100");
-    let timestamp = now_secs().to_string();
-    let response = client
-        .post(format!("{base}/slack/events"))
-        .header("x-slack-request-timestamp", &timestamp)
-        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
-        .body(body)
-        .send()
-        .await
-        .expect("reaches the bot");
+    let response = crate::resilience::post_event_to(port, body).await;
     assert_eq!(response.status(), 200);
     wait_for("the ask answered with the rotated token", || async {
         slack.tokens("chat.postMessage") == ["xoxb-log-rotated-secret"]

@@ -71,13 +71,25 @@ pub fn start_bot_logging(
     level: &str,
     log: Stdio,
 ) -> Bot {
+    bot_command(db, slack, port, level)
+        .stderr(log)
+        .spawn()
+        .map(Bot)
+        .expect("the binary starts")
+}
+
+/// The bot binary as deployed, `serve` on `port` with one bot token and
+/// logging at `level` to stderr; callers change its environment (another
+/// mode) and say where stderr goes before spawning it.
+pub fn bot_command(db: &TestDb, slack: &FakeSlack, port: u16, level: &str) -> Command {
     let config = db.dir.path().join("clarity.toml");
     std::fs::write(
         &config,
         "[workers]\nlease_ms = 300\npoll_interval_ms = 50\n",
     )
     .expect("config");
-    Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clarity-bot"));
+    command
         .arg("serve")
         .env("CLARITY_CONFIG", &config)
         .env("CLARITY_BIND", format!("127.0.0.1:{port}"))
@@ -87,11 +99,8 @@ pub fn start_bot_logging(
         .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
         .env("RUST_LOG", level)
         .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .map(Bot)
-        .expect("the binary starts")
+        .stdout(Stdio::null());
+    command
 }
 
 /// Posts a body, signed now, to the bot on `port`.

@@ -4,7 +4,6 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 
 crate::sqlite_and_postgres! {
     an_event_for_a_workspace_the_bot_is_not_installed_in_is_acknowledged_and_dropped => an_event_for_a_workspace_the_bot_is_not_installed_in_is_acknowledged_and_dropped;
@@ -89,49 +88,23 @@ async fn an_event_from_a_shared_channel_authorized_for_this_workspace_is_answere
 async fn the_bot_logs_a_warning_naming_the_workspace_it_is_not_installed_in_on_sqlite() {
     let db = TestDb::create(Backend::Sqlite).await;
     let slack = FakeSlack::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let config = db.dir.path().join("clarity.toml");
-    std::fs::write(&config, "").expect("config");
+    let port = crate::resilience::free_port();
     let log = db.dir.path().join("bot.log");
-    let _bot = Command::new(env!("CARGO_BIN_EXE_clarity-bot"))
-        .arg("serve")
-        .env("CLARITY_CONFIG", &config)
-        .env("CLARITY_BIND", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", &db.url)
-        .env("SLACK_API_URL", &slack.base_url)
-        .env("SLACK_BOT_TOKEN", "xoxb-test-token")
-        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .map(crate::resilience::Bot)
-        .expect("the binary starts");
-    let client = http();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_for("the bot to be ready", || {
-        let request = client.get(format!("{base}/readyz")).send();
-        async move { request.await.is_ok_and(|r| r.status() == 200) }
-    })
-    .await;
+    let _bot = crate::resilience::start_bot_logging(
+        &db,
+        &slack,
+        port,
+        "warn",
+        std::fs::File::create(&log).expect("log file").into(),
+    );
+    crate::resilience::wait_ready(port).await;
     let body = event_from(
         "EvForeignLog",
         "1700007200.000100",
         "T0FOREIGN",
         &["T0FOREIGN"],
     );
-    let timestamp = now_secs().to_string();
-    let response = client
-        .post(format!("{base}/slack/events"))
-        .header("x-slack-request-timestamp", &timestamp)
-        .header("x-slack-signature", sign(SIGNING_SECRET, &timestamp, &body))
-        .body(body)
-        .send()
-        .await
-        .expect("reaches the bot");
+    let response = crate::resilience::post_event_to(port, body).await;
     assert_eq!(response.status(), 200);
     wait_for("a warning naming the team", || async {
         std::fs::read_to_string(&log).is_ok_and(|text| {
