@@ -95,15 +95,18 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<usize> {
 }
 
 /// Checkpoints the SQLite log when no events have arrived for a moment (the
-/// checkpoint's fsync would stall acknowledgements), or at least once a
-/// minute so the log cannot grow without bound under constant load.
+/// checkpoint's fsync would stall acknowledgements), at most once a second
+/// (each costs an fsync, and a backlog is worked off in many steps), and at
+/// least once a minute so the log cannot grow without bound under constant
+/// load.
 async fn checkpoint_when_quiet(state: &AppState, now: i64) -> anyhow::Result<()> {
     use std::sync::atomic::Ordering::Relaxed;
     const QUIET_MS: i64 = 250;
+    const AT_MOST_EVERY_MS: i64 = 1_000;
     const AT_LEAST_EVERY_MS: i64 = 60_000;
+    let since = now - state.last_checkpoint_ms.load(Relaxed);
     let quiet = now - state.last_ingest_ms.load(Relaxed) >= QUIET_MS;
-    let overdue = now - state.last_checkpoint_ms.load(Relaxed) >= AT_LEAST_EVERY_MS;
-    if quiet || overdue {
+    if (quiet && since >= AT_MOST_EVERY_MS) || since >= AT_LEAST_EVERY_MS {
         state.store.checkpoint().await?;
         state.last_checkpoint_ms.store(now, Relaxed);
     }
@@ -457,6 +460,18 @@ async fn assess_in_channel(
     thread: &ThreadContext,
 ) -> anyhow::Result<Assessment> {
     let thread_texts = thread.texts();
+    // Only an alignment request consults the log, so most messages are
+    // judged without reading it; an ask is judged again with the log.
+    let unlogged = state.classifier.assess(
+        text,
+        &Context {
+            thread: &thread_texts,
+            log: None,
+        },
+    );
+    if unlogged.kind != Kind::AlignmentRequest {
+        return Ok(unlogged);
+    }
     let mut indexes = state.decision_indexes.lock().await;
     let index = refreshed_index(state, &mut indexes, fresh, team_id, channel_id).await?;
     Ok(state.classifier.assess(

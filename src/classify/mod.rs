@@ -31,7 +31,8 @@ use topic::TopicPhrase;
 pub struct Context<'a> {
     /// Texts of the thread's earlier messages, root first.
     pub thread: &'a [String],
-    /// The channel's (or workspace's) logged decisions.
+    /// The channel's (or workspace's) logged decisions, consulted only when
+    /// the verdict is an alignment request (`tests/classifier_log.rs`).
     pub log: Option<&'a DecisionIndex>,
 }
 
