@@ -6,30 +6,15 @@
 
 use clarity_bot::classify::prefilter::Pass;
 use clarity_bot::classify::{Classifier, normalize};
-use clarity_bot::evaluate::parse_corpus;
-use std::path::PathBuf;
+
+#[path = "support/corpus.rs"]
+mod corpus;
 
 fn corpus_texts() -> Vec<String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = ["real", "written", "lockbox"]
-        .iter()
-        .map(|n| root.join(format!("data/corpus/{n}.jsonl")))
-        .collect();
-    if let Some(dir) = std::env::var_os("CLARITY_CORPUS_DIR") {
-        let dir = PathBuf::from(dir);
-        files.push(dir.join("dev.jsonl"));
-        files.push(dir.join("dev-real.jsonl"));
-    }
-    let mut texts = Vec::new();
-    for path in files {
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for item in parse_corpus(&text).expect("the corpus parses") {
-            texts.extend(item.thread);
-            texts.push(item.text);
-        }
-    }
-    texts
+    corpus::items()
+        .into_iter()
+        .flat_map(|item| item.thread.into_iter().chain([item.text]))
+        .collect()
 }
 
 #[test]
