@@ -86,22 +86,23 @@ fn every_label_of_the_written_corpus_is_mostly_right() {
 }
 
 /// The lockbox's figures as measured when the scorer was trained (see
-/// docs/classifier.md, "Measured"): precision 0.896 and recall 0.659 on
-/// premature asks; recall 0.770 on confusion, 0.557 on disagreement and
-/// 0.660 on decisions, over 867 items (393 set aside first, then 203, 162
-/// and 109 more from new sources as each round was written). The issue's
-/// targets (0.90 / 0.75; 0.60, 0.60, 0.70) are not all met; these floors
-/// keep what was reached from slipping.
+/// docs/classifier.md, "Measured"): precision 0.887 and recall 0.679 on
+/// premature asks; recall 0.764 on confusion, 0.645 on disagreement and
+/// 0.680 on decisions, over 1,031 items (393 set aside first, then 203,
+/// 162, 109 and 164 more from new sources as each round was written). The
+/// issue's targets (0.90 / 0.75; 0.60, 0.60, 0.70) are met for confusion and
+/// disagreement only; these
+/// floors keep what was reached from slipping.
 #[test]
 fn the_lockbox_keeps_its_measured_figures() {
     let report = lockbox();
-    assert_eq!(report.n, 867);
-    assert!(report.precision >= 0.89, "precision {}", report.precision);
-    assert!(report.recall >= 0.65, "recall {}", report.recall);
+    assert_eq!(report.n, 1031);
+    assert!(report.precision >= 0.88, "precision {}", report.precision);
+    assert!(report.recall >= 0.67, "recall {}", report.recall);
     for (label, floor) in [
         ("confusion", 0.76),
-        ("disagreement", 0.55),
-        ("decision", 0.65),
+        ("disagreement", 0.64),
+        ("decision", 0.68),
     ] {
         let recall = report.label_accuracy(label).expect("label present");
         assert!(recall >= floor, "{label} recall {recall}");

@@ -5,9 +5,10 @@
 //!
 //! Features, all hashed into [`BUCKETS`] buckets (FNV-1a, so the same text
 //! gives the same buckets on every machine): the lowercased words, the word
-//! pairs (with a start-of-message marker), the character 4-grams of each
-//! word with its boundaries, whether the message asks a question, and the
-//! rules that fired (by id and by kind). A feature seen `c` times weighs
+//! pairs and triples (with a start-of-message marker), the character
+//! 4-grams of each word with its boundaries, whether the message asks a
+//! question, and the rules that fired (by id and by kind); a bucket only
+//! one training message has is not learned. A feature seen `c` times weighs
 //! `1 + ln c`, and each message's weights have unit length, so neither a
 //! long message nor a repeated word shouts. The model gives one probability
 //! per [`Class`]; the classifier decides with them (see `Classifier::assess`).
@@ -76,7 +77,7 @@ impl Class {
 /// log2 of the number of feature buckets.
 pub const BITS: u32 = 18;
 /// Feature buckets: 262,144 rows of six weights (only the rows that are not
-/// all zero are kept: about 67,000 in the shipped file, 1.6 MB, and 1 MB to
+/// all zero are kept: about 77,000 in the shipped file, 1.8 MB, and 1 MB to
 /// find them).
 pub const BUCKETS: usize = 1 << BITS;
 const MASK: u32 = (BUCKETS as u32) - 1;
@@ -235,6 +236,7 @@ fn hash(namespace: u8, parts: &[&[u8]]) -> u32 {
 pub enum Feature {
     Word(String),
     Pair(String, String),
+    Triple(String, String, String),
     Chars(String),
     Question,
     Rule(String),
@@ -249,6 +251,8 @@ impl Feature {
             Feature::Word(w) => Some(format!("\"{w}\"")),
             Feature::Pair(a, b) if a == "^" => Some(format!("\"{b}\" first")),
             Feature::Pair(a, b) => Some(format!("\"{a} {b}\"")),
+            Feature::Triple(a, b, c) if a == "^" => Some(format!("\"{b} {c}\" first")),
+            Feature::Triple(a, b, c) => Some(format!("\"{a} {b} {c}\"")),
             Feature::Rule(id) => Some(format!("rule {id}")),
             Feature::Chars(_) | Feature::Question | Feature::RuleKind(_) => None,
         }
@@ -347,6 +351,8 @@ impl Extractor {
         let bytes = self.lower.as_bytes();
         let lower = &self.lower;
         let mut previous: &[u8] = b"^";
+        // The word before `previous`, once there is one.
+        let mut before: Option<&[u8]> = None;
         for &(s, e) in &self.words {
             let word = &bytes[s..e];
             let bucket = hash(b'w', &[word]);
@@ -360,6 +366,18 @@ impl Extractor {
                     lower[s..e].to_owned(),
                 )
             });
+            if let Some(before) = before {
+                let bucket = hash(b't', &[before, previous, word]);
+                self.buckets.push(bucket);
+                name(bucket, &|| {
+                    Feature::Triple(
+                        String::from_utf8_lossy(before).into_owned(),
+                        String::from_utf8_lossy(previous).into_owned(),
+                        lower[s..e].to_owned(),
+                    )
+                });
+            }
+            before = Some(previous);
             previous = word;
             // Character 4-grams of "<word>", on bytes (a fragment may split
             // a multibyte character; it still hashes the same every time).
@@ -684,6 +702,9 @@ pub struct Fit {
     pub learning_rate: f32,
     /// L2 penalty per update.
     pub l2: f32,
+    /// A feature bucket is learned only when at least this many examples
+    /// have it.
+    pub min_examples: u32,
     pub seed: u64,
 }
 
@@ -691,8 +712,9 @@ impl Default for Fit {
     fn default() -> Self {
         Self {
             epochs: 30,
-            learning_rate: 0.4,
+            learning_rate: 0.2,
             l2: 1e-6,
+            min_examples: 2,
             seed: 0x00c1_a417,
         }
     }
@@ -718,6 +740,26 @@ pub fn fit(examples: &[Example], fit: &Fit, thresholds: Thresholds) -> Scorer {
     let mut squares = vec![[1e-8f32; CLASS_COUNT]; BUCKETS];
     let mut bias = [0.0f32; CLASS_COUNT];
     let mut bias_squares = [1e-8f32; CLASS_COUNT];
+    // A bucket in fewer than `min_examples` messages gets no weight: it
+    // would only memorize the message it came from.
+    let mut seen = vec![0u32; BUCKETS];
+    for example in examples {
+        for &(b, _) in &example.features {
+            seen[b as usize] += 1;
+        }
+    }
+    let examples: Vec<Example> = examples
+        .iter()
+        .map(|e| Example {
+            features: e
+                .features
+                .iter()
+                .copied()
+                .filter(|&(b, _)| seen[b as usize] >= fit.min_examples)
+                .collect(),
+            class: e.class,
+        })
+        .collect();
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut rng = SplitMix(fit.seed);
     for _ in 0..fit.epochs {

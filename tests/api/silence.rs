@@ -116,7 +116,7 @@ async fn check_names_the_cooldown_the_daily_limit_and_the_mute_with_their_times(
 async fn check_names_too_little_confidence(backend: Backend) {
     let app = spawn_app_with(backend, "[noise]\nmin_score = 1.0\n").await;
     // A terse ask the classifier is a little less sure of.
-    let text = check(&app, "Agree a definition of done").await;
+    let text = check(&app, "Agree a naming convention").await;
     assert!(text.starts_with("I would stay quiet right now"), "{text}");
     assert!(
         text.contains("• I'm not sure enough: 99% confidence, and I ask from 100%."),
