@@ -76,6 +76,10 @@ impl Class {
 
 /// log2 of the number of feature buckets.
 pub const BITS: u32 = 18;
+/// The weights file's format, which names the features it was trained on:
+/// 2 since word triples. A file of another format is refused, never read
+/// with features it was not fitted to.
+pub const FORMAT: u32 = 2;
 /// Feature buckets: 262,144 rows of six weights (only the rows that are not
 /// all zero are kept: about 77,000 in the shipped file, 1.8 MB, and 1 MB to
 /// find them).
@@ -570,10 +574,13 @@ impl Scorer {
             match key {
                 "scorer" => {
                     let rest: Vec<&str> = fields.collect();
-                    if rest != ["1", &BITS.to_string()] {
+                    if rest != [FORMAT.to_string(), BITS.to_string()] {
                         return Err(problem(
                             n,
-                            format!("expected \"scorer\\t1\\t{BITS}\" (format 1, {BITS} bits)"),
+                            format!(
+                                "expected \"scorer\\t{FORMAT}\\t{BITS}\" (format {FORMAT}, {BITS} bits): \
+                                 retrain it with this version's `clarity-bot train`"
+                            ),
                         ));
                     }
                     seen_header = true;
@@ -654,7 +661,7 @@ impl Scorer {
         for line in comment.lines() {
             let _ = writeln!(out, "# {line}");
         }
-        let _ = writeln!(out, "scorer\t1\t{BITS}");
+        let _ = writeln!(out, "scorer\t{FORMAT}\t{BITS}");
         let names: Vec<&str> = Class::ALL.iter().map(|c| c.as_str()).collect();
         let _ = writeln!(out, "classes\t{}", names.join("\t"));
         let _ = writeln!(
@@ -860,10 +867,13 @@ mod tests {
 
     #[test]
     fn a_broken_weights_file_names_its_line() {
-        let err = Scorer::parse("scorer\t1\t18\nbias\t0\t0\t0\t0\t0\n").expect_err("short bias");
+        let err = Scorer::parse("scorer\t2\t18\nbias\t0\t0\t0\t0\t0\n").expect_err("short bias");
         assert_eq!(err.line, 2);
-        let err = Scorer::parse("scorer\t1\t18\n99999999\t1\t1\t1\t1\t1\t1\n").expect_err("bucket");
+        let err = Scorer::parse("scorer\t2\t18\n99999999\t1\t1\t1\t1\t1\t1\n").expect_err("bucket");
         assert!(err.message.contains("not a bucket"), "{err}");
+        // Weights fitted to other features (format 1: no word triples).
+        let err = Scorer::parse("scorer\t1\t18\n").expect_err("an older format");
+        assert!(err.message.contains("retrain"), "{err}");
         let err = Scorer::parse("# a comment only\n").expect_err("no header");
         assert!(err.message.contains("not a scorer"), "{err}");
     }
