@@ -265,7 +265,7 @@ const RANGES: &[Range] = &[
         section: "noise",
         key: "max_flags_per_user_per_day",
         min: 1.0,
-        max: 100.0,
+        max: 10_000.0,
         why: "0 would never ask; mute a channel to quiet the bot",
     },
     Range {
@@ -646,7 +646,7 @@ mod tests {
         let parsed =
             parse_file(Path::new("config/bench.toml"), text).expect("bench config is valid");
         assert_eq!(parsed.noise.channel_cooldown_secs, 0);
-        assert_eq!(parsed.noise.max_flags_per_user_per_day, 100);
+        assert_eq!(parsed.noise.max_flags_per_user_per_day, 10_000);
     }
 
     #[test]
@@ -857,7 +857,7 @@ mod tests {
 
     #[test]
     fn the_range_edges_are_accepted() {
-        let text = "[noise]\nmin_score = 0.0\nmax_flags_per_user_per_day = 100\n\
+        let text = "[noise]\nmin_score = 0.0\nmax_flags_per_user_per_day = 10000\n\
                     [server]\nmax_body_bytes = 1024\ncommand_answer_ms = 0\n\
                     [workers]\nlease_ms = 100\npoll_interval_ms = 10\n";
         let parsed = parse_file(Path::new("x.toml"), text).expect("inside the ranges");
