@@ -10,19 +10,17 @@ use clarity_bot::domain::Kind;
 #[path = "support/corpus.rs"]
 mod corpus;
 
-fn corpus_items() -> Vec<(String, String, Vec<String>)> {
-    corpus::items()
-        .into_iter()
-        .map(|item| (item.text, item.label, item.thread))
-        .collect()
-}
-
 #[test]
 fn only_an_alignment_request_reads_the_log() {
     let classifier = Classifier::builtin();
-    let items = corpus_items();
+    let items = corpus::items();
     let mut log = DecisionIndex::new();
-    for (id, (text, _, _)) in items.iter().filter(|(_, l, _)| l == "decision").enumerate() {
+    for (id, text) in items
+        .iter()
+        .filter(|item| item.label == "decision")
+        .map(|item| &item.text)
+        .enumerate()
+    {
         let topic = classifier
             .assess(text, &Context::default())
             .topic
@@ -35,7 +33,8 @@ fn only_an_alignment_request_reads_the_log() {
         log.insert(i64::try_from(id).expect("fits"), &topic, text);
     }
     let (mut asks_answered, mut others) = (0, 0);
-    for (text, _, thread) in &items {
+    for item in &items {
+        let (text, thread) = (&item.text, &item.thread);
         let unlogged = classifier.assess(text, &Context { thread, log: None });
         let logged = classifier.assess(
             text,
