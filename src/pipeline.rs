@@ -31,18 +31,6 @@ use std::collections::{BTreeMap, HashSet};
 const MAX_ATTEMPTS: i64 = 5;
 /// Assessments scoring below this are not stored at all.
 const STORE_FLOOR: f64 = 0.2;
-/// A decision read in a message joins the channel's log only at this
-/// confidence or more when a decision rule names it, and at
-/// [`LOG_FLOOR_SCORED`] when only the scorer does. Below them, a status
-/// update or one person's plan ("I'll pair with Sam on it after standup")
-/// could join the log and answer a later ask with "For reference: decided
-/// …" on something nobody decided. Measured out of fold (5-fold
-/// cross-validation grouped by source, 5,746 items), the share of messages
-/// judged decisions that are decisions: 0.94 with a rule at 0.8 or more,
-/// 0.60 below; 0.91 without a rule at 0.9 or more, 0.75 from 0.8 to 0.9.
-const LOG_FLOOR: f64 = 0.8;
-/// The confidence a decision no rule names needs to join the log.
-const LOG_FLOOR_SCORED: f64 = 0.9;
 
 /// Top-level messages waiting to be remembered as thread roots, per team:
 /// channel, ts, text and author.
@@ -257,7 +245,7 @@ async fn process(
             ));
     }
 
-    if assessment.kind == Kind::Decision && assessment.score >= log_floor(&assessment) {
+    if assessment.joins_log() {
         record_decision(state, &message, &assessment, thread, now).await?;
         // The next message in this channel must see the new decision.
         step.fresh_indexes
@@ -296,19 +284,6 @@ async fn process(
         .await?;
     }
     Ok(())
-}
-
-/// The confidence a decision read in a message needs to join the log.
-fn log_floor(assessment: &Assessment) -> f64 {
-    if assessment
-        .reasons
-        .iter()
-        .any(|reason| reason.kind == "decision")
-    {
-        LOG_FLOOR
-    } else {
-        LOG_FLOOR_SCORED
-    }
 }
 
 /// Where a message asks to revisit or reconsider what was decided, if it does.

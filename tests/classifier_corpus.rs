@@ -71,22 +71,23 @@ fn every_label_of_the_written_corpus_is_mostly_right() {
 }
 
 /// The lockbox's figures as measured when the scorer was trained (see
-/// docs/classifier.md, "Measured"): precision 0.887 and recall 0.679 on
-/// premature asks; recall 0.764 on confusion, 0.645 on disagreement and
-/// 0.680 on decisions, over 1,031 items (393 set aside first, then 203,
-/// 162, 109 and 164 more from new sources as each round was written). The
-/// issue's targets (0.90 / 0.75; 0.60, 0.60, 0.70) are met for confusion and
-/// disagreement only; these floors keep what was reached from slipping.
+/// docs/classifier.md, "Measured"): precision 0.894 and recall 0.570 on
+/// premature asks; recall 0.785 on confusion, 0.617 on disagreement and
+/// 0.698 on decisions, over 1,166 items (393 set aside first, then 203,
+/// 162, 109, 164 and 135 more from new sources as each round was written).
+/// The targets (0.90 / 0.75; 0.60, 0.60, 0.70) are met for
+/// confusion and disagreement only; these floors keep what was reached from
+/// slipping.
 #[test]
 fn the_lockbox_keeps_its_measured_figures() {
     let report = lockbox();
-    assert_eq!(report.n, 1031);
-    assert!(report.precision >= 0.88, "precision {}", report.precision);
-    assert!(report.recall >= 0.67, "recall {}", report.recall);
+    assert_eq!(report.n, 1166);
+    assert!(report.precision >= 0.89, "precision {}", report.precision);
+    assert!(report.recall >= 0.56, "recall {}", report.recall);
     for (label, floor) in [
-        ("confusion", 0.76),
-        ("disagreement", 0.64),
-        ("decision", 0.68),
+        ("confusion", 0.78),
+        ("disagreement", 0.61),
+        ("decision", 0.69),
     ] {
         let recall = report.label_accuracy(label).expect("label present");
         assert!(recall >= floor, "{label} recall {recall}");

@@ -458,7 +458,10 @@ impl Replay<'_, '_> {
                 thread.context.push(text.to_owned());
             }
         }
-        if assessment.kind == Kind::Decision {
+        // The log, the digest's decisions and a topic's decided day take
+        // the decisions the bot would have logged; the counts take every
+        // message read as one.
+        if assessment.joins_log() {
             let topic = assessment.topic.as_deref().unwrap_or(text);
             self.log.insert(self.next_decision_id, topic, text);
             if self.shared.digests && !self.private {

@@ -215,7 +215,7 @@ async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Ba
 /// reference" with the status line.
 async fn a_status_update_read_as_a_decision_with_little_confidence_joins_no_log(backend: Backend) {
     let app = spawn_app_with(backend, NO_ASK_WHY).await;
-    let status = "the build for billing takes 14 minutes now, up from 9 last week";
+    let status = "the billing build now takes 14 minutes instead of 9";
     let read = app
         .app
         .classifier

@@ -119,7 +119,7 @@ async fn check_names_too_little_confidence(backend: Backend) {
     let text = check(&app, "Agree a naming convention").await;
     assert!(text.starts_with("I would stay quiet right now"), "{text}");
     assert!(
-        text.contains("• I'm not sure enough: 99% confidence, and I ask from 100%."),
+        text.contains("• I'm not sure enough: 98% confidence, and I ask from 100%."),
         "{text}"
     );
 }
