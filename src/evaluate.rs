@@ -115,6 +115,7 @@ fn in_context<T>(item: &CorpusItem, f: impl FnOnce(&Context<'_>) -> T) -> T {
     f(&Context {
         thread: &item.thread,
         log: (!log.is_empty()).then_some(&log),
+        recent_since: None,
     })
 }
 

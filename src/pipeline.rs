@@ -15,7 +15,7 @@
 //! [`run_once`] is the inbox worker's single step; the loop around it is in
 //! `jobs`.
 
-use crate::classify::{Context, DecisionIndex, decisions};
+use crate::classify::{Context, DecisionIndex, RECENT_DECISION, decisions};
 use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
 use crate::lifecycle;
 use crate::respond::blocks::{AskWhy, Reply};
@@ -229,6 +229,7 @@ async fn process(
         (&message.team_id, &message.channel_id),
         &message.text,
         &thread,
+        now,
     )
     .await?;
     metrics::counter!("clarity_assessments_total", "kind" => assessment.kind.as_str()).increment(1);
@@ -433,6 +434,7 @@ async fn assess_in_channel(
     (team_id, channel_id): (&str, &str),
     text: &str,
     thread: &ThreadContext,
+    now: i64,
 ) -> anyhow::Result<Assessment> {
     let thread_texts = thread.texts();
     // Only an alignment request consults the log, so most messages are
@@ -442,6 +444,7 @@ async fn assess_in_channel(
         &Context {
             thread: &thread_texts,
             log: None,
+            recent_since: None,
         },
     );
     if unlogged.kind != Kind::AlignmentRequest {
@@ -454,6 +457,7 @@ async fn assess_in_channel(
         &Context {
             thread: &thread_texts,
             log: Some(index),
+            recent_since: Some(now - RECENT_DECISION),
         },
     ))
 }
@@ -486,12 +490,12 @@ async fn refreshed_index<'a>(
             *entry = (0, DecisionIndex::new());
         }
     }
-    for (id, topic, decision) in state
+    for (id, topic, decision, at) in state
         .store
         .decisions_after(team_id, channel_id, entry.0)
         .await?
     {
-        entry.1.insert(id, &topic, &decision);
+        entry.1.insert_at(id, &topic, &decision, at);
         entry.0 = entry.0.max(id);
     }
     Ok(&entry.1)
@@ -814,6 +818,7 @@ async fn reassess_edit(
         (team_id, channel),
         text,
         &thread,
+        now,
     )
     .await?;
     // Still an ask on a topic the log has decided: a surfaced decision

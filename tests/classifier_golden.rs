@@ -79,6 +79,7 @@ fn every_golden_case_matches_its_expected_verdict_topic_and_reasons() {
         let context = Context {
             thread: &case.thread,
             log: (!log.is_empty()).then_some(&log),
+            recent_since: None,
         };
         let assessment = classifier.assess(&case.text, &context);
         for r in &assessment.reasons {

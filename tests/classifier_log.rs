@@ -35,12 +35,20 @@ fn only_an_alignment_request_reads_the_log() {
     let (mut asks_answered, mut others) = (0, 0);
     for item in &items {
         let (text, thread) = (&item.text, &item.thread);
-        let unlogged = classifier.assess(text, &Context { thread, log: None });
+        let unlogged = classifier.assess(
+            text,
+            &Context {
+                thread,
+                log: None,
+                recent_since: None,
+            },
+        );
         let logged = classifier.assess(
             text,
             &Context {
                 thread,
                 log: Some(&log),
+                recent_since: None,
             },
         );
         if unlogged.kind == Kind::AlignmentRequest {

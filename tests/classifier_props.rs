@@ -102,7 +102,7 @@ proptest! {
         for (i, (topic, decision)) in topics.iter().enumerate() {
             log.insert(i as i64, topic, decision);
         }
-        check_well_formed(&text, &Context { thread: &thread, log: Some(&log) });
+        check_well_formed(&text, &Context { thread: &thread, log: Some(&log), recent_since: None });
     }
 }
 

@@ -256,7 +256,7 @@ fn the_weekly_chart_shows_the_questions_beside_asks_and_decisions() {
     // Four bars a week: asks, before a decision, questions, decisions.
     assert_eq!(chart.matches("<rect ").count(), 4 * 4);
     assert!(chart.contains("style=\"fill:var(--flag)\""));
-    assert!(chart.contains("2026-W02 (from 2026-01-05): alignment asks 9, before a decision 9, questions the bot would ask 6, decisions 1"));
+    assert!(chart.contains("2026-W03 (from 2026-01-12): alignment asks 7, before a decision 5, questions the bot would ask 3, decisions 2"));
 }
 
 #[test]

@@ -27,6 +27,8 @@ struct Entry {
     alive: bool,
     /// The "decision" only postpones the question.
     deferral: bool,
+    /// When it was recorded (Unix seconds), when that is known.
+    at: Option<i64>,
 }
 
 /// Logged decisions, indexed by topic tokens for lookup.
@@ -131,8 +133,18 @@ impl DecisionIndex {
         Self::default()
     }
 
-    /// Adds (or, for an existing id, replaces) a logged decision.
+    /// Adds (or, for an existing id, replaces) a logged decision, its time
+    /// not known (a corpus item's log is the moment's).
     pub fn insert(&mut self, id: i64, topic: &str, decision: &str) {
+        self.insert_entry(id, topic, decision, None);
+    }
+
+    /// [`Self::insert`] for a decision recorded at `at` (Unix seconds).
+    pub fn insert_at(&mut self, id: i64, topic: &str, decision: &str, at: i64) {
+        self.insert_entry(id, topic, decision, Some(at));
+    }
+
+    fn insert_entry(&mut self, id: i64, topic: &str, decision: &str, at: Option<i64>) {
         if let Some(old) = self.by_id.remove(&id)
             && let Some(entry) = self.entries.get_mut(old)
             && entry.alive
@@ -160,6 +172,7 @@ impl DecisionIndex {
             topic_tokens,
             alive: true,
             deferral: is_deferral(decision),
+            at,
         });
         self.live += 1;
     }
@@ -299,6 +312,26 @@ impl DecisionIndex {
                     coverage: matched as f64 / query.len() as f64,
                 }
             })
+        })
+    }
+}
+
+impl DecisionIndex {
+    /// The newest live entry, unless it only postpones the question or was
+    /// recorded before `since` (Unix seconds; an entry of unknown time is
+    /// then too old): what an ask that names nothing ("get everyone aligned
+    /// on this") points at when no thread says otherwise.
+    pub fn latest(&self, since: Option<i64>) -> Option<LogMatch<'_>> {
+        let entry = self.entries.iter().rev().find(|e| e.alive)?;
+        let recent = since.is_none_or(|since| entry.at.is_some_and(|at| at >= since));
+        if entry.deferral || !recent {
+            return None;
+        }
+        Some(LogMatch {
+            id: entry.id,
+            topic: &entry.topic,
+            decision: &entry.decision,
+            coverage: 0.0,
         })
     }
 }

@@ -34,7 +34,17 @@ pub struct Context<'a> {
     /// The channel's (or workspace's) logged decisions, consulted only when
     /// the verdict is an alignment request (`tests/classifier_log.rs`).
     pub log: Option<&'a DecisionIndex>,
+    /// An ask outside a thread that names nothing ("can we get everyone
+    /// aligned on this?") points at the log's newest decision when it was
+    /// recorded at or after this time (Unix seconds; [`RECENT_DECISION`]
+    /// before the message, in a channel). `None`: whatever its time, as in
+    /// a corpus item, whose log is the moment's.
+    pub recent_since: Option<i64>,
 }
+
+/// How long after a decision is recorded an ask that names nothing is read
+/// as pointing at it: "this", an hour on, is whatever was just posted.
+pub const RECENT_DECISION: i64 = 3600;
 
 /// A problem with a rules file, naming the file, the rule and what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -435,8 +445,17 @@ impl Classifier {
                     _ => match self.root_subject(context.thread) {
                         Some(subject) => log.lookup_tokens(&topic::tokens(&subject))?,
                         // No topic named anywhere: a decision the message's
-                        // own words name in passing.
-                        None => log.lookup_mentioned(&topic::tokens(&scan.norm.text))?,
+                        // own words name in passing, else (outside a thread)
+                        // the one just recorded.
+                        None => log
+                            .lookup_mentioned(&topic::tokens(&scan.norm.text))
+                            .or_else(|| {
+                                context
+                                    .thread
+                                    .is_empty()
+                                    .then(|| log.latest(context.recent_since))
+                                    .flatten()
+                            })?,
                     },
                 };
                 Some(DecidedBy {
@@ -663,9 +682,9 @@ impl Classifier {
         let last_word = topic::word_spans(matched)
             .last()
             .map(|w| matched[w.clone()].to_ascii_lowercase());
-        let introduced = last_word.is_some_and(|w| {
+        let introduced = last_word.as_deref().is_some_and(|w| {
             matches!(
-                w.as_str(),
+                w,
                 "on" | "about" | "re" | "regarding" | "around" | "upon" | "behind" | "over" | "to"
             )
         });
@@ -679,6 +698,14 @@ impl Classifier {
             && bytes[from - 1].is_ascii_alphanumeric()
         {
             from -= 1;
+        }
+        // "aligned before the launch", "aligned by Friday": what follows is
+        // when, not what; the topic is not named here.
+        if last_word
+            .as_deref()
+            .is_some_and(topic::opens_time_or_clause)
+        {
+            return TopicPhrase::Missing;
         }
         topic::topic_after(text, from, limit, introduced)
     }
@@ -811,13 +838,20 @@ fn implicit_topic(text: &str) -> TopicPhrase {
     let lower = text.to_ascii_lowercase();
     for sentence in sentences(text) {
         let words = topic::word_spans(&lower[sentence.clone()]);
-        for w in words {
+        for (i, w) in words.iter().enumerate() {
             let word = &lower[sentence.start + w.start..sentence.start + w.end];
-            if matches!(
-                word,
-                "on" | "about" | "around" | "regarding" | "re" | "behind"
-            ) && let TopicPhrase::Named(r) =
-                topic::topic_after(text, sentence.start + w.end, sentence.end, true)
+            // "on board with this" is the ask's idiom, not its topic.
+            let idiom = word == "on"
+                && words.get(i + 1).is_some_and(|n| {
+                    &lower[sentence.start + n.start..sentence.start + n.end] == "board"
+                });
+            if !idiom
+                && matches!(
+                    word,
+                    "on" | "about" | "around" | "regarding" | "re" | "behind"
+                )
+                && let TopicPhrase::Named(r) =
+                    topic::topic_after(text, sentence.start + w.end, sentence.end, true)
             {
                 return TopicPhrase::Named(r);
             }
@@ -942,6 +976,7 @@ mod tests {
             &Context {
                 thread: &[],
                 log: Some(&log),
+                recent_since: None,
             },
         );
         assert!(!a.premature);
@@ -951,6 +986,69 @@ mod tests {
         );
     }
 
+    fn with_log(text: &str, log: &DecisionIndex, recent_since: Option<i64>) -> Assessment {
+        Classifier::builtin().assess(
+            text,
+            &Context {
+                thread: &[],
+                log: Some(log),
+                recent_since,
+            },
+        )
+    }
+
+    #[test]
+    fn an_ask_that_names_nothing_points_at_the_decision_just_logged() {
+        let mut log = DecisionIndex::new();
+        log.insert_at(3, "pick scanners", "Zebra TC52 for both shifts", 1_000);
+        log.insert_at(4, "renewal discounts", "max 10% without VP approval", 5_000);
+        let ask = "can we get the reps on board with this before end of quarter?";
+        let a = with_log(ask, &log, Some(5_000 - RECENT_DECISION));
+        assert!(!a.premature, "{a:?}");
+        assert_eq!(
+            a.decided_by.map(|d| (d.source, d.decision)),
+            Some((
+                DecisionSource::Log { id: 4 },
+                "max 10% without VP approval".to_owned()
+            ))
+        );
+        // An hour and more after it, "this" is something else.
+        let late = with_log(ask, &log, Some(5_001));
+        assert!(late.premature, "{late:?}");
+        // An ask that names its topic is matched on it, never on recency.
+        let named = with_log(
+            "can we get aligned on the hiring plan?",
+            &log,
+            Some(5_000 - RECENT_DECISION),
+        );
+        assert!(named.premature, "{named:?}");
+    }
+
+    #[test]
+    fn a_postponement_just_logged_answers_nothing() {
+        let mut log = DecisionIndex::new();
+        log.insert(1, "pick scanners", "Zebra TC52 for both shifts");
+        log.insert(2, "locker rota", "deferred until the new site opens");
+        let a = with_log("pls get everyone aligned on this", &log, None);
+        assert!(a.premature, "{a:?}");
+    }
+
+    #[test]
+    fn when_and_the_idiom_are_not_the_topic() {
+        for text in [
+            "please make sure everyone on your teams is aligned before the donor calls start",
+            "ok team lets make sure sales are aligned before customer letters go out",
+        ] {
+            let a = assess(text);
+            assert_eq!(a.kind, Kind::AlignmentRequest, "{text}");
+            assert_eq!(a.topic, None, "{text}");
+        }
+        let a = assess(
+            "can we make sure all the parents are on board with this before registration opens?",
+        );
+        assert_ne!(a.topic.as_deref(), Some("board"), "{a:?}");
+    }
+
     fn in_thread(text: &str, thread: &[&str]) -> Assessment {
         let thread: Vec<String> = thread.iter().map(|s| (*s).to_owned()).collect();
         Classifier::builtin().assess(
@@ -958,6 +1056,7 @@ mod tests {
             &Context {
                 thread: &thread,
                 log: None,
+                recent_since: None,
             },
         )
     }

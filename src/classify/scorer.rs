@@ -796,8 +796,11 @@ pub struct Fit {
 impl Default for Fit {
     fn default() -> Self {
         Self {
-            epochs: 30,
-            learning_rate: 0.2,
+            // Smaller steps over more epochs: cross-validated, the premature
+            // precision and recall went from 0.925 / 0.718 (30 epochs at 0.2)
+            // to 0.928 / 0.737, decision and disagreement recall up 2 points.
+            epochs: 100,
+            learning_rate: 0.05,
             l2: 1e-6,
             min_examples: 2,
             seed: 0x00c1_a417,

@@ -110,6 +110,15 @@ const ANAPHORA: &[&str] = &[
     "this", "that", "it", "these", "those", "them", "this one", "that one",
 ];
 
+/// Whether an ask that ends on `word` ("aligned before", "aligned by")
+/// goes on to say when or why, not what: the words after it are no topic.
+pub fn opens_time_or_clause(word: &str) -> bool {
+    matches!(
+        word,
+        "before" | "by" | "until" | "till" | "so" | "then" | "now" | "first" | "once" | "again"
+    )
+}
+
 /// Words that carry no topic on their own.
 const STOP_WORDS: &[&str] = &[
     "a",

@@ -5,7 +5,7 @@
 
 pub mod grammar;
 
-use crate::classify::{Context, DecisionIndex, decisions};
+use crate::classify::{Context, DecisionIndex, RECENT_DECISION, decisions};
 use crate::domain::{DecisionSource, Kind};
 use crate::policy::Suppressed;
 use crate::respond::blocks::{AskWhy, DecisionLine, OpenLine, QuestionLine, Reply, Silence};
@@ -447,18 +447,19 @@ pub async fn check(
     };
     let thread_texts = thread.texts();
     let mut log = DecisionIndex::new();
-    for (id, topic, decision) in state
+    for (id, topic, decision, at) in state
         .store
         .decisions_after(who.team_id, who.channel_id, 0)
         .await?
     {
-        log.insert(id, &topic, &decision);
+        log.insert_at(id, &topic, &decision, at);
     }
     let assessment = state.classifier.assess(
         text,
         &Context {
             thread: &thread_texts,
             log: Some(&log),
+            recent_since: Some(now - RECENT_DECISION),
         },
     );
     let mut silence = Vec::new();

@@ -10,7 +10,7 @@
 
 use super::export::{Conversation, Export, Member, Problem, RawMessage};
 use super::report::{ChannelSummary, Counts, Flag, FlagReason, TOPIC_DATES_KEPT, week_start};
-use crate::classify::{Classifier, Context, DecisionIndex};
+use crate::classify::{Classifier, Context, DecisionIndex, RECENT_DECISION};
 use crate::domain::{Assessment, Kind};
 use crate::policy::{NoisePolicy, PolicyFacts};
 use jiff::civil::Date;
@@ -448,6 +448,7 @@ impl Replay<'_, '_> {
                 &Context {
                     thread,
                     log: Some(&self.log),
+                    recent_since: Some(secs - RECENT_DECISION),
                 },
             )
         };
@@ -463,7 +464,7 @@ impl Replay<'_, '_> {
         // message read as one.
         if assessment.joins_log() {
             let topic = assessment.topic.as_deref().unwrap_or(text);
-            self.log.insert(self.next_decision_id, topic, text);
+            self.log.insert_at(self.next_decision_id, topic, text, secs);
             if self.shared.digests && !self.private {
                 self.out.decisions.push(DecisionSeen {
                     day,

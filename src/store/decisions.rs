@@ -114,15 +114,16 @@ pub(super) fn like_pattern(text: &str) -> String {
 }
 
 impl Store {
-    /// The channel's current decisions with an id above `after_id`, oldest first.
+    /// The channel's current decisions with an id above `after_id`, oldest first,
+    /// each with when it was recorded.
     pub async fn decisions_after(
         &self,
         team_id: &str,
         channel_id: &str,
         after_id: i64,
-    ) -> Result<Vec<(i64, String, String)>> {
+    ) -> Result<Vec<(i64, String, String, i64)>> {
         let rows = sqlx::query(
-            "SELECT id, topic, decision FROM decisions \
+            "SELECT id, topic, decision, created_at FROM decisions \
              WHERE team_id = $1 AND channel_id = $2 AND id > $3 ORDER BY id",
         )
         .bind(team_id)
@@ -136,6 +137,7 @@ impl Store {
                     row.try_get("id")?,
                     row.try_get("topic")?,
                     row.try_get("decision")?,
+                    row.try_get("created_at")?,
                 ))
             })
             .collect()

@@ -8,6 +8,7 @@ crate::sqlite_and_postgres! {
     a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply => a_slack_retry_and_a_second_ask_in_the_thread_add_no_reply;
     bot_messages_own_messages_edits_and_joins_are_ignored => bot_messages_own_messages_edits_and_joins_are_ignored;
     an_ask_after_a_decision_stated_in_the_channel_gets_no_reply => an_ask_after_a_decision_stated_in_the_channel_gets_no_reply;
+    an_ask_that_names_nothing_right_after_a_decision_is_answered_with_it => an_ask_that_names_nothing_right_after_a_decision_is_answered_with_it;
     an_ask_under_a_root_stating_the_decision_gets_no_reply => an_ask_under_a_root_stating_the_decision_gets_no_reply;
     an_ask_under_an_undecided_root_is_flagged_in_that_thread => an_ask_under_an_undecided_root_is_flagged_in_that_thread;
     an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies => an_ask_in_a_thread_older_than_the_bot_uses_conversations_replies;
@@ -162,14 +163,13 @@ async fn bot_messages_own_messages_edits_and_joins_are_ignored(backend: Backend)
     assert_eq!(app.slack.posts().len(), 1);
 }
 
-async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Backend) {
-    // The question for a stated decision's reasoning is tested in after.rs.
-    let app = spawn_app_with(backend, NO_ASK_WHY).await;
+/// States the Q3 roadmap decision in `channel` and waits for the bot to log it.
+async fn decide_q3_roadmap(app: &TestApp, channel: &str) {
     send_all(
-        &app,
+        app,
         &[message_event(
             "EvDecide",
-            "C300",
+            channel,
             "1700000500.000100",
             None,
             "Decision: the Q3 roadmap is search relevance first, then the mobile app. We're going with that.",
@@ -177,6 +177,12 @@ async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Ba
     )
     .await;
     app.wait_until_idle().await;
+}
+
+async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Backend) {
+    // The question for a stated decision's reasoning is tested in after.rs.
+    let app = spawn_app_with(backend, NO_ASK_WHY).await;
+    decide_q3_roadmap(&app, "C300").await;
     send_all(
         &app,
         &[message_event(
@@ -208,6 +214,43 @@ async fn an_ask_after_a_decision_stated_in_the_channel_gets_no_reply(backend: Ba
         "the decision was logged with its permalink"
     );
     assert!(decisions[0].contains("/archives/C300/"));
+}
+
+/// "Can we get everyone on board with this?" right after a decision in the
+/// channel points at it: the decision is surfaced, no question asked. The
+/// same words in a channel with no decision get the question.
+async fn an_ask_that_names_nothing_right_after_a_decision_is_answered_with_it(backend: Backend) {
+    let app = spawn_app_with(backend, NO_ASK_WHY).await;
+    let ask = "can we get everyone on board with this before the launch?";
+    decide_q3_roadmap(&app, "C302").await;
+    send_all(
+        &app,
+        &[
+            message_event("EvThis", "C302", "1700000600.000100", None, ask),
+            message_event("EvElsewhere", "C303", "1700000601.000100", None, ask),
+        ],
+    )
+    .await;
+    app.wait_until_idle().await;
+    let posts = app.slack.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    let in_channel = |channel: &str| {
+        posts
+            .iter()
+            .find(|p| p["channel"] == channel)
+            .and_then(|p| p["text"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let answered = in_channel("C302");
+    assert!(
+        answered.starts_with("For reference: decided on ") && answered.contains("search relevance"),
+        "{posts:?}"
+    );
+    assert!(
+        !in_channel("C303").starts_with("For reference"),
+        "with no decision the ask gets the question: {posts:?}"
+    );
 }
 
 /// A status update the classifier reads as a decision, unsure: it joins no

@@ -93,9 +93,15 @@ async fn a_long_decision_stated_in_a_message_is_surfaced_later_with_its_source_l
 ) {
     // Only the surfaced decision: no question for its reasoning.
     let app = spawn_app_with(backend, "[after]\nask_why = false\n").await;
+    // Filler that escapes long (`&`, `<`, `>`) and still reads as part of a
+    // decision, so the message is sure enough to join the log.
+    let filler: String = "R&D <beta> & ops: final. "
+        .chars()
+        .cycle()
+        .take(2800)
+        .collect();
     let statement = format!(
-        "Decision: the Q3 roadmap is search relevance first, then the mobile app. {} We're going with that.",
-        heavy(2800)
+        "Decision: the Q3 roadmap is search relevance first, then the mobile app. {filler} We're going with that."
     );
     assert!(statement.chars().count() > 2850);
     send_all(
