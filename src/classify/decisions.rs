@@ -334,9 +334,7 @@ impl DecisionIndex {
             coverage: 0.0,
         })
     }
-}
 
-impl DecisionIndex {
     /// The logged decision a message names in passing, when it names no
     /// topic of its own ("get marketing on board with the 12-month
     /// definition"): `words` are the whole message's [`tokens`]. Stricter
