@@ -490,7 +490,7 @@ fn train_is_deterministic_and_its_weights_load() {
     assert!(report.contains("by label:"), "{report}");
 
     let broken = dir.path().join("broken.tsv");
-    std::fs::write(&broken, "scorer\t2\t18\nbias\t0\t0\n").expect("written");
+    std::fs::write(&broken, "scorer\t3\t20\nbias\t0\t0\n").expect("written");
     let check = bin()
         .args(["check", "--scorer"])
         .arg(&broken)

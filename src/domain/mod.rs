@@ -102,14 +102,29 @@ pub struct Assessment {
 const LOG_FLOOR: f64 = 0.8;
 /// The confidence a decision no rule names needs to join the log.
 const LOG_FLOOR_SCORED: f64 = 0.9;
+/// The confidence a decision needs that opens with its own header
+/// ("Decision: …", "Decided: …"): its author marked it as one, whatever
+/// the scorer makes of the words after it. Of the 74 corpus messages with
+/// such a marker, the ones that are not decisions ask to align behind one
+/// or are questions, and are not read as decisions.
+const LOG_FLOOR_MARKED: f64 = 0.5;
+/// The rule that reads a decision's header.
+const MARKER_RULE: &str = "decision.marker";
 
 impl Assessment {
     /// Whether a message read this way joins the channel's decision log:
-    /// a decision, at [`LOG_FLOOR`] when a decision rule names it and at
+    /// a decision, at [`LOG_FLOOR_MARKED`] when it opens with a decision
+    /// header, at [`LOG_FLOOR`] when a decision rule names it and at
     /// [`LOG_FLOOR_SCORED`] when only the scorer does. The bot and `scan`
     /// log by the same measure.
     pub fn joins_log(&self) -> bool {
-        let floor = if self.reasons.iter().any(|reason| reason.kind == "decision") {
+        let headed = self
+            .reasons
+            .iter()
+            .any(|reason| reason.rule == MARKER_RULE && reason.span.start == 0);
+        let floor = if headed {
+            LOG_FLOOR_MARKED
+        } else if self.reasons.iter().any(|reason| reason.kind == "decision") {
             LOG_FLOOR
         } else {
             LOG_FLOOR_SCORED
@@ -169,7 +184,38 @@ pub fn privacy_of_channel_type(channel_type: &str) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::privacy_of_channel_type;
+    use super::{Assessment, Kind, Reason, privacy_of_channel_type};
+
+    fn decision(score: f64, rule: &str, at: usize) -> Assessment {
+        Assessment {
+            kind: Kind::Decision,
+            topic: None,
+            decided_by: None,
+            premature: false,
+            score,
+            reasons: vec![Reason {
+                rule: rule.to_owned(),
+                kind: "decision",
+                span: at..at + 9,
+                matched: "Decision:".to_owned(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_decision_under_its_own_header_joins_the_log_with_less_confidence() {
+        assert!(decision(0.6, "decision.marker", 0).joins_log());
+        assert!(
+            !decision(0.6, "decision.marker", 12).joins_log(),
+            "not its header"
+        );
+        assert!(!decision(0.6, "decision.decided", 0).joins_log());
+        assert!(decision(0.8, "decision.decided", 0).joins_log());
+        assert!(!decision(0.4, "decision.marker", 0).joins_log());
+        let mut ask = decision(0.9, "decision.marker", 0);
+        ask.kind = Kind::AlignmentRequest;
+        assert!(!ask.joins_log(), "an ask behind a decision is no decision");
+    }
 
     #[test]
     fn only_a_channel_type_of_channel_is_public() {
