@@ -16,7 +16,9 @@
 //! `jobs`.
 
 use crate::classify::{Context, DecisionIndex, RECENT_DECISION, decisions};
-use crate::domain::{Assessment, DecidedBy, DecisionSource, Incoming, Kind, Message, Skipped};
+use crate::domain::{
+    Assessment, DecidedBy, DecisionSource, Incoming, Kind, MARKER_RULE, Message, Skipped,
+};
 use crate::lifecycle;
 use crate::respond::blocks::{AskWhy, Reply};
 use crate::respond::outgoing::Outgoing;
@@ -588,7 +590,7 @@ fn stated_deliberately(assessment: &Assessment) -> bool {
     assessment
         .reasons
         .iter()
-        .any(|reason| reason.rule == "decision.marker")
+        .any(|reason| reason.rule == MARKER_RULE)
 }
 
 /// Whether the bot speaks in the message's channel now: watched, and not

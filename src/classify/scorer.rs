@@ -209,25 +209,22 @@ impl Weights {
     /// From `(bucket, row)` pairs in any order; of a bucket given twice,
     /// the last row counts. Buckets are below [`BUCKETS`].
     fn new(mut pairs: Vec<(u32, [f32; CLASS_COUNT])>) -> Weights {
-        // Stable: of equal buckets the last given stays last; its row takes
-        // the first one's place. A weights file is in bucket order already
-        // (then nothing is allocated to sort it).
-        if !pairs.is_sorted_by_key(|(bucket, _)| *bucket) {
-            pairs.sort_by_key(|(bucket, _)| *bucket);
-        }
-        pairs.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                kept.1 = later.1;
-            }
-            same
-        });
+        // Stable: of equal buckets the last given stays last.
+        pairs.sort_by_key(|(bucket, _)| *bucket);
         let mut present = vec![0u64; BUCKETS / 64];
-        for (bucket, _) in &pairs {
+        let mut rows: Vec<[f32; CLASS_COUNT]> = Vec::with_capacity(pairs.len());
+        let mut last = None;
+        for (bucket, row) in pairs {
+            if last == Some(bucket) {
+                if let Some(old) = rows.last_mut() {
+                    *old = row;
+                }
+                continue;
+            }
+            last = Some(bucket);
             present[(bucket / 64) as usize] |= 1 << (bucket % 64);
+            rows.push(row);
         }
-        // Collected where the pairs were: the weights are never held twice.
-        let rows: Vec<[f32; CLASS_COUNT]> = pairs.into_iter().map(|(_, row)| row).collect();
         let mut before = Vec::with_capacity(present.len());
         let mut count = 0u32;
         for word in &present {
@@ -730,8 +727,7 @@ impl Scorer {
     /// Reads a weights file (see [`Scorer::to_text`]).
     pub fn parse(text: &str) -> Result<Self, ScorerProblem> {
         let problem = |line: usize, message: String| ScorerProblem { line, message };
-        // A row per line, nearly: reserved once, never grown twice its size.
-        let mut rows: Vec<(u32, [f32; CLASS_COUNT])> = Vec::with_capacity(text.lines().count());
+        let mut rows: Vec<(u32, [f32; CLASS_COUNT])> = Vec::new();
         let mut bias = None;
         let mut thresholds = None;
         let mut seen_header = false;

@@ -109,7 +109,7 @@ const LOG_FLOOR_SCORED: f64 = 0.9;
 /// or are questions, and are not read as decisions.
 const LOG_FLOOR_MARKED: f64 = 0.5;
 /// The rule that reads a decision's header.
-const MARKER_RULE: &str = "decision.marker";
+pub const MARKER_RULE: &str = "decision.marker";
 
 impl Assessment {
     /// Whether a message read this way joins the channel's decision log:
