@@ -59,8 +59,11 @@ pub struct RulesError {
 /// The rules shipped with the bot.
 pub const BUILTIN_RULES: &str = include_str!("../../config/rules.toml");
 
-/// The scorer's weights shipped with the bot (made by `clarity-bot train`).
-pub const BUILTIN_SCORER: &str = include_str!("../../config/scorer.tsv");
+/// The scorer's weights shipped with the bot (`config/scorer.tsv`, made by
+/// `clarity-bot train`), as `build.rs` embeds them: the lines other than
+/// rows, and the rows, read in place.
+const BUILTIN_SCORER_HEAD: &str = include_str!(concat!(env!("OUT_DIR"), "/scorer-head.tsv"));
+static BUILTIN_SCORER_ROWS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/scorer-rows.bin"));
 
 /// A weights file that could not be read, naming the file.
 #[derive(Debug, thiserror::Error)]
@@ -158,7 +161,7 @@ impl Classifier {
     /// # Panics
     /// Only if a shipped file is broken, which a test rules out.
     pub fn builtin() -> Self {
-        match Scorer::parse(BUILTIN_SCORER) {
+        match Scorer::embedded(BUILTIN_SCORER_HEAD, BUILTIN_SCORER_ROWS) {
             Ok(scorer) => Self::builtin_rules().with_scorer(scorer),
             Err(e) => panic!("the built-in scorer is broken: config/scorer.tsv: {e}"),
         }

@@ -18,6 +18,7 @@
 //! same corpus writes the same file, byte for byte.
 
 use crate::domain::Kind;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// The classes the scorer tells apart, from the message's text alone. An
@@ -196,14 +197,19 @@ pub struct Scorer {
 /// The rows of the buckets whose weights are not all zero, in bucket order
 /// (a bucket without a row adds nothing to any class), found through one
 /// bit per bucket: a row's index is the number of bits set before its own.
+/// A row is six little-endian `f32`; the shipped rows are read where the
+/// binary holds them (see `build.rs`), a file's are read into memory.
 #[derive(Clone)]
 struct Weights {
     /// Bit `b % 64` of word `b / 64`: bucket `b` has a row.
     present: Vec<u64>,
     /// For each word of `present`, the rows of the buckets before it.
     before: Vec<u32>,
-    rows: Vec<[f32; CLASS_COUNT]>,
+    rows: Cow<'static, [u8]>,
 }
+
+/// The bytes of one row.
+const ROW_BYTES: usize = CLASS_COUNT * 4;
 
 impl Weights {
     /// From `(bucket, row)` pairs in any order; of a bucket given twice,
@@ -212,19 +218,40 @@ impl Weights {
         // Stable: of equal buckets the last given stays last.
         pairs.sort_by_key(|(bucket, _)| *bucket);
         let mut present = vec![0u64; BUCKETS / 64];
-        let mut rows: Vec<[f32; CLASS_COUNT]> = Vec::with_capacity(pairs.len());
+        let mut rows: Vec<u8> = Vec::with_capacity(pairs.len() * ROW_BYTES);
         let mut last = None;
         for (bucket, row) in pairs {
             if last == Some(bucket) {
-                if let Some(old) = rows.last_mut() {
-                    *old = row;
-                }
-                continue;
+                rows.truncate(rows.len() - ROW_BYTES);
             }
             last = Some(bucket);
             present[(bucket / 64) as usize] |= 1 << (bucket % 64);
-            rows.push(row);
+            rows.extend(row.iter().flat_map(|w| w.to_le_bytes()));
         }
+        Weights::with_rows(present, Cow::Owned(rows))
+    }
+
+    /// From the bytes `build.rs` writes: the bits of [`BUCKETS`] buckets
+    /// as little-endian `u64` words, then the rows.
+    fn embedded(bytes: &'static [u8]) -> Result<Weights, String> {
+        let (bits, rows) = bytes
+            .split_at_checked(BUCKETS / 8)
+            .ok_or_else(|| format!("{} bytes: not {BUCKETS} buckets", bytes.len()))?;
+        let present: Vec<u64> = bits
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(std::array::from_fn(|i| w[i])))
+            .collect();
+        let count: usize = present.iter().map(|w| w.count_ones() as usize).sum();
+        if rows.len() != count * ROW_BYTES {
+            return Err(format!(
+                "{count} buckets have weights but {} bytes of rows follow",
+                rows.len()
+            ));
+        }
+        Ok(Weights::with_rows(present, Cow::Borrowed(rows)))
+    }
+
+    fn with_rows(present: Vec<u64>, rows: Cow<'static, [u8]>) -> Weights {
         let mut before = Vec::with_capacity(present.len());
         let mut count = 0u32;
         for word in &present {
@@ -238,7 +265,7 @@ impl Weights {
         }
     }
 
-    fn row(&self, bucket: u32) -> Option<&[f32; CLASS_COUNT]> {
+    fn row(&self, bucket: u32) -> Option<[f32; CLASS_COUNT]> {
         let word = (bucket / 64) as usize;
         let bit = bucket % 64;
         let bits = *self.present.get(word)?;
@@ -246,7 +273,11 @@ impl Weights {
             return None;
         }
         let index = self.before[word] + (bits & ((1 << bit) - 1)).count_ones();
-        self.rows.get(index as usize)
+        let at = index as usize * ROW_BYTES;
+        let row = self.rows.get(at..at + ROW_BYTES)?;
+        Some(std::array::from_fn(|c| {
+            f32::from_le_bytes(std::array::from_fn(|i| row[c * 4 + i]))
+        }))
     }
 }
 
@@ -654,7 +685,7 @@ impl Scorer {
     }
 
     /// A bucket's weights; `None` when they are all zero.
-    fn row(&self, bucket: u32) -> Option<&[f32; CLASS_COUNT]> {
+    fn row(&self, bucket: u32) -> Option<[f32; CLASS_COUNT]> {
         self.weights.row(bucket)
     }
 
@@ -704,7 +735,7 @@ impl Scorer {
             let value = values
                 .binary_search_by_key(bucket, |(b, _)| *b)
                 .map_or(0.0, |i| values[i].1);
-            let w = self.row(*bucket).unwrap_or(&[0.0; CLASS_COUNT]);
+            let w = self.row(*bucket).unwrap_or([0.0; CLASS_COUNT]);
             let others: f32 = (0..CLASS_COUNT)
                 .filter(|&o| o != c)
                 .map(|o| w[o])
@@ -726,8 +757,41 @@ impl Scorer {
 
     /// Reads a weights file (see [`Scorer::to_text`]).
     pub fn parse(text: &str) -> Result<Self, ScorerProblem> {
+        let mut rows = Vec::new();
+        let (bias, thresholds) = Self::read(text, &mut rows)?;
+        Ok(Self {
+            weights: Weights::new(rows),
+            bias,
+            thresholds,
+        })
+    }
+
+    /// The shipped weights as `build.rs` embeds them: the file's lines
+    /// other than rows, and the rows' bytes, read in place.
+    pub fn embedded(head: &str, rows: &'static [u8]) -> Result<Self, ScorerProblem> {
+        let mut none = Vec::new();
+        let (bias, thresholds) = Self::read(head, &mut none)?;
+        if !none.is_empty() {
+            return Err(ScorerProblem {
+                line: 0,
+                message: "the embedded head holds rows: rebuild".into(),
+            });
+        }
+        let weights =
+            Weights::embedded(rows).map_err(|message| ScorerProblem { line: 0, message })?;
+        Ok(Self {
+            weights,
+            bias,
+            thresholds,
+        })
+    }
+
+    /// The header's bias and thresholds; the rows go into `rows`.
+    fn read(
+        text: &str,
+        rows: &mut Vec<(u32, [f32; CLASS_COUNT])>,
+    ) -> Result<([f32; CLASS_COUNT], Thresholds), ScorerProblem> {
         let problem = |line: usize, message: String| ScorerProblem { line, message };
-        let mut rows: Vec<(u32, [f32; CLASS_COUNT])> = Vec::new();
         let mut bias = None;
         let mut thresholds = None;
         let mut seen_header = false;
@@ -816,11 +880,10 @@ impl Scorer {
                 "not a scorer weights file (no \"scorer\" line)".into(),
             ));
         }
-        Ok(Self {
-            weights: Weights::new(rows),
-            bias: bias.ok_or_else(|| problem(0, "no bias line".into()))?,
-            thresholds: thresholds.ok_or_else(|| problem(0, "no thresholds line".into()))?,
-        })
+        Ok((
+            bias.ok_or_else(|| problem(0, "no bias line".into()))?,
+            thresholds.ok_or_else(|| problem(0, "no thresholds line".into()))?,
+        ))
     }
 
     /// The weights file: a header, then one line per bucket whose weights
@@ -843,7 +906,7 @@ impl Scorer {
         let _ = writeln!(out, "bias\t{}", join(&self.bias));
         for (i, w) in (0..BUCKETS as u32).filter_map(|b| Some((b, self.row(b)?))) {
             if w.iter().any(|v| v.abs() >= PRUNE) {
-                let _ = writeln!(out, "{i}\t{}", join(w));
+                let _ = writeln!(out, "{i}\t{}", join(&w));
             }
         }
         out
@@ -1035,6 +1098,45 @@ mod tests {
         let read = Scorer::parse(&text).expect("parses");
         assert_eq!(read.to_text("test weights"), text);
         assert_eq!(read.thresholds, thresholds);
+    }
+
+    #[test]
+    fn the_embedded_weights_are_the_shipped_file_bit_for_bit() {
+        use crate::classify::{BUILTIN_SCORER_HEAD, BUILTIN_SCORER_ROWS};
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/scorer.tsv");
+        let text = std::fs::read_to_string(path).expect("the shipped weights");
+        let parsed = Scorer::parse(&text).expect("the shipped file parses");
+        let embedded =
+            Scorer::embedded(BUILTIN_SCORER_HEAD, BUILTIN_SCORER_ROWS).expect("embedded reads");
+        let bits = |w: [f32; CLASS_COUNT]| w.map(f32::to_bits);
+        assert_eq!(bits(embedded.bias), bits(parsed.bias));
+        assert_eq!(embedded.thresholds, parsed.thresholds);
+        let mut rows = 0;
+        for b in 0..BUCKETS as u32 {
+            let (e, p) = (embedded.row(b).map(bits), parsed.row(b).map(bits));
+            assert_eq!(e, p, "bucket {b}");
+            rows += usize::from(e.is_some());
+        }
+        assert!(rows > 100_000, "{rows} rows");
+    }
+
+    #[test]
+    fn embedded_rows_that_do_not_match_their_bits_are_refused() {
+        let head = "scorer\t3\t20\nthresholds\t0.5\t0.8\t0.4\nbias\t0\t0\t0\t0\t0\t0\n";
+        let mut bytes = vec![0u8; BUCKETS / 8];
+        bytes[0] = 0b101;
+        bytes.extend([0u8; ROW_BYTES]);
+        let bytes: &'static [u8] = bytes.leak();
+        let problem = Scorer::embedded(head, bytes).expect_err("two buckets, one row");
+        assert!(problem.message.contains("2 buckets"), "{problem}");
+        assert!(Scorer::embedded(head, &bytes[..100]).is_err(), "too short");
+        let empty: &'static [u8] = vec![0u8; BUCKETS / 8].leak();
+        assert!(Scorer::embedded(head, empty).is_ok(), "no rows at all");
+        let with_row = format!("{head}5\t1\t0\t0\t0\t0\t0\n");
+        assert!(
+            Scorer::embedded(&with_row, empty).is_err(),
+            "a row in the head"
+        );
     }
 
     #[test]
