@@ -61,10 +61,7 @@ fn searching_where_the_first_pass_points_finds_every_match_of_the_whole_text() {
         set.prefilter.run(bytes, &mut pass);
         let candidates = pass.candidates().to_vec();
         for (index, &(r, p)) in set.owners.iter().enumerate() {
-            let whole: Vec<_> = set.rules[r].patterns[p]
-                .find_iter(bytes)
-                .map(|m| m.range())
-                .collect();
+            let whole: Vec<_> = set.rules[r].patterns[p].find_iter(bytes).collect();
             let mut placed = Vec::new();
             if candidates.contains(&(index as u32)) {
                 set.each_match(index, bytes, &mut pass, |m| {

@@ -8,7 +8,10 @@
 //! message, and only those run.
 
 use super::prefilter::{self, Pass, Prefilter, Requirement};
-use regex::bytes::{Regex, RegexBuilder};
+use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -122,9 +125,9 @@ pub struct Rule {
     pub weight: f64,
     pub scope: Scope,
     /// One regex per pattern, in file order (the set's indices point here).
-    pub patterns: Vec<Regex>,
+    pub patterns: Vec<Pattern>,
     /// A match is dropped when one of these matches its sentence.
-    pub exceptions: Vec<Regex>,
+    pub exceptions: Vec<Pattern>,
     /// Literals declared in the file for patterns with none of their own.
     pub literals: Vec<String>,
 }
@@ -154,7 +157,7 @@ impl RuleSet {
         let regex = &self.rules[r].patterns[p];
         if !pass.place(&self.prefilter, index as u32, text) {
             for m in regex.find_iter(text) {
-                if !found(m.range()) {
+                if !found(m) {
                     return;
                 }
             }
@@ -168,8 +171,8 @@ impl RuleSet {
             // match can include it.
             let haystack = &text[..text.len().min(segment.end + 1)];
             while let Some(m) = regex.find_at(haystack, at) {
-                at = m.end();
-                if !found(m.range()) {
+                at = m.end;
+                if !found(m) {
                     return;
                 }
             }
@@ -240,18 +243,72 @@ const SIZE_LIMIT: usize = 64 << 20;
 /// back to the slower engines; most patterns use a small part of it.
 const DFA_CACHE: usize = 2 << 20;
 
-/// Patterns run on bytes in ASCII mode: `\w`, `\s`, `\b` and case folding are
-/// ASCII-only, which keeps the automata small and fast. Normalized text is
-/// almost all ASCII; other characters still match literally and through
-/// negated classes.
-fn compile_one(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .multi_line(true)
-        .unicode(false)
-        .size_limit(SIZE_LIMIT)
-        .dfa_size_limit(DFA_CACHE)
-        .build()
+/// One pattern of a rule, compiled: a regex that runs on bytes in ASCII
+/// mode (`\w`, `\s`, `\b` and case folding are ASCII-only, which keeps the
+/// automata small and fast; normalized text is almost all ASCII, and other
+/// characters still match literally and through negated classes).
+///
+/// Built with `regex-automata`, the engine under `regex`, for two settings
+/// `regex` does not expose: no literal prefilter of its own (the rules'
+/// first pass already searches the literals, and points each search at
+/// the bytes around them; the prefilters were 2.6 MB of automata), and no
+/// capture groups but the whole match (none is ever read).
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    regex: Regex,
+    source: Box<str>,
+}
+
+impl Pattern {
+    fn new(source: &str) -> Result<Pattern, String> {
+        let syntax = syntax::Config::new()
+            .case_insensitive(true)
+            .multi_line(true)
+            .unicode(false)
+            .utf8(false);
+        let config = meta::Config::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .utf8_empty(false)
+            .nfa_size_limit(Some(SIZE_LIMIT))
+            .hybrid_cache_capacity(DFA_CACHE)
+            .which_captures(WhichCaptures::Implicit)
+            .auto_prefilter(false);
+        let regex = meta::Builder::new()
+            .configure(config)
+            .syntax(syntax)
+            .build(source)
+            .map_err(|e| match (e.size_limit(), e.syntax_error()) {
+                (Some(limit), _) => format!("compiled, it exceeds the size limit of {limit} bytes"),
+                (None, Some(syntax)) => syntax.to_string(),
+                (None, None) => e.to_string(),
+            })?;
+        Ok(Pattern {
+            regex,
+            source: source.into(),
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        self.regex.is_match(text)
+    }
+
+    /// Every match, leftmost first, none overlapping.
+    pub fn find_iter<'a>(&'a self, text: &'a [u8]) -> impl Iterator<Item = Range<usize>> + 'a {
+        self.regex.find_iter(text).map(|m| m.range())
+    }
+
+    /// The first match that starts at `at` or after, with all of `text`
+    /// in view (for `\b` and `^`).
+    pub fn find_at(&self, text: &[u8], at: usize) -> Option<Range<usize>> {
+        self.regex
+            .search(&Input::new(text).span(at..text.len()))
+            .map(|m| m.range())
+    }
 }
 
 /// Parses and compiles a rules file's text. Every problem is reported, each
@@ -496,10 +553,10 @@ fn compile_rule(
             Err((Some(id), problems))
         };
     }
-    let mut compile = |list: &[String], what: &'static str| -> Vec<Regex> {
+    let mut compile = |list: &[String], what: &'static str| -> Vec<Pattern> {
         list.iter()
             .enumerate()
-            .filter_map(|(n, p)| match compile_one(p) {
+            .filter_map(|(n, p)| match Pattern::new(p) {
                 Ok(regex) => Some(regex),
                 Err(e) => {
                     let key = if what == "pattern" {
@@ -512,7 +569,7 @@ fn compile_rule(
                         format!(
                             "{what} {} is not a valid regex ({}); fix it: {p:?}",
                             n + 1,
-                            last_line(&e.to_string())
+                            last_line(&e)
                         ),
                     ));
                     None
