@@ -13,8 +13,9 @@ use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// What a rule says about a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -253,10 +254,12 @@ const DFA_CACHE: usize = 2 << 20;
 /// first pass already searches the literals, and points each search at
 /// the bytes around them; the prefilters were 2.6 MB of automata), and no
 /// capture groups but the whole match (none is ever read).
+///
+/// Clones share the compiled regex and its caches.
 #[derive(Debug, Clone)]
 pub struct Pattern {
-    regex: Regex,
-    source: Box<str>,
+    regex: Arc<Regex>,
+    source: Arc<str>,
 }
 
 impl Pattern {
@@ -283,7 +286,7 @@ impl Pattern {
                 (None, None) => e.to_string(),
             })?;
         Ok(Pattern {
-            regex,
+            regex: Arc::new(regex),
             source: source.into(),
         })
     }
@@ -327,6 +330,10 @@ pub fn parse(source: &str) -> Result<RuleSet, RulesRefused> {
     let starts: Vec<usize> = file.rules.iter().map(|raw| raw.span().start).collect();
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
+    // A pattern written in several rules (the shipped file repeats some
+    // exceptions in every decision rule) is compiled once and shares its
+    // lazy DFA's cache.
+    let mut compiled = HashMap::new();
     let mut rules = Vec::with_capacity(file.rules.len());
     for (n, raw) in file.rules.iter().enumerate() {
         let start = starts[n];
@@ -375,7 +382,7 @@ pub fn parse(source: &str) -> Result<RuleSet, RulesRefused> {
                 continue;
             }
         };
-        match compile_rule(def, &mut seen) {
+        match compile_rule(def, &mut seen, &mut compiled) {
             Ok(Some(rule)) => rules.push(rule),
             Ok(None) => {}
             Err((rule, messages)) => {
@@ -481,6 +488,7 @@ struct OneRule {
 fn compile_rule(
     def: RuleDef,
     seen: &mut HashSet<String>,
+    compiled: &mut HashMap<String, Pattern>,
 ) -> Result<Option<Rule>, (Option<String>, Vec<(&'static str, String)>)> {
     let (kind, body, scope) = match def {
         RuleDef::Ask(b) => (RuleKind::Ask, b, Scope::Sentence),
@@ -556,23 +564,31 @@ fn compile_rule(
     let mut compile = |list: &[String], what: &'static str| -> Vec<Pattern> {
         list.iter()
             .enumerate()
-            .filter_map(|(n, p)| match Pattern::new(p) {
-                Ok(regex) => Some(regex),
-                Err(e) => {
-                    let key = if what == "pattern" {
-                        "patterns"
-                    } else {
-                        "exceptions"
-                    };
-                    problems.push((
-                        key,
-                        format!(
-                            "{what} {} is not a valid regex ({}); fix it: {p:?}",
-                            n + 1,
-                            last_line(&e)
-                        ),
-                    ));
-                    None
+            .filter_map(|(n, p)| {
+                if let Some(pattern) = compiled.get(p) {
+                    return Some(pattern.clone());
+                }
+                match Pattern::new(p) {
+                    Ok(pattern) => {
+                        compiled.insert(p.clone(), pattern.clone());
+                        Some(pattern)
+                    }
+                    Err(e) => {
+                        let key = if what == "pattern" {
+                            "patterns"
+                        } else {
+                            "exceptions"
+                        };
+                        problems.push((
+                            key,
+                            format!(
+                                "{what} {} is not a valid regex ({}); fix it: {p:?}",
+                                n + 1,
+                                last_line(&e)
+                            ),
+                        ));
+                        None
+                    }
                 }
             })
             .collect()
@@ -605,6 +621,17 @@ weight = 0.8
 patterns = ['\balign\s+on\b']
 exceptions = ['\bdid\s+we\b']
 "#;
+
+    #[test]
+    fn a_pattern_written_in_two_rules_is_compiled_once() {
+        let other = ONE.replace("ask.align-on", "ask.other").replace("align", "agree");
+        let set = parse(&format!("{ONE}{other}")).expect("valid");
+        let (first, second) = (&set.rules[0], &set.rules[1]);
+        assert!(Arc::ptr_eq(&first.exceptions[0].regex, &second.exceptions[0].regex));
+        assert!(!Arc::ptr_eq(&first.patterns[0].regex, &second.patterns[0].regex));
+        assert!(second.patterns[0].is_match(b"can we agree on pricing"));
+        assert!(!second.patterns[0].is_match(b"can we align on pricing"));
+    }
 
     #[test]
     fn a_minimal_rules_file_parses_from_inline_toml() {
