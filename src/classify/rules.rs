@@ -624,11 +624,19 @@ exceptions = ['\bdid\s+we\b']
 
     #[test]
     fn a_pattern_written_in_two_rules_is_compiled_once() {
-        let other = ONE.replace("ask.align-on", "ask.other").replace("align", "agree");
+        let other = ONE
+            .replace("ask.align-on", "ask.other")
+            .replace("align", "agree");
         let set = parse(&format!("{ONE}{other}")).expect("valid");
         let (first, second) = (&set.rules[0], &set.rules[1]);
-        assert!(Arc::ptr_eq(&first.exceptions[0].regex, &second.exceptions[0].regex));
-        assert!(!Arc::ptr_eq(&first.patterns[0].regex, &second.patterns[0].regex));
+        assert!(Arc::ptr_eq(
+            &first.exceptions[0].regex,
+            &second.exceptions[0].regex
+        ));
+        assert!(!Arc::ptr_eq(
+            &first.patterns[0].regex,
+            &second.patterns[0].regex
+        ));
         assert!(second.patterns[0].is_match(b"can we agree on pricing"));
         assert!(!second.patterns[0].is_match(b"can we align on pricing"));
     }
