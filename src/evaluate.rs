@@ -10,6 +10,7 @@ use crate::classify::{Classifier, Context, DecisionIndex};
 use crate::cli::{CheckArgs, EvalArgs};
 use crate::domain::{Assessment, Kind};
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
@@ -64,26 +65,31 @@ pub struct CorpusError {
 pub fn parse_corpus(text: &str) -> Result<Vec<CorpusItem>, CorpusError> {
     let mut items = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let item: CorpusItem = serde_json::from_str(line).map_err(|e| CorpusError {
-            line: n + 1,
-            message: format!("not a corpus item ({e})"),
-        })?;
-        if !LABELS.contains(&item.label.as_str()) {
-            return Err(CorpusError {
-                line: n + 1,
-                message: format!(
-                    "unknown label {:?}; expected one of {}",
-                    item.label,
-                    LABELS.join(", ")
-                ),
-            });
-        }
-        items.push(item);
+        items.extend(parse_line(n + 1, line)?);
     }
     Ok(items)
+}
+
+/// One line of a corpus, line `n`: `None` when it is blank.
+pub fn parse_line(n: usize, line: &str) -> Result<Option<CorpusItem>, CorpusError> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let item: CorpusItem = serde_json::from_str(line).map_err(|e| CorpusError {
+        line: n,
+        message: format!("not a corpus item ({e})"),
+    })?;
+    if !LABELS.contains(&item.label.as_str()) {
+        return Err(CorpusError {
+            line: n,
+            message: format!(
+                "unknown label {:?}; expected one of {}",
+                item.label,
+                LABELS.join(", ")
+            ),
+        });
+    }
+    Ok(Some(item))
 }
 
 /// The corpus label an assessment corresponds to.
@@ -187,15 +193,15 @@ pub struct Miss {
 /// Runs the classifier over `items`; returns the figures and the misses.
 pub fn evaluate(classifier: &Classifier, items: &[CorpusItem]) -> (Report, Vec<Miss>) {
     tally(
-        items,
-        items.iter().map(|item| assess_item(classifier, item)),
+        items
+            .iter()
+            .map(|item| (item, assess_item(classifier, item))),
     )
 }
 
-/// The figures and misses of `assessments`, one per item in order.
-fn tally(
-    items: &[CorpusItem],
-    assessments: impl Iterator<Item = Assessment>,
+/// The figures and misses of items judged, each with its assessment.
+fn tally<I: Borrow<CorpusItem>>(
+    judged: impl Iterator<Item = (I, Assessment)>,
 ) -> (Report, Vec<Miss>) {
     let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = LABELS
         .iter()
@@ -208,7 +214,10 @@ fn tally(
         .collect();
     let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
     let mut misses = Vec::new();
-    for (item, assessment) in items.iter().zip(assessments) {
+    let mut n = 0;
+    for (item, assessment) in judged {
+        let item = item.borrow();
+        n += 1;
         let predicted = label_of(&assessment);
         *confusion
             .entry(item.label.clone())
@@ -241,7 +250,7 @@ fn tally(
     };
     let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
     let report = Report {
-        n: items.len(),
+        n,
         tp,
         fp,
         fn_,
@@ -275,7 +284,7 @@ pub fn cross_validate(rules: &Classifier, items: &[CorpusItem], k: usize) -> (Re
         }
     }
     judged.sort_by_key(|(i, _)| *i);
-    tally(items, judged.into_iter().map(|(_, a)| a))
+    tally(judged.into_iter().map(|(i, a)| (&items[i], a)))
 }
 
 /// Precision of `label`: the share of items predicted `label` that have it.
@@ -557,16 +566,30 @@ pub fn run_eval(args: &EvalArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let items = match crate::train::read_corpora(&args.corpus) {
-        Ok(items) => items,
+    let judged = match args.cross_validate {
+        Some(k) => crate::train::read_corpora(&args.corpus)
+            .map(|items| cross_validate(&classifier.rules_only(), &items, usize::from(k))),
+        // Each item is judged as it is read: the corpora are never all
+        // in memory at once.
+        None => {
+            let mut failure = None;
+            let judged = tally(
+                crate::train::stream_corpora(&args.corpus)
+                    .map_while(|item| item.map_err(|e| failure = Some(e)).ok())
+                    .map(|item| {
+                        let assessment = assess_item(&classifier, &item);
+                        (item, assessment)
+                    }),
+            );
+            failure.map_or(Ok(judged), Err)
+        }
+    };
+    let (report, misses) = match judged {
+        Ok(judged) => judged,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-    };
-    let (report, misses) = match args.cross_validate {
-        Some(k) => cross_validate(&classifier.rules_only(), &items, usize::from(k)),
-        None => evaluate(&classifier, &items),
     };
     if args.json {
         match serde_json::to_string(&report) {

@@ -9,9 +9,8 @@
 use crate::classify::Classifier;
 use crate::classify::scorer::{self, Class, Evidence, Example, Fit, Scorer, Thresholds};
 use crate::domain::Kind;
-use crate::evaluate::{
-    CorpusItem, POSITIVE, assess_item_as_ask, label_of, label_of_kind, parse_corpus,
-};
+use crate::evaluate::{CorpusItem, POSITIVE, assess_item_as_ask, label_of, label_of_kind};
+use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -259,13 +258,30 @@ pub fn train(rules: &Classifier, items: &[CorpusItem]) -> (Scorer, Choice) {
 
 /// Reads and concatenates corpora, naming the file at fault.
 pub fn read_corpora(paths: &[PathBuf]) -> Result<Vec<CorpusItem>, String> {
-    let mut items = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {} ({e})", path.display()))?;
-        items.extend(parse_corpus(&text).map_err(|e| format!("{}: {e}", path.display()))?);
-    }
-    Ok(items)
+    stream_corpora(paths).collect()
+}
+
+/// The items of the corpora, one file after the other, read a line at a
+/// time; a problem names the file and the line (readers stop at the first).
+pub fn stream_corpora(paths: &[PathBuf]) -> impl Iterator<Item = Result<CorpusItem, String>> + '_ {
+    paths.iter().flat_map(|path| {
+        let opened = std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| format!("cannot read {} ({e})", path.display()));
+        let lines: Box<dyn Iterator<Item = Result<String, String>>> = match opened {
+            Ok(reader) => Box::new(reader.lines().map(move |line| {
+                line.map_err(|e| format!("cannot read {} ({e})", path.display()))
+            })),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        };
+        lines.enumerate().filter_map(move |(n, line)| {
+            let parsed = line.and_then(|line| {
+                crate::evaluate::parse_line(n + 1, &line)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            });
+            parsed.transpose()
+        })
+    })
 }
 
 /// `clarity-bot train --corpus FILE… --output FILE`.

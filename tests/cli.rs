@@ -116,6 +116,44 @@ fn eval_reports_a_bad_corpus_line_with_its_number_and_exits_2() {
 }
 
 #[test]
+fn eval_names_the_corpus_at_fault_after_a_good_one_and_prints_no_figures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("good.jsonl");
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &good,
+        "{\"id\":\"1\",\"text\":\"hi\",\"label\":\"other\"}\n",
+    )
+    .expect("written");
+    std::fs::write(
+        &bad,
+        "\n\n{\"id\":\"2\",\"text\":\"hi\",\"label\":\"maybe\"}\n",
+    )
+    .expect("written");
+    for (second, says) in [
+        (bad.clone(), "line 3: unknown label"),
+        (dir.path().join("none.jsonl"), "cannot read"),
+    ] {
+        let output = bin()
+            .args(["eval", "--corpus"])
+            .arg(&good)
+            .arg("--corpus")
+            .arg(&second)
+            .output()
+            .expect("the binary runs");
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&*second.to_string_lossy()), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            output.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+}
+
+#[test]
 fn a_broken_rules_file_is_reported_with_file_and_rule_and_exits_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = dir.path().join("rules.toml");
