@@ -190,13 +190,16 @@ pub struct Miss {
     pub assessment: Assessment,
 }
 
-/// Runs the classifier over `items`; returns the figures and the misses.
-pub fn evaluate(classifier: &Classifier, items: &[CorpusItem]) -> (Report, Vec<Miss>) {
-    tally(
-        items
-            .iter()
-            .map(|item| (item, assess_item(classifier, item))),
-    )
+/// Runs the classifier over `items`, each judged as it comes; returns the
+/// figures and the misses.
+pub fn evaluate<I: Borrow<CorpusItem>>(
+    classifier: &Classifier,
+    items: impl IntoIterator<Item = I>,
+) -> (Report, Vec<Miss>) {
+    tally(items.into_iter().map(|item| {
+        let assessment = assess_item(classifier, item.borrow());
+        (item, assessment)
+    }))
 }
 
 /// The figures and misses of items judged, each with its assessment.
@@ -573,13 +576,10 @@ pub fn run_eval(args: &EvalArgs) -> ExitCode {
         // in memory at once.
         None => {
             let mut failure = None;
-            let judged = tally(
+            let judged = evaluate(
+                &classifier,
                 crate::train::stream_corpora(&args.corpus)
-                    .map_while(|item| item.map_err(|e| failure = Some(e)).ok())
-                    .map(|item| {
-                        let assessment = assess_item(&classifier, &item);
-                        (item, assessment)
-                    }),
+                    .map_while(|item| item.map_err(|e| failure = Some(e)).ok()),
             );
             failure.map_or(Ok(judged), Err)
         }

@@ -265,22 +265,24 @@ pub fn read_corpora(paths: &[PathBuf]) -> Result<Vec<CorpusItem>, String> {
 /// time; a problem names the file and the line (readers stop at the first).
 pub fn stream_corpora(paths: &[PathBuf]) -> impl Iterator<Item = Result<CorpusItem, String>> + '_ {
     paths.iter().flat_map(|path| {
-        let opened = std::fs::File::open(path)
-            .map(std::io::BufReader::new)
-            .map_err(|e| format!("cannot read {} ({e})", path.display()));
-        let lines: Box<dyn Iterator<Item = Result<String, String>>> = match opened {
-            Ok(reader) => Box::new(reader.lines().map(move |line| {
-                line.map_err(|e| format!("cannot read {} ({e})", path.display()))
-            })),
-            Err(e) => Box::new(std::iter::once(Err(e))),
+        let cannot = move |e: std::io::Error| format!("cannot read {} ({e})", path.display());
+        let (lines, failed) = match std::fs::File::open(path) {
+            Ok(file) => (Some(std::io::BufReader::new(file).lines()), None),
+            Err(e) => (None, Some(Err(cannot(e)))),
         };
-        lines.enumerate().filter_map(move |(n, line)| {
-            let parsed = line.and_then(|line| {
-                crate::evaluate::parse_line(n + 1, &line)
-                    .map_err(|e| format!("{}: {e}", path.display()))
+        let items = lines
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(move |(n, line)| {
+                line.map_err(cannot)
+                    .and_then(|line| {
+                        crate::evaluate::parse_line(n + 1, &line)
+                            .map_err(|e| format!("{}: {e}", path.display()))
+                    })
+                    .transpose()
             });
-            parsed.transpose()
-        })
+        failed.into_iter().chain(items)
     })
 }
 
